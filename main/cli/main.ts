@@ -1,0 +1,76 @@
+// The `unmask` command line: one subcommand per capability, each printing machine-readable JSON last.
+import { parseArgs } from 'node:util';
+import { UnmaskError } from '../engine/errors.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+const commands: Record<string, { summary: string; run: Command }> = {
+  engine: {
+    summary: 'print the selected engine as one JSON line (UNMASK_ENGINE=gpu|native|wasm|cpu forces one)',
+    run: async () => {
+      const { initEngine } = await import('../engine/select.js');
+      print(JSON.stringify(await initEngine()));
+      return 0;
+    },
+  },
+  params: {
+    summary: 'params -m MODEL: print the trainable parameter count as a bare integer',
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { model: { type: 'string', short: 'm' } } });
+      const { countTrainableParams, isModelName, MODEL_NAMES, models } = await import('../models/registry.js');
+      const name = values.model ?? '';
+      if (!isModelName(name)) throw new UnmaskError('BAD_ARGUMENT', `unknown model '${name}'; choose one of ${MODEL_NAMES.join(', ')}`);
+      const { initEngine } = await import('../engine/select.js');
+      await initEngine();
+      const model = models[name].create();
+      print(String(countTrainableParams(model)));
+      model.dispose();
+      return 0;
+    },
+  },
+  bench: {
+    summary: 'bench engine [--quick] [--with-cpu]: training/inference img/s per engine beside PyTorch',
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { quick: { type: 'boolean', default: false }, child: { type: 'boolean', default: false }, 'with-cpu': { type: 'boolean', default: false } },
+      });
+      if (positionals[0] !== 'engine') throw new UnmaskError('BAD_ARGUMENT', "usage: unmask bench engine [--quick] [--with-cpu]");
+      const bench = await import('../bench/engine-bench.js');
+      if (values.child) await bench.benchCurrentEngine(values.quick!, print);
+      else await bench.benchEngines({ quick: values.quick!, withCpu: values['with-cpu']!, log: print });
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `usage: unmask <command> [options]\n${lines.join('\n')}`;
+}
+
+/** Runs one CLI invocation; returns the process exit code. Errors print as one JSON line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name == null || name === '--help' || name === '-h') {
+    print(usage());
+    return name == null ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    const payload = error instanceof UnmaskError ? error.toJSON() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+    process.stderr.write(`${JSON.stringify({ error: payload })}\n`);
+    return error instanceof UnmaskError && error.code === 'BAD_ARGUMENT' ? 2 : 1;
+  }
+}

@@ -1,0 +1,237 @@
+// Xception exactly as keras.applications.Xception (same layers, same layer names), plus the XceptionBased detector.
+import * as tf from '@tensorflow/tfjs';
+import { torchDefaultInit } from './init.js';
+
+export interface XceptionOptions {
+  /** Input side in pixels; Keras's default is 299 and its minimum 71. */
+  inputSize?: number;
+  /** Add Keras's top (`avg_pool` + `predictions` softmax); without it the model ends at `block14_sepconv2_act`. */
+  includeTop?: boolean;
+  /** Width of `predictions`; only used with `includeTop`. */
+  classes?: number;
+  /** Divides every backbone channel count (rounded, at least 1). 1 = Keras's widths; larger only for small test fixtures. */
+  widthDivisor?: number;
+  /** Seed for the weight initialisation; omit for a random start. */
+  seed?: number;
+}
+
+export interface XceptionBasedOptions {
+  /** Input side in pixels; the seed trains at 256 (minimum 71). */
+  inputSize?: number;
+  /** Seed for the weight initialisation; omit for a random start. */
+  seed?: number;
+  /** Divides every backbone channel count (the head keeps its widths); only for small test fixtures. */
+  widthDivisor?: number;
+}
+
+/** Keras's BatchNormalization defaults (tfjs's momentum means the same as Keras's: moving = m·moving + (1−m)·batch). */
+const BN = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
+
+interface Resolved {
+  size: number;
+  divisor: number;
+  seed: number | undefined;
+}
+
+function resolve(model: string, inputSize: number, widthDivisor: number, seed: number | undefined): Resolved {
+  if (!Number.isInteger(inputSize) || inputSize < 71) {
+    throw new RangeError(`${model} inputSize must be an integer ≥ 71, got ${inputSize}`);
+  }
+  if (!Number.isFinite(widthDivisor) || widthDivisor < 1) {
+    throw new RangeError(`${model} widthDivisor must be a finite number ≥ 1, got ${widthDivisor}`);
+  }
+  if (seed != null && !Number.isFinite(seed)) throw new RangeError(`${model} seed must be a finite number, got ${seed}`);
+  return { size: inputSize, divisor: widthDivisor, seed };
+}
+
+/**
+ * The Keras graph from the input to `block14_sepconv2_act`. Layers are created in Keras's order, so the
+ * residual shortcuts get Keras's fresh-session names: `conv2d`, `conv2d_1`, `conv2d_2`, `conv2d_3` and
+ * `batch_normalization` … `batch_normalization_3`; the additions are `add` … `add_11`.
+ *
+ * [b, s, s, 3] → block1 (two valid 3×3 convs, the first strided) [b, s₁, s₁, 64] → blocks 2–4 (entry flow,
+ * each halving the side: 128, 256, 728 channels) → blocks 5–12 (middle flow, 728) → block13 (728→1024, halves)
+ * → block14 (1536, 2048) [b, h, w, 2048] (h = w = 8 at 256 px, 10 at 299 px, 3 at the 71 px minimum).
+ */
+function xceptionBackbone(input: tf.SymbolicTensor, r: Resolved): tf.SymbolicTensor {
+  const ch = (c: number): number => Math.max(1, Math.round(c / r.divisor));
+  let layerIndex = 0;
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> =>
+    // Keras's default glorot_uniform; each layer draws from its own offset of the seed.
+    tf.initializers.glorotUniform({ seed: r.seed == null ? undefined : r.seed * 1009 + ++layerIndex });
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
+    layer.apply(x) as tf.SymbolicTensor;
+
+  let shortcutIndex = 0;
+  let addIndex = 0;
+  const suffix = (i: number): string => (i === 0 ? '' : `_${i}`);
+
+  const conv = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
+    x = apply(
+      tf.layers.conv2d({
+        name,
+        filters: ch(filters),
+        kernelSize: 3,
+        strides: name === 'block1_conv1' ? 2 : 1,
+        padding: 'valid',
+        useBias: false,
+        kernelInitializer: init(),
+      }),
+      x,
+    );
+    x = apply(tf.layers.batchNormalization({ name: `${name}_bn`, ...BN }), x);
+    return apply(tf.layers.activation({ name: `${name}_act`, activation: 'relu' }), x);
+  };
+  const relu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
+    apply(tf.layers.activation({ name, activation: 'relu' }), x);
+  /** SeparableConv2D 3×3 same, no bias → BatchNormalization; no activation. */
+  const sepconvBn = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
+    x = apply(
+      tf.layers.separableConv2d({
+        name,
+        filters: ch(filters),
+        kernelSize: 3,
+        padding: 'same',
+        useBias: false,
+        depthwiseInitializer: init(),
+        pointwiseInitializer: init(),
+      }),
+      x,
+    );
+    return apply(tf.layers.batchNormalization({ name: `${name}_bn`, ...BN }), x);
+  };
+  /** Keras's unnamed 1×1 stride-2 conv + BN shortcut. */
+  const shortcut = (x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor => {
+    const i = shortcutIndex++;
+    x = apply(
+      tf.layers.conv2d({
+        name: `conv2d${suffix(i)}`,
+        filters: ch(filters),
+        kernelSize: 1,
+        strides: 2,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: init(),
+      }),
+      x,
+    );
+    return apply(tf.layers.batchNormalization({ name: `batch_normalization${suffix(i)}`, ...BN }), x);
+  };
+  const add = (a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor =>
+    apply(tf.layers.add({ name: `add${suffix(addIndex++)}` }), [a, b]);
+  const pool = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
+    apply(tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: 'same' }), x);
+
+  // Entry flow.
+  let x = conv(input, 'block1_conv1', 32);
+  x = conv(x, 'block1_conv2', 64);
+
+  // block2: no ReLU before its first separable conv (block1 already ended with one).
+  let residual = shortcut(x, 128);
+  x = sepconvBn(x, 'block2_sepconv1', 128);
+  x = relu(x, 'block2_sepconv2_act');
+  x = sepconvBn(x, 'block2_sepconv2', 128);
+  x = pool(x, 'block2_pool');
+  x = add(x, residual);
+
+  for (const [block, filters] of [
+    [3, 256],
+    [4, 728],
+  ] as const) {
+    residual = shortcut(x, filters);
+    x = relu(x, `block${block}_sepconv1_act`);
+    x = sepconvBn(x, `block${block}_sepconv1`, filters);
+    x = relu(x, `block${block}_sepconv2_act`);
+    x = sepconvBn(x, `block${block}_sepconv2`, filters);
+    x = pool(x, `block${block}_pool`);
+    x = add(x, residual);
+  }
+
+  // Middle flow: 8 identity-shortcut blocks of three ReLU → sepconv → BN.
+  for (let block = 5; block <= 12; block++) {
+    residual = x;
+    for (let k = 1; k <= 3; k++) {
+      x = relu(x, `block${block}_sepconv${k}_act`);
+      x = sepconvBn(x, `block${block}_sepconv${k}`, 728);
+    }
+    x = add(x, residual);
+  }
+
+  // Exit flow.
+  residual = shortcut(x, 1024);
+  x = relu(x, 'block13_sepconv1_act');
+  x = sepconvBn(x, 'block13_sepconv1', 728);
+  x = relu(x, 'block13_sepconv2_act');
+  x = sepconvBn(x, 'block13_sepconv2', 1024);
+  x = pool(x, 'block13_pool');
+  x = add(x, residual);
+
+  // block14: ReLU after each separable conv + BN, not before.
+  x = sepconvBn(x, 'block14_sepconv1', 1536);
+  x = relu(x, 'block14_sepconv1_act');
+  x = sepconvBn(x, 'block14_sepconv2', 2048);
+  return relu(x, 'block14_sepconv2_act');
+}
+
+/**
+ * keras.applications.Xception (weights=None): entry flow (blocks 1–4), middle flow (blocks 5–12), exit flow
+ * (blocks 13–14), with Keras's layer names so Keras .h5 weights map onto it by name.
+ *
+ * Input [batch, s, s, 3] (Keras's Xception preprocessing scales pixels to [−1, 1]).
+ * Output with `includeTop` (default): class probabilities [batch, classes] (softmax, `predictions`);
+ * without: features [batch, h, w, 2048] from `block14_sepconv2_act` (h = w = 8 at 256 px, 10 at 299 px).
+ * At 299 px with the top: 22,910,480 weights, 22,855,952 of them trainable (BN moving statistics are not).
+ */
+export function createXception(options: XceptionOptions = {}): tf.LayersModel {
+  const r = resolve('Xception', options.inputSize ?? 299, options.widthDivisor ?? 1, options.seed);
+  const includeTop = options.includeTop ?? true;
+  const classes = options.classes ?? 1000;
+  if (includeTop && (!Number.isInteger(classes) || classes < 1)) {
+    throw new RangeError(`Xception classes must be a positive integer, got ${classes}`);
+  }
+  const input = tf.input({ shape: [r.size, r.size, 3], name: 'input_1' });
+  let x = xceptionBackbone(input, r);
+  if (includeTop) {
+    x = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({
+        name: 'predictions',
+        units: classes,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed == null ? undefined : r.seed * 1009 }),
+      })
+      .apply(x) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: x, name: 'xception' });
+}
+
+/**
+ * The Xception-based detector: Xception backbone (no top) → global average pool `avg_pool` [batch, 2048] →
+ * dense 1000, ReLU → dense 256, ReLU → dense 64, ReLU → dense 2 (logits), named `head_fc1`…`head_fc4`, with
+ * PyTorch's default initialisation in the head.
+ *
+ * Input [batch, 256, 256, 3], output logits [batch, 2] (index 1 = fake). 23,128,786 trainable parameters.
+ * `block14_sepconv2_act` [batch, 8, 8, 2048] is the last convolutional feature map (the Grad-CAM target).
+ */
+export function createXceptionBased(options: XceptionBasedOptions = {}): tf.LayersModel {
+  const r = resolve('XceptionBased', options.inputSize ?? 256, options.widthDivisor ?? 1, options.seed);
+  const at = (k: number): number | undefined => (r.seed == null ? undefined : r.seed * 101 + k);
+  const input = tf.input({ shape: [r.size, r.size, 3], name: 'image' });
+  const features = xceptionBackbone(input, r);
+  let h = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(features) as tf.SymbolicTensor;
+  let fanIn = h.shape[1]!;
+  const widths = [1000, 256, 64, 2];
+  widths.forEach((units, i) => {
+    const last = i === widths.length - 1;
+    h = tf.layers
+      .dense({
+        name: `head_fc${i + 1}`,
+        units,
+        activation: last ? 'linear' : 'relu',
+        ...torchDefaultInit(fanIn, at(i + 1)),
+      })
+      .apply(h) as tf.SymbolicTensor;
+    fanIn = units;
+  });
+  return tf.model({ inputs: input, outputs: h, name: 'XceptionBased' });
+}

@@ -1,0 +1,82 @@
+// The fused optimizers follow PyTorch's update rules exactly, in place and through tensor ops alike.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../engine/select.js';
+import { FusedOptimizer, type OptimizerConfig } from './optimizers.js';
+
+/** PyTorch's torch.optim algorithms (docs pseudo-code), in float64, for one weight vector. */
+function reference(config: OptimizerConfig, w0: number[], grads: number[][]): number[] {
+  const w = [...w0];
+  const m = w.map(() => 0);
+  const v = w.map(() => 0);
+  const [b1, b2] = config.betas ?? [0.9, 0.999];
+  const eps = config.eps ?? 1e-8;
+  grads.forEach((g, stepIndex) => {
+    const t = stepIndex + 1;
+    for (let i = 0; i < w.length; i++) {
+      if (config.name === 'SGD') {
+        const gi = g[i]! + (config.weightDecay ?? 0) * w[i]!;
+        m[i] = t === 1 ? gi : (config.momentum ?? 0.9) * m[i]! + gi;
+        w[i] = w[i]! - config.lr * m[i]!;
+        continue;
+      }
+      if (config.name === 'AdamW') w[i] = w[i]! * (1 - config.lr * (config.weightDecay ?? 0.01));
+      m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
+      v[i] = b2 * v[i]! + (1 - b2) * g[i]! ** 2;
+      const mHat = m[i]! / (1 - b1 ** t);
+      const vHat = v[i]! / (1 - b2 ** t);
+      w[i] = w[i]! - (config.lr * mHat) / (Math.sqrt(vHat) + eps);
+    }
+  });
+  return w;
+}
+
+const configs: OptimizerConfig[] = [
+  { name: 'Adam', lr: 0.01 },
+  { name: 'AdamW', lr: 0.01, weightDecay: 0.1 },
+  { name: 'SGD', lr: 0.05, momentum: 0.9, weightDecay: 0.01 },
+];
+const w0 = [0.5, -1.25, 2, 0, 3e-3];
+const grads = [
+  [0.1, -0.2, 0.3, 1e-4, -5],
+  [-0.3, 0.1, 0.2, 0, 2],
+  [0.05, 0.05, -0.4, 3, 0.5],
+];
+
+function run(config: OptimizerConfig, shareStorage: boolean): Float32Array {
+  const variable = tf.variable(tf.tensor1d(w0), true, `w_${config.name}_${shareStorage}`);
+  // A reshape shares the variable's storage, which forces the tensor-op path instead of the in-place loop.
+  const alias = shareStorage ? tf.reshape(variable, [w0.length]) : null;
+  const optimizer = new FusedOptimizer(config);
+  for (const g of grads) {
+    const grad = tf.tensor1d(g);
+    optimizer.applyGradients([variable], { [variable.name]: grad });
+    grad.dispose();
+  }
+  const result = variable.dataSync() as Float32Array;
+  optimizer.dispose();
+  alias?.dispose();
+  variable.dispose();
+  return result;
+}
+
+describe('FusedOptimizer', () => {
+  before(async () => {
+    await initEngine({ requested: 'wasm' });
+  });
+
+  for (const config of configs) {
+    for (const shared of [false, true]) {
+      it(`${config.name} (${shared ? 'tensor ops' : 'in place'}) matches PyTorch's update rule over 3 steps`, () => {
+        const expected = reference(config, w0, grads);
+        const actual = run(config, shared);
+        expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) <= 1e-6 * Math.max(1, Math.abs(e)), `w[${i}] ${actual[i]} vs ${e}`));
+      });
+    }
+  }
+
+  it('rejects a non-positive learning rate', () => {
+    assert.throws(() => new FusedOptimizer({ name: 'Adam', lr: 0 }), RangeError);
+  });
+});

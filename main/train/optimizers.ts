@@ -1,0 +1,153 @@
+// Optimizers with PyTorch's update rules (Adam, AdamW, SGD with momentum), fused and in place on CPU engines.
+import * as tf from '@tensorflow/tfjs';
+import { hostView } from './host-memory.js';
+
+export const OPTIMIZER_NAMES = ['Adam', 'AdamW', 'SGD'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  lr: number;
+  /** Adam/AdamW betas; PyTorch defaults (0.9, 0.999). */
+  betas?: [number, number];
+  /** PyTorch's default 1e-8 (tfjs uses 1e-7). */
+  eps?: number;
+  /** AdamW decoupled decay (default 0.01) or SGD L2 (default 0). */
+  weightDecay?: number;
+  /** SGD momentum (default 0.9). */
+  momentum?: number;
+}
+
+/** One weight's optimizer state: its slots (moments or momentum buffer) live as long as the optimizer. */
+interface Slot {
+  variable: tf.Variable;
+  state: tf.Tensor[];
+}
+
+/**
+ * Applies one step to every variable from its gradient. On the wasm and cpu engines the update runs as one
+ * fused loop per weight (Adam on SimpleNet's 16.6 M-weight dense layer would otherwise allocate ~10
+ * full-size intermediates per step); on native engines it runs as tensor ops.
+ */
+export class FusedOptimizer {
+  private readonly slots = new Map<string, Slot>();
+  private step = 0;
+
+  constructor(readonly config: OptimizerConfig) {
+    if (!(config.lr > 0)) throw new RangeError(`learning rate must be > 0, got ${config.lr}`);
+  }
+
+  get iterations(): number {
+    return this.step;
+  }
+
+  applyGradients(variables: tf.Variable[], grads: Record<string, tf.Tensor>): void {
+    this.step++;
+    for (const variable of variables) {
+      const grad = grads[variable.name];
+      if (grad == null) continue;
+      const slot = this.slotFor(variable);
+      const g = hostView(grad);
+      const state = slot.state.map((s) => hostView(s));
+      if (g && state.every((s) => s != null)) {
+        // New weights go to a fresh buffer: XNNPACK caches packed weights per tensor, so an in-place write
+        // to a variable would leave the next forward pass computing with the old values.
+        const next = tf.zerosLike(variable);
+        this.updateFused(hostView(variable)!, hostView(next)!, g, state as Float32Array[]);
+        variable.assign(next);
+        next.dispose();
+      } else {
+        this.updateWithOps(slot, grad);
+      }
+    }
+  }
+
+  /** Optimizer state for checkpoints: step count and every slot tensor, keyed by variable name. */
+  getState(): { step: number; slots: Record<string, tf.Tensor[]> } {
+    const slots: Record<string, tf.Tensor[]> = {};
+    for (const [name, slot] of this.slots) slots[name] = slot.state;
+    return { step: this.step, slots };
+  }
+
+  setState(state: { step: number; slots: Record<string, tf.Tensor[]> }, variables: tf.Variable[]): void {
+    this.dispose();
+    this.step = state.step;
+    for (const variable of variables) {
+      const saved = state.slots[variable.name];
+      if (saved) this.slots.set(variable.name, { variable, state: saved.map((t) => tf.keep(t.clone())) });
+    }
+  }
+
+  dispose(): void {
+    for (const slot of this.slots.values()) tf.dispose(slot.state);
+    this.slots.clear();
+  }
+
+  private slotFor(variable: tf.Variable): Slot {
+    let slot = this.slots.get(variable.name);
+    if (!slot) {
+      const count = this.config.name === 'SGD' ? 1 : 2;
+      slot = { variable, state: Array.from({ length: count }, () => tf.keep(tf.zerosLike(variable))) };
+      this.slots.set(variable.name, slot);
+    }
+    return slot;
+  }
+
+  /** One pass: reads weights `w`, writes `out`, updates the optimizer state in place. */
+  private updateFused(w: Float32Array, out: Float32Array, g: Float32Array, state: Float32Array[]): void {
+    const { name, lr } = this.config;
+    const n = w.length;
+    if (name === 'SGD') {
+      const mu = this.config.momentum ?? 0.9;
+      const wd = this.config.weightDecay ?? 0;
+      const buf = state[0]!;
+      const first = this.step === 1;
+      for (let i = 0; i < n; i++) {
+        const gi = g[i]! + wd * w[i]!;
+        const b = first ? gi : mu * buf[i]! + gi;
+        buf[i] = b;
+        out[i] = w[i]! - lr * b;
+      }
+      return;
+    }
+    const [b1, b2] = this.config.betas ?? [0.9, 0.999];
+    const eps = this.config.eps ?? 1e-8;
+    const m = state[0]!;
+    const v = state[1]!;
+    const stepSize = lr / (1 - b1 ** this.step);
+    const rootCorrection = Math.sqrt(1 - b2 ** this.step);
+    const decay = name === 'AdamW' ? 1 - lr * (this.config.weightDecay ?? 0.01) : 1;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i]! + (1 - b1) * gi;
+      const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      out[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / rootCorrection + eps);
+    }
+  }
+
+  private updateWithOps(slot: Slot, grad: tf.Tensor): void {
+    const { name, lr } = this.config;
+    const w = slot.variable;
+    const next = tf.tidy(() => {
+      if (name === 'SGD') {
+        const mu = this.config.momentum ?? 0.9;
+        const g = tf.add(grad, tf.mul(this.config.weightDecay ?? 0, w));
+        const buf = this.step === 1 ? g : tf.add(tf.mul(mu, slot.state[0]!), g);
+        return { w: tf.sub(w, tf.mul(lr, buf)), state: [buf] };
+      }
+      const [b1, b2] = this.config.betas ?? [0.9, 0.999];
+      const eps = this.config.eps ?? 1e-8;
+      const m = tf.add(tf.mul(b1, slot.state[0]!), tf.mul(1 - b1, grad));
+      const v = tf.add(tf.mul(b2, slot.state[1]!), tf.mul(1 - b2, tf.square(grad)));
+      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - b2 ** this.step)), eps);
+      const decayed = name === 'AdamW' ? tf.mul(w, 1 - lr * (this.config.weightDecay ?? 0.01)) : w;
+      return { w: tf.sub(decayed, tf.div(tf.mul(lr / (1 - b1 ** this.step), m), denom)), state: [m, v] };
+    });
+    w.assign(next.w);
+    next.w.dispose();
+    tf.dispose(slot.state);
+    slot.state = next.state.map((t) => tf.keep(t));
+  }
+}

@@ -1,0 +1,101 @@
+// Engine selection through the real CLI in child processes: order, forced engines, errors, and parity.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(args: string[], engine?: string): { code: number; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' };
+  if (engine == null) delete env.UNMASK_ENGINE;
+  else env.UNMASK_ENGINE = engine;
+  const r = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const unmask = (args: string[], engine?: string) => run(['bin/unmask.js', ...args], engine);
+const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+
+function addonBuilt(pkg: string): boolean {
+  const lib = path.join(root, 'node_modules', pkg, 'lib');
+  return fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
+}
+const nativeBuilt = addonBuilt('@tensorflow/tfjs-node');
+const gpuBuilt = addonBuilt('@tensorflow/tfjs-node-gpu');
+
+describe('unmask engine', () => {
+  it('UNMASK_ENGINE=wasm: multithreaded SIMD wasm, one JSON line', () => {
+    const r = unmask(['engine'], 'wasm');
+    assert.equal(r.code, 0, r.stderr);
+    const info = lastJson(r.stdout);
+    assert.equal(info.engine, 'wasm');
+    assert.equal(info.backend, 'wasm');
+    assert.equal(info.simd, true);
+    assert.ok((info.threads as number) >= 2, `threads ${info.threads}`);
+    assert.equal(info.tfjsVersion, '4.22.0');
+  });
+
+  it('UNMASK_ENGINE=cpu: the pure-JS backend', () => {
+    const info = lastJson(unmask(['engine'], 'cpu').stdout);
+    assert.deepEqual([info.engine, info.backend, info.threads], ['cpu', 'cpu', 1]);
+  });
+
+  it('a requested engine that cannot load is an ENGINE_UNAVAILABLE error, not a silent switch', { skip: gpuBuilt && 'tfjs-node-gpu is built here' }, () => {
+    const r = unmask(['engine'], 'gpu');
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    const error = lastJson(r.stderr).error as { code: string; message: string };
+    assert.equal(error.code, 'ENGINE_UNAVAILABLE');
+    assert.match(error.message, /'gpu'.*tfjs-node-gpu/);
+  });
+
+  it('an unknown UNMASK_ENGINE is a usage error (exit 2)', () => {
+    const r = unmask(['engine'], 'tpu');
+    assert.equal(r.code, 2);
+    assert.equal((lastJson(r.stderr).error as { code: string }).code, 'BAD_ARGUMENT');
+  });
+
+  it('auto picks the first engine that loads (gpu, native, wasm) and says why each better one was skipped', () => {
+    const info = lastJson(unmask(['engine']).stdout);
+    const skipped = info.skipped as { engine: string; reason: string }[];
+    const expected = gpuBuilt ? 'gpu' : nativeBuilt ? 'native' : 'wasm';
+    if (!gpuBuilt) {
+      assert.equal(info.engine, expected);
+      const order = ['gpu', 'native', 'wasm'];
+      assert.deepEqual(skipped.map((s) => s.engine), order.slice(0, order.indexOf(expected)));
+      for (const s of skipped) assert.ok(s.reason.length > 10, `reason for ${s.engine}: ${s.reason}`);
+    }
+  });
+
+  it('the native engine trains SimpleNet to the same losses as the wasm engine', { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' }, () => {
+    const script = ['--import', 'tsx', 'test/fixtures/simplenet-losses.ts'];
+    const wasm = lastJson(run(script, 'wasm').stdout);
+    const native = lastJson(run(script, 'native').stdout);
+    assert.equal(native.engine, 'native');
+    const [a, b] = [wasm.losses as number[], native.losses as number[]];
+    a.forEach((loss, i) => assert.ok(Math.abs(loss - b[i]!) <= 2e-3 * Math.max(1, Math.abs(loss)), `step ${i}: wasm ${loss} vs native ${b[i]}`));
+    assert.ok(Math.abs(a[1]! - a[0]!) > 1e-3, `the weights should move between steps: ${a}`);
+  });
+});
+
+describe('unmask params', () => {
+  for (const [name, count] of [
+    ['SimpleNet', 16_901_762],
+    ['Xception', 22_855_952],
+    ['XceptionBased', 23_128_786],
+  ] as const) {
+    it(`-m ${name} prints ${count} as a bare integer`, () => {
+      const r = unmask(['params', '-m', name], 'wasm');
+      assert.equal(r.stdout, `${count}\n`);
+    });
+  }
+
+  it('an unknown model lists the registry', () => {
+    const r = unmask(['params', '-m', 'Nope'], 'wasm');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /SimpleNet, Xception, XceptionBased/);
+  });
+});
