@@ -32,6 +32,22 @@ const commands: Record<string, { summary: string; run: Command }> = {
       return 0;
     },
   },
+  train: {
+    summary: 'train -d DATASET -m MODEL --lr 0.001 -b 32 -e 5 -o Adam [--seed N] [--data-root DIR] [--db FILE]',
+    run: async (argv) => (await import('./train.js')).trainCommand(argv),
+  },
+  resume: {
+    summary: 'resume RUN: continue a run from its last completed epoch',
+    run: async (argv) => (await import('./train.js')).resumeCommand(argv),
+  },
+  runs: {
+    summary: 'runs [--json]: list the recorded runs',
+    run: async (argv) => (await import('./runs.js')).runsCommand(argv),
+  },
+  'export-log': {
+    summary: "export-log RUN [--out FILE]: a run's per-epoch log as JSON (the seed's shape)",
+    run: async (argv) => (await import('./runs.js')).exportLogCommand(argv),
+  },
   bench: {
     summary: 'bench engine [--quick] [--with-cpu]: training/inference img/s per engine beside PyTorch',
     run: async (argv) => {
@@ -50,7 +66,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `usage: unmask <command> [options]\n${lines.join('\n')}`;
 }
 

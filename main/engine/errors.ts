@@ -7,6 +7,9 @@ export type UnmaskErrorCode =
   | 'NOT_FOUND'
   | 'DATASET_INVALID'
   | 'CANCELLED'
+  | 'STORE_DAMAGED'
+  | 'STORE_READONLY'
+  | 'STORE_TOO_NEW'
   | 'INTERNAL';
 
 export class UnmaskError extends Error {

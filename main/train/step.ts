@@ -1,5 +1,6 @@
 // One optimisation step of a classifier: forward, softmax cross-entropy, backward, optimizer update.
 import * as tf from '@tensorflow/tfjs';
+import { trainable } from './variables.js';
 import type { FusedOptimizer } from './optimizers.js';
 
 export interface StepResult {
@@ -14,7 +15,7 @@ export interface StepResult {
  * so the step costs one host sync; every intermediate tensor is freed.
  */
 export function trainStep(model: tf.LayersModel, optimizer: FusedOptimizer, xs: tf.Tensor4D, labels: tf.Tensor1D): StepResult {
-  const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const variables = trainable(model).map(([, v]) => v);
   const { loss, correct } = tf.tidy(() => {
     const onehot = tf.oneHot(labels, 2);
     let hits: tf.Scalar | undefined;

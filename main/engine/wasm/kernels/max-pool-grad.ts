@@ -33,31 +33,37 @@ const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const rowStride = w * ch;
+  // Per-channel running maxima of the current window; channels innermost so every read is sequential.
+  const best = new Float32Array(ch);
+  const at = new Int32Array(ch);
   for (let n = 0; n < batchSize; n++) {
     const imageBase = n * h * rowStride;
     for (let y = 0; y < oh; y++) {
       const r0 = y * sh - top;
+      const rFrom = Math.max(0, r0);
+      const rTo = Math.min(h, r0 + fh);
       for (let xo = 0; xo < ow; xo++) {
         const c0 = xo * sw - left;
-        const dyBase = ((n * oh + y) * ow + xo) * ch;
-        for (let k = 0; k < ch; k++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let at = -1;
-          for (let fr = 0; fr < fh; fr++) {
-            const r = r0 + fr;
-            if (r < 0 || r >= h) continue;
-            for (let fc = 0; fc < fw; fc++) {
-              const c = c0 + fc;
-              if (c < 0 || c >= w) continue;
-              const idx = imageBase + r * rowStride + c * ch + k;
-              const v = x[idx]!;
-              if (v > best) {
-                best = v;
-                at = idx;
+        const cFrom = Math.max(0, c0);
+        const cTo = Math.min(w, c0 + fw);
+        best.fill(Number.NEGATIVE_INFINITY);
+        at.fill(-1);
+        for (let r = rFrom; r < rTo; r++) {
+          for (let c = cFrom; c < cTo; c++) {
+            const base = imageBase + r * rowStride + c * ch;
+            for (let k = 0; k < ch; k++) {
+              const v = x[base + k]!;
+              if (v > best[k]!) {
+                best[k] = v;
+                at[k] = base + k;
               }
             }
           }
-          if (at >= 0) dx[at] = dx[at]! + g[dyBase + k]!;
+        }
+        const dyBase = ((n * oh + y) * ow + xo) * ch;
+        for (let k = 0; k < ch; k++) {
+          const i = at[k]!;
+          if (i >= 0) dx[i] = dx[i]! + g[dyBase + k]!;
         }
       }
     }

@@ -1,0 +1,56 @@
+// Progress rendering for long CLI commands: a redrawn bar on a terminal, periodic lines otherwise (logs, CI).
+import type { TrainEvent } from '../train/session.js';
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function bar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+/** Returns an event handler that draws training progress on `stream` (stderr: stdout stays machine-readable). */
+export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (event: TrainEvent) => void {
+  const tty = stream.isTTY === true;
+  let lastLine = 0;
+  return (event) => {
+    switch (event.type) {
+      case 'scan': {
+        const { scan } = event;
+        const split = (n: 'train' | 'val' | 'test') => `${n} ${scan.splits[n].counts.real}/${scan.splits[n].counts.fake}`;
+        stream.write(
+          `dataset ${scan.root}: real/fake ${split('train')}, ${split('val')}, ${split('test')}; fake:real ${scan.fakeToReal?.toFixed(3) ?? 'n/a'}; ${scan.bad.length} skipped\n`,
+        );
+        for (const b of scan.bad.slice(0, 20)) stream.write(`  skipped ${b.path}: ${b.reason}\n`);
+        if (scan.bad.length > 20) stream.write(`  … and ${scan.bad.length - 20} more\n`);
+        break;
+      }
+      case 'start':
+        stream.write(`run ${event.runId} on the ${event.engine} engine: epochs ${event.startEpoch + 1}–${event.epochs}\n`);
+        break;
+      case 'batch': {
+        const line =
+          `epoch ${event.epoch}/${event.epochs} ${event.phase.padEnd(5)} ${bar(event.batch / event.batches)} ${event.batch}/${event.batches}` +
+          ` loss ${event.runningLoss.toFixed(4)} acc ${event.runningAccuracy.toFixed(1)}% ${event.imgPerSec.toFixed(1)} img/s ETA ${duration(event.etaSeconds)}`;
+        if (tty) stream.write(`\r${line}\u001b[K`);
+        else if (event.batch === event.batches || Date.now() - lastLine > 10_000) {
+          stream.write(`${line}\n`);
+          lastLine = Date.now();
+        }
+        break;
+      }
+      case 'epoch': {
+        const m = event.metrics;
+        const test = m.testAcc == null ? '' : ` test ${m.testLoss!.toFixed(4)}/${m.testAcc.toFixed(2)}%`;
+        stream.write(
+          `${tty ? '\r\u001b[K' : ''}epoch ${m.epoch}: train ${m.trainLoss.toFixed(4)}/${m.trainAcc.toFixed(2)}% val ${m.valLoss.toFixed(4)}/${m.valAcc.toFixed(2)}%${test}` +
+            ` (${duration(m.seconds)}, ${m.imgPerSec.toFixed(1)} img/s, decode wait ${(100 * m.decodeShare).toFixed(1)}%)\n`,
+        );
+        break;
+      }
+    }
+  };
+}

@@ -1,0 +1,89 @@
+// `unmask train` and `unmask resume`: the seed's training flags, progress on stderr, one JSON line on stdout.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UnmaskError } from '../engine/errors.js';
+import { defaultDbPath, RunStore } from '../store/index.js';
+import { checkTrainRequest, resumeRun, trainRun } from '../train/session.js';
+import type { ModelName } from '../models/registry.js';
+import type { OptimizerName } from '../train/optimizers.js';
+import { trainingProgress } from './progress.js';
+
+export const storeOptions = {
+  db: { type: 'string' },
+} as const;
+
+/** The database: --db, else UNMASK_DB, else the app's user-data folder. Checkpoints go in `runs/` beside it. */
+export function openStore(db: string | undefined): { store: RunStore; runsDir: string } {
+  const file = path.resolve(db ?? defaultDbPath());
+  return { store: RunStore.open(file), runsDir: path.join(path.dirname(file), 'runs') };
+}
+
+/** DATASET is a folder path, or a name under --data-root (default UNMASK_DATA_ROOT). */
+export function resolveDataset(dataset: string | undefined, dataRoot: string | undefined): string {
+  if (!dataset) throw new UnmaskError('BAD_ARGUMENT', 'a dataset is required: -d PATH, or -d NAME with --data-root DIR');
+  if (fs.existsSync(dataset)) return path.resolve(dataset);
+  const root = dataRoot ?? process.env.UNMASK_DATA_ROOT;
+  if (root && fs.existsSync(path.join(root, dataset))) return path.resolve(root, dataset);
+  throw new UnmaskError('NOT_FOUND', `no dataset folder '${dataset}'${root ? ` (nor ${path.join(root, dataset)})` : ' (set --data-root or UNMASK_DATA_ROOT to use a name)'}`);
+}
+
+/** Ctrl-C cancels the run cleanly (marked cancelled, checkpoints kept); a second Ctrl-C exits at once. */
+function cancelOnSigint(): AbortController {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ncancelling after this batch (Ctrl-C again to quit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: 'string', short: 'd' },
+      model: { type: 'string', short: 'm' },
+      lr: { type: 'string' },
+      'batch-size': { type: 'string', short: 'b' },
+      epochs: { type: 'string', short: 'e' },
+      optimizer: { type: 'string', short: 'o' },
+      seed: { type: 'string' },
+      'data-root': { type: 'string' },
+      ...storeOptions,
+    },
+  });
+  const num = (v: string | undefined): number | undefined => (v == null ? undefined : Number(v));
+  const request = checkTrainRequest({
+    dataset: resolveDataset(values.dataset, values['data-root']),
+    model: values.model as ModelName | undefined,
+    optimizer: values.optimizer as OptimizerName | undefined,
+    lr: num(values.lr),
+    batchSize: num(values['batch-size']),
+    epochs: num(values.epochs),
+    seed: num(values.seed),
+  });
+  const { store, runsDir } = openStore(values.db);
+  try {
+    const outcome = await trainRun(store, request, { runsDir, signal: cancelOnSigint().signal, onEvent: trainingProgress() });
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export async function resumeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: storeOptions });
+  const id = Number(positionals[0]);
+  if (!Number.isInteger(id)) throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask resume RUN_ID [--db FILE]');
+  const { store, runsDir } = openStore(values.db);
+  try {
+    const outcome = await resumeRun(store, id, { runsDir, signal: cancelOnSigint().signal, onEvent: trainingProgress() });
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

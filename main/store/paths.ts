@@ -1,0 +1,29 @@
+// Where the run database lives by default: UNMASK_DB, else the app's per-user data folder.
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The default run database file: `$UNMASK_DB` if set, else `unmask.db` in the app's user-data folder
+ * (the folder Electron's app.getPath('userData') gives an app named Unmask):
+ * Linux `$XDG_CONFIG_HOME/Unmask` or `~/.config/Unmask`, macOS `~/Library/Application Support/Unmask`,
+ * Windows `%APPDATA%\Unmask`. The parameters exist for tests.
+ */
+export function defaultDbPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  const override = env['UNMASK_DB'];
+  if (override) return path.resolve(override);
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  let base: string;
+  if (platform === 'win32') {
+    base = env['APPDATA'] || p.join(home, 'AppData', 'Roaming');
+  } else if (platform === 'darwin') {
+    base = p.join(home, 'Library', 'Application Support');
+  } else {
+    const xdg = env['XDG_CONFIG_HOME'];
+    base = xdg && p.isAbsolute(xdg) ? xdg : p.join(home, '.config'); // the XDG spec ignores relative values
+  }
+  return p.join(base, 'Unmask', 'unmask.db');
+}

@@ -1,0 +1,284 @@
+// RunStore: the persistent record of training runs, their per-epoch metrics, checkpoints and per-image scores.
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { UnmaskError } from '../engine/errors.js';
+import { openDatabase, storeError } from './open.js';
+import {
+  RUN_COLUMNS,
+  rocAuc,
+  toEpochRecord,
+  toRunRecord,
+  toRunSummary,
+  toScoreRow,
+  validateEpoch,
+  validateNewRun,
+  validateScores,
+  type EpochRow,
+  type RunRow,
+  type ScoreDbRow,
+  type SummaryRow,
+} from './rows.js';
+import type { CheckpointRecord, EpochRecord, NewRun, RunRecord, RunSummary, ScoreRow, SeedLog } from './types.js';
+
+/** Runs this process has marked running and not yet finished, per database file (realpath). */
+const liveRuns = new Map<string, Set<number>>();
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+const INTERRUPTED_MESSAGE = 'The process running this run exited before it finished.';
+
+const SUMMARY_SQL = `
+  SELECT ${RUN_COLUMNS},
+    (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
+    (SELECT COALESCE(SUM(e.seconds), 0) FROM epochs e WHERE e.run_id = r.id) AS seconds,
+    b.epoch AS best_epoch, b.val_acc AS best_val_acc, b.test_acc AS test_acc_at_best,
+    (SELECT s.auc FROM score_sets s WHERE s.run_id = r.id AND s.auc IS NOT NULL
+      ORDER BY CASE s.split WHEN 'test' THEN 0 WHEN 'val' THEN 1 ELSE 2 END, s.split LIMIT 1) AS auc
+  FROM runs r
+  LEFT JOIN epochs b ON b.run_id = r.id AND b.epoch = (
+    SELECT e.epoch FROM epochs e WHERE e.run_id = r.id AND e.val_acc IS NOT NULL
+    ORDER BY e.val_acc DESC, e.epoch ASC LIMIT 1)
+  ORDER BY r.created_at DESC, r.id DESC`;
+
+/**
+ * The run store over one SQLite file (WAL mode, so a trainer process can write while the app reads).
+ * Every method throws UnmaskError: NOT_FOUND for an unknown run id, BAD_ARGUMENT for invalid input,
+ * STORE_READONLY / STORE_DAMAGED when the file cannot be written / read.
+ */
+export class RunStore {
+  private readonly started = new Set<number>();
+  private readonly live: Set<number>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    /** The database file's absolute path. */
+    readonly file: string,
+  ) {
+    const key = fs.realpathSync(file);
+    this.live = liveRuns.get(key) ?? new Set<number>();
+    liveRuns.set(key, this.live);
+  }
+
+  /**
+   * Opens or creates the store at `file` (parent folders created), migrating it to the current schema.
+   * Runs left 'running' by a process that no longer exists become 'interrupted'.
+   */
+  static open(file: string): RunStore {
+    const absolute = path.resolve(file);
+    const db = openDatabase(absolute);
+    try {
+      const store = new RunStore(db, absolute);
+      store.interruptOrphans();
+      return store;
+    } catch (error) {
+      db.close();
+      throw storeError(error, absolute);
+    }
+  }
+
+  /** Marks 'running' runs whose process is gone as 'interrupted' (a crash, a kill, a power cut). */
+  private interruptOrphans(): void {
+    this.guard(() => {
+      const running = this.db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
+      const orphans = running.filter(({ id, owner_pid: pid }) =>
+        pid === null ? true : pid === process.pid ? !this.live.has(id) : !isProcessAlive(pid),
+      );
+      if (orphans.length === 0) return;
+      const update = this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?), owner_pid = NULL
+         WHERE id = ? AND status = 'running'`,
+      );
+      const now = new Date().toISOString();
+      this.db.transaction(() => orphans.forEach(({ id }) => update.run(now, INTERRUPTED_MESSAGE, id)))();
+    });
+  }
+
+  /** Runs `fn` against the open database, turning whatever it throws into an UnmaskError. */
+  private guard<T>(fn: () => T): T {
+    if (!this.db.open) throw new UnmaskError('INTERNAL', `Run store ${this.file} is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      throw storeError(error, this.file);
+    }
+  }
+
+  private runRow(id: number): RunRow {
+    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
+    if (!row) throw new UnmaskError('NOT_FOUND', `No run with id ${id}`);
+    return row;
+  }
+
+  /** Records a new run with status 'queued'. */
+  createRun(input: NewRun): RunRecord {
+    const params = validateNewRun(input);
+    return this.guard(() => {
+      const result = this.db
+        .prepare(
+          `INSERT INTO runs (model, dataset_path, dataset_fingerprint, params, engine, status, created_at)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(input.model, input.datasetPath, input.datasetFingerprint, params, input.engine, new Date().toISOString());
+      return toRunRecord(this.runRow(Number(result.lastInsertRowid)));
+    });
+  }
+
+  /**
+   * Marks a run 'running' on `engine`, now (startedAt), owned by this process. Allowed from 'queued', and from
+   * 'interrupted' / 'failed' / 'cancelled' to resume; clears finishedAt and error.
+   */
+  markStarted(id: number, engine: string): void {
+    this.guard(() => {
+      const { status } = this.runRow(id);
+      if (status === 'running' || status === 'completed') {
+        throw new UnmaskError('BAD_ARGUMENT', `Run ${id} cannot start: it is already ${status}`);
+      }
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'running', engine = ?, started_at = ?, finished_at = NULL, error = NULL, owner_pid = ?
+           WHERE id = ?`,
+        )
+        .run(engine, new Date().toISOString(), process.pid, id);
+      this.started.add(id);
+      this.live.add(id);
+    });
+  }
+
+  /** Ends a 'queued' or 'running' run with `status` (finishedAt = now) and an optional error message. */
+  finish(id: number, status: 'completed' | 'failed' | 'cancelled', error?: string): void {
+    if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') {
+      throw new UnmaskError('BAD_ARGUMENT', `finish: status must be completed, failed or cancelled, got ${String(status)}`);
+    }
+    this.guard(() => {
+      const current = this.runRow(id).status;
+      if (current !== 'queued' && current !== 'running') {
+        throw new UnmaskError('BAD_ARGUMENT', `Run ${id} cannot be marked ${status}: it is already ${current}`);
+      }
+      this.db
+        .prepare('UPDATE runs SET status = ?, finished_at = ?, error = ?, owner_pid = NULL WHERE id = ?')
+        .run(status, new Date().toISOString(), error ?? null, id);
+      this.started.delete(id);
+      this.live.delete(id);
+    });
+  }
+
+  /**
+   * Records one epoch's metrics and the checkpoints written with it, in one transaction: all or nothing.
+   * Re-recording an epoch (a resumed run) replaces it; a checkpoint replaces the run's previous one of its kind.
+   */
+  recordEpoch(id: number, epoch: EpochRecord, checkpoints: CheckpointRecord[]): void {
+    validateEpoch(epoch);
+    this.guard(() => {
+      const insertEpoch = this.db.prepare(
+        `INSERT OR REPLACE INTO epochs
+           (run_id, epoch, train_loss, train_acc, val_loss, val_acc, test_loss, test_acc, seconds, img_per_sec)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const upsertCheckpoint = this.db.prepare(
+        `INSERT INTO checkpoints (run_id, kind, epoch, path) VALUES (?, ?, ?, ?)
+         ON CONFLICT (run_id, kind) DO UPDATE SET epoch = excluded.epoch, path = excluded.path`,
+      );
+      this.db.transaction(() => {
+        this.runRow(id);
+        const e = epoch;
+        insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec);
+        for (const checkpoint of checkpoints) upsertCheckpoint.run(id, checkpoint.kind, checkpoint.epoch, checkpoint.path);
+      })();
+    });
+  }
+
+  /** One run; NOT_FOUND if there is none with that id. */
+  getRun(id: number): RunRecord {
+    return this.guard(() => toRunRecord(this.runRow(id)));
+  }
+
+  /** A run's epochs, in epoch order. */
+  getEpochs(id: number): EpochRecord[] {
+    return this.guard(() => {
+      this.runRow(id);
+      const rows = this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch').all(id) as EpochRow[];
+      return rows.map(toEpochRecord);
+    });
+  }
+
+  /** A run's checkpoints ('best' before 'last'), at most one of each kind. */
+  getCheckpoints(id: number): CheckpointRecord[] {
+    return this.guard(() => {
+      this.runRow(id);
+      return this.db.prepare('SELECT epoch, kind, path FROM checkpoints WHERE run_id = ? ORDER BY kind').all(id) as CheckpointRecord[];
+    });
+  }
+
+  /** Every run with its summary figures, newest first. */
+  listRuns(): RunSummary[] {
+    return this.guard(() => (this.db.prepare(SUMMARY_SQL).all() as SummaryRow[]).map(toRunSummary));
+  }
+
+  /** Replaces a run's scores for `split` with `rows` (kept in order), in one transaction; [] deletes them. */
+  saveScores(id: number, split: string, rows: ScoreRow[]): void {
+    validateScores(split, rows);
+    const auc = rocAuc(rows);
+    this.guard(() => {
+      const insert = this.db.prepare(
+        'INSERT INTO scores (run_id, split, idx, path, label, logit0, logit1, prob0, prob1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      this.db.transaction(() => {
+        this.runRow(id);
+        this.db.prepare('DELETE FROM score_sets WHERE run_id = ? AND split = ?').run(id, split); // cascades to scores
+        if (rows.length === 0) return;
+        this.db
+          .prepare('INSERT INTO score_sets (run_id, split, n, auc, saved_at) VALUES (?, ?, ?, ?, ?)')
+          .run(id, split, rows.length, auc, new Date().toISOString());
+        rows.forEach((row, i) => insert.run(id, split, i, row.path, row.label, row.logits[0], row.logits[1], row.probs[0], row.probs[1]));
+      })();
+    });
+  }
+
+  /** A run's scores for `split`, in the order saved ([] if none were saved). */
+  getScores(id: number, split: string): ScoreRow[] {
+    return this.guard(() => {
+      this.runRow(id);
+      const rows = this.db
+        .prepare('SELECT path, label, logit0, logit1, prob0, prob1 FROM scores WHERE run_id = ? AND split = ? ORDER BY idx')
+        .all(id, split) as ScoreDbRow[];
+      return rows.map(toScoreRow);
+    });
+  }
+
+  /** The run in the seed project's log format: one array entry per recorded epoch, in epoch order. */
+  exportLog(id: number): SeedLog {
+    const run = this.getRun(id);
+    const epochs = this.getEpochs(id);
+    return {
+      run: run.id,
+      model: run.model,
+      dataset: run.datasetPath,
+      params: run.params,
+      engine: run.engine,
+      train_loss: epochs.map((e) => e.trainLoss),
+      train_acc: epochs.map((e) => e.trainAcc),
+      val_loss: epochs.map((e) => e.valLoss),
+      val_acc: epochs.map((e) => e.valAcc),
+      test_loss: epochs.map((e) => e.testLoss),
+      test_acc: epochs.map((e) => e.testAcc),
+    };
+  }
+
+  /**
+   * Closes the database. Runs this store started and did not finish stay 'running' until the next open,
+   * which marks them 'interrupted'. Safe to call twice.
+   */
+  close(): void {
+    for (const id of this.started) this.live.delete(id);
+    this.started.clear();
+    if (this.db.open) this.db.close();
+  }
+}
