@@ -48,6 +48,10 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: "export-log RUN [--out FILE]: a run's per-epoch log as JSON (the seed's shape)",
     run: async (argv) => (await import('./runs.js')).exportLogCommand(argv),
   },
+  metrics: {
+    summary: 'metrics --csv FILE [--threshold 0.5]: AUC, AP, EER, accuracy of label,score rows as one JSON line',
+    run: async (argv) => (await import('../analysis/metrics-cli.js')).metricsCommand(argv),
+  },
   bench: {
     summary: 'bench engine [--quick] [--with-cpu]: training/inference img/s per engine beside PyTorch',
     run: async (argv) => {

@@ -1,5 +1,6 @@
 // Conversions between the run store's SQL rows and its public records, and validation of what callers pass in.
 import { UnmaskError } from '../engine/errors.js';
+import { rocAuc } from '../analysis/metrics.js';
 import type { EpochRecord, NewRun, RunRecord, RunStatus, RunSummary, ScoreRow, TrainParams } from './types.js';
 
 /** A `runs` row as selected by the store (owner_pid left out). */
@@ -164,24 +165,10 @@ export function validateScores(split: string, rows: readonly ScoreRow[]): void {
   });
 }
 
-/**
- * ROC AUC of probs[1] as the score for label 1 (Mann-Whitney U with average ranks for ties).
- * Null when only one class is present or any score is NaN.
- */
-export function rocAuc(rows: readonly ScoreRow[]): number | null {
-  const scored = rows.map((row) => ({ score: row.probs[1], label: row.label }));
-  if (scored.some((s) => Number.isNaN(s.score))) return null;
-  const positives = scored.filter((s) => s.label === 1).length;
-  const negatives = scored.length - positives;
-  if (positives === 0 || negatives === 0) return null;
-  scored.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : 0));
-  let rankSum = 0;
-  for (let i = 0; i < scored.length; ) {
-    let j = i;
-    while (j + 1 < scored.length && scored[j + 1]!.score === scored[i]!.score) j++;
-    const averageRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (scored[k]!.label === 1) rankSum += averageRank;
-    i = j + 1;
-  }
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+/** ROC AUC of stored scores (fake probability, label 1 positive); null when it is undefined (one class, NaN). */
+export function scoresAuc(rows: readonly ScoreRow[]): number | null {
+  const labels = rows.map((row) => row.label);
+  const scores = rows.map((row) => row.probs[1]);
+  if (scores.some((v) => !Number.isFinite(v)) || new Set(labels).size < 2) return null;
+  return rocAuc(labels, scores);
 }

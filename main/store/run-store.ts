@@ -6,7 +6,7 @@ import { UnmaskError } from '../engine/errors.js';
 import { openDatabase, storeError } from './open.js';
 import {
   RUN_COLUMNS,
-  rocAuc,
+  scoresAuc,
   toEpochRecord,
   toRunRecord,
   toRunSummary,
@@ -225,7 +225,7 @@ export class RunStore {
   /** Replaces a run's scores for `split` with `rows` (kept in order), in one transaction; [] deletes them. */
   saveScores(id: number, split: string, rows: ScoreRow[]): void {
     validateScores(split, rows);
-    const auc = rocAuc(rows);
+    const auc = scoresAuc(rows);
     this.guard(() => {
       const insert = this.db.prepare(
         'INSERT INTO scores (run_id, split, idx, path, label, logit0, logit1, prob0, prob1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -3,29 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { Loader } from '../data/index.js';
+import type { CheckpointRecord, EpochRecord } from '../store/index.js';
 import { evaluate, trainOneEpoch, type BatchProgress, type PassResult } from './epoch.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { FusedOptimizer } from './optimizers.js';
 
-/** One epoch's numbers, as stored and logged (accuracies in percent, 1-based epoch). */
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAcc: number;
-  valLoss: number;
-  valAcc: number;
-  testLoss: number | null;
-  testAcc: number | null;
-  seconds: number;
-  imgPerSec: number;
+/** One epoch's numbers as stored (accuracies in percent, 1-based epoch), plus the decode-wait share. */
+export interface EpochMetrics extends EpochRecord {
   decodeShare: number;
 }
 
-export interface SavedCheckpoint {
-  epoch: number;
-  kind: 'last' | 'best';
-  path: string;
-}
+export type SavedCheckpoint = CheckpointRecord;
 
 export type Phase = 'train' | 'val' | 'test';
 

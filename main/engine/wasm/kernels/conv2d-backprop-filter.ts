@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter for the wasm backend: ∂loss/∂filter as one XNNPACK convolution (multithreaded).
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScratch } from '../kernel-calls.js';
-import { convAxes, filterGradPads } from './conv-geometry.js';
+import { convAxes, filterGradPads, explicitPad } from './conv-geometry.js';
 
 /**
  * dW[kh,kw,ci,co] = Σ_{n,y,x} x[n, y·s+kh−pt, x·s+kw−pl, ci] · dy[n,y,x,co]
@@ -45,12 +45,7 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     {
       strides: [1, 1],
       dilations: [rows.stride, cols.stride],
-      pad: [
-        [0, 0],
-        [padRows.before, padRows.after],
-        [padCols.before, padCols.after],
-        [0, 0],
-      ],
+      pad: explicitPad(padRows, padCols),
       dataFormat: 'NHWC',
     },
   );

@@ -1,7 +1,7 @@
 // Conv2DBackpropInput for the wasm backend: ∂loss/∂input as one XNNPACK convolution (multithreaded).
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { dilateSpatial, KernelScratch } from '../kernel-calls.js';
-import { convAxes, inputGradWindow } from './conv-geometry.js';
+import { convAxes, inputGradWindow, explicitPad } from './conv-geometry.js';
 
 /**
  * dx = full correlation of dy (zero-dilated by the stride) with the filter flipped in space and with its
@@ -41,12 +41,7 @@ const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
       {
         strides: [1, 1],
         dilations: [1, 1],
-        pad: [
-          [0, 0],
-          [winRows.before, winRows.after],
-          [winCols.before, winCols.after],
-          [0, 0],
-        ],
+        pad: explicitPad(winRows, winCols),
         dataFormat: 'NHWC',
       },
     );

@@ -1,7 +1,7 @@
 // DepthwiseConv2dNativeBackpropInput/Filter for the wasm backend, each as one XNNPACK depthwise convolution.
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { dilateSpatial, KernelScratch } from '../kernel-calls.js';
-import { convAxes, filterGradPads, inputGradWindow } from './conv-geometry.js';
+import { convAxes, filterGradPads, inputGradWindow, explicitPad } from './conv-geometry.js';
 
 interface DepthwiseAttrs {
   strides: [number, number] | number;
@@ -51,12 +51,7 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     {
       strides: [1, 1],
       dilations: [rows.dilation, cols.dilation],
-      pad: [
-        [0, 0],
-        [winRows.before, winRows.after],
-        [winCols.before, winCols.after],
-        [0, 0],
-      ],
+      pad: explicitPad(winRows, winCols),
     },
   );
   const dx = m === 1 ? perCopy : s.sum(s.reshape(perCopy, [n, h, w, c, m]), [4]);
@@ -92,12 +87,7 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     {
       strides: [rows.dilation, cols.dilation],
       dilations: [rows.stride, cols.stride],
-      pad: [
-        [0, 0],
-        [padRows.before, padRows.after],
-        [padCols.before, padCols.after],
-        [0, 0],
-      ],
+      pad: explicitPad(padRows, padCols),
     },
   );
   const summed = s.sum(s.reshape(perImage, [kh, kw, n, c * m]), [2]);

@@ -1,0 +1,56 @@
+// Detector metrics over number arrays (label 1 = fake = positive): entry point re-exporting the analysis modules, plus summarize().
+import { averagePrecision, eer, rocAuc } from './curves.js';
+import { confusionAt, perClassFromConfusion, type Confusion, type PerClassAccuracy } from './thresholds.js';
+import { checkBothClasses, checkThreshold, type Vector } from './validate.js';
+
+export * from './bootstrap.js';
+export * from './curves.js';
+export * from './probit.js';
+export * from './thresholds.js';
+export type { ClassCounts, Vector } from './validate.js';
+
+/** Everything a results table shows for one detector on one split (DeepfakeBench reports acc/auc/eer/ap). */
+export interface MetricSummary {
+  /** Number of samples. */
+  n: number;
+  /** Positives (fake) and negatives (real). */
+  positives: number;
+  negatives: number;
+  /** ROC AUC ({@link rocAuc}). */
+  auc: number;
+  /** Average precision ({@link averagePrecision}). */
+  ap: number;
+  /** Equal error rate and its threshold ({@link eer}). */
+  eer: number;
+  eerThreshold: number;
+  /** The decision threshold used for the fields below: predict fake when score >= threshold. */
+  threshold: number;
+  accuracy: number;
+  confusion: Confusion;
+  perClass: PerClassAccuracy;
+}
+
+/**
+ * The standard metric set at one decision threshold (default 0.5, predict fake when score >= threshold).
+ * Needs both classes (throws BAD_ARGUMENT otherwise). Pick a non-default threshold on validation data with
+ * chooseThreshold and pass it here for test data.
+ */
+export function summarize(labels: Vector, scores: Vector, threshold = 0.5): MetricSummary {
+  checkThreshold(threshold);
+  const { positives, negatives } = checkBothClasses(labels, scores, 'summarize');
+  const confusion = confusionAt(labels, scores, threshold);
+  const e = eer(labels, scores);
+  return {
+    n: labels.length,
+    positives,
+    negatives,
+    auc: rocAuc(labels, scores),
+    ap: averagePrecision(labels, scores),
+    eer: e.eer,
+    eerThreshold: e.threshold,
+    threshold,
+    accuracy: (confusion.tp + confusion.tn) / labels.length,
+    confusion,
+    perClass: perClassFromConfusion(confusion),
+  };
+}
