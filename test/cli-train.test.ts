@@ -7,25 +7,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { linkSubset } from '../main/data/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.resolve(root, '../shared/data/fakes_dataset');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-cli-'));
 const dataset = path.join(tmp, 'faces');
 const env: NodeJS.ProcessEnv = { ...process.env, UNMASK_ENGINE: 'wasm' };
-
-/** A small copy of the seed's layout, by symlink: n images per class and split. */
-function linkDataset(): void {
-  const counts = { train: 6, val: 3, test: 3 };
-  for (const [split, n] of Object.entries(counts)) {
-    for (const cls of ['real', 'fake']) {
-      const from = path.join(source, split, cls);
-      const to = path.join(dataset, split, cls);
-      fs.mkdirSync(to, { recursive: true });
-      for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.symlinkSync(path.join(from, name), path.join(to, name));
-    }
-  }
-}
 
 function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
@@ -35,7 +23,7 @@ function unmask(args: string[]): { code: number; stdout: string; stderr: string 
 const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 const trainArgs = (db: string, epochs: number) => ['train', '-d', dataset, '-m', 'SimpleNet', '--lr', '0.0005', '-b', '4', '-e', String(epochs), '-o', 'Adam', '--seed', '7', '--db', db];
 
-before(linkDataset);
+before(() => linkSubset(source, dataset, { train: 6, val: 3, test: 3 }));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('unmask train / runs / export-log', () => {

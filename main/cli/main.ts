@@ -52,6 +52,22 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'metrics --csv FILE [--threshold 0.5]: AUC, AP, EER, accuracy of label,score rows as one JSON line',
     run: async (argv) => (await import('../analysis/metrics-cli.js')).metricsCommand(argv),
   },
+  explain: {
+    summary: 'explain --run RUN --image PATH --method saliency|smoothgrad|gradcam|gradcam++|xgradcam [--layer NAME] --out FILE.png: heatmap overlay + JSON',
+    run: async (argv) => (await import('./explain.js')).explainCommand(argv),
+  },
+  score: {
+    summary: 'score --run RUN [--split test] [--checkpoint best|last] [--db FILE]: score a split with a checkpoint, store per-image scores, print metrics as JSON',
+    run: async (argv) => (await import('./score.js')).scoreCommand(argv),
+  },
+  figures: {
+    summary: 'figures --runs 1,2,3 --out DIR [--split test] [--db FILE]: loss/accuracy, ROC, DET, confusion, histogram (SVG+PNG) and sample grids',
+    run: async (argv) => (await import('./figures.js')).figuresCommand(argv),
+  },
+  reproduce: {
+    summary: 'reproduce [--data-root DIR] [--out figures] [--quick]: the seed study — train, score, figures, summary.md',
+    run: async (argv) => (await import('./reproduce.js')).reproduceCommand(argv),
+  },
   bench: {
     summary: 'bench engine [--quick] [--with-cpu]: training/inference img/s per engine beside PyTorch',
     run: async (argv) => {

@@ -9,3 +9,4 @@ export { FaceDataset, datasetsFromScan, type DatasetItem, type DatasetOptions } 
 export { createLoader, type Batch, type Loader, type LoaderOptions } from './loader.js';
 export { batchToTensors, type BatchTensors } from './tensors.js';
 export { fingerprintDataset } from './fingerprint.js';
+export { linkSubset } from './subset.js';

@@ -1,0 +1,120 @@
+// `unmask reproduce`: the seed's whole study in one command — train, score, figures, summary.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bootstrapAucInterval } from '../analysis/metrics.js';
+import { exportFigures } from '../analysis/figures/export.js';
+import { explainGrid } from '../analysis/explain/index.js';
+import { findCheckpoint, scoreRun } from '../analysis/score.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { decodeImage, linkSubset, normalise, type DatasetScan } from '../data/index.js';
+import { UnmaskError } from '../engine/errors.js';
+import { countTrainableParams, models } from '../models/registry.js';
+import type { RunStore } from '../store/index.js';
+import { checkTrainRequest, trainRun, type TrainEvent } from '../train/session.js';
+import { QUICK, STUDY_JOBS, type StudyJob } from './jobs.js';
+import { renderSummary, type JobResult, type StudyReport } from './summary.js';
+
+export interface StudyOptions {
+  dataRoot: string;
+  out: string;
+  quick: boolean;
+  seed: number;
+  store: RunStore;
+  runsDir: string;
+  onEvent?: (event: TrainEvent) => void;
+  log: (line: string) => void;
+}
+
+function datasetFor(job: StudyJob, options: StudyOptions, scratch: string): string {
+  const full = path.resolve(options.dataRoot, job.dataset);
+  if (!fs.existsSync(full)) throw new UnmaskError('NOT_FOUND', `dataset ${job.dataset} not found under ${options.dataRoot}`);
+  if (!options.quick) return full;
+  const subset = path.join(scratch, job.dataset);
+  return fs.existsSync(subset) ? subset : linkSubset(full, subset, QUICK.perClass);
+}
+
+async function runJob(job: StudyJob & { model: keyof typeof models }, options: StudyOptions, scratch: string, scans: Map<string, DatasetScan>): Promise<JobResult> {
+  const request = checkTrainRequest({
+    dataset: datasetFor(job, options, scratch),
+    model: job.model,
+    optimizer: job.optimizer,
+    lr: job.lr,
+    batchSize: job.batchSize,
+    epochs: options.quick ? QUICK.epochs : job.epochs,
+    seed: options.seed,
+  });
+  options.log(`== ${job.key}: ${job.model} on ${job.dataset}, ${request.epochs} epoch(s), ${job.optimizer} lr ${job.lr} batch ${job.batchSize}`);
+  const outcome = await trainRun(options.store, request, {
+    runsDir: options.runsDir,
+    onEvent: (event) => {
+      if (event.type === 'scan') scans.set(job.dataset, event.scan);
+      options.onEvent?.(event);
+    },
+  });
+  await scoreRun(options.store, outcome.run, { split: 'val' });
+  const test = await scoreRun(options.store, outcome.run, { split: 'test' });
+  const rows = options.store.getScores(outcome.run, 'test');
+  const labels = rows.map((r) => r.label);
+  const fake = rows.map((r) => r.probs[1]);
+  const model = models[job.model].create();
+  const params = countTrainableParams(model);
+  model.dispose();
+  return {
+    job,
+    run: outcome.run,
+    params,
+    epochs: outcome.epochs,
+    bestEpoch: outcome.bestEpoch,
+    bestValAcc: outcome.bestValAcc,
+    testAccAtBestVal: outcome.testAccAtBestVal,
+    wallSeconds: outcome.wallSeconds,
+    engine: outcome.engine,
+    test: test.summary,
+    aucInterval: test.summary ? bootstrapAucInterval(labels, fake, { samples: 1000, seed: options.seed }) : null,
+  };
+}
+
+/** The seed's explanation figure: 4 real and 4 fake test images × (image, saliency, Grad-CAM), best checkpoint. */
+async function writeExplainGrid(options: StudyOptions, result: JobResult): Promise<string> {
+  const rows = options.store.getScores(result.run, 'test');
+  const pick = (label: 0 | 1) => rows.filter((r) => r.label === label).slice(0, 4);
+  const entry = models[result.job.model as keyof typeof models];
+  const model = entry.create();
+  try {
+    loadCheckpoint(findCheckpoint(options.store, result.run, 'best').path, model);
+    const images = await Promise.all([...pick(0), ...pick(1)].map(async (r) => ({ input: normalise(await decodeImage(r.path)), label: r.label })));
+    const file = `explain-${result.run}.png`;
+    fs.writeFileSync(path.join(options.out, file), await explainGrid(model, images, entry.camLayer));
+    return file;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Runs every study job that can run, writes figures and summary.md to `out`, and returns the report. */
+export async function reproduce(options: StudyOptions): Promise<StudyReport> {
+  const report: StudyReport = { quick: options.quick, startedAt: new Date().toISOString(), results: [], scans: new Map(), skipped: [], figures: [] };
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-study-'));
+  fs.mkdirSync(options.out, { recursive: true });
+  try {
+    for (const job of STUDY_JOBS) {
+      if (job.skip || job.model === 'Bonus') {
+        report.skipped.push({ step: `${job.key} (${job.model} on ${job.dataset})`, reason: job.skip ?? 'not available' });
+        options.log(`== ${job.key}: skipped — ${job.skip}`);
+        continue;
+      }
+      report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans));
+    }
+    const figures = await exportFigures(options.store, report.results.map((r) => r.run), { out: options.out, split: 'test' });
+    report.figures.push(...figures.files.map((f) => path.relative(options.out, f)));
+    report.skipped.push(...figures.skipped.map((s) => ({ step: `figures ${s.figures.join(', ')}`, reason: s.reason })));
+    for (const result of report.results) report.figures.push(await writeExplainGrid(options, result));
+    const summary = path.join(options.out, 'summary.md');
+    fs.writeFileSync(summary, renderSummary(report));
+    report.figures.push('summary.md');
+    return report;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,35 @@
+// `unmask reproduce --quick` end to end: trains, scores and draws the whole study on small subsets.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-study-test-'));
+after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+describe('unmask reproduce --quick', () => {
+  it('writes every figure and a summary with measured numbers, and lists what it skipped', () => {
+    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', path.resolve(root, '../shared/data'), '--out', out], {
+      cwd: root,
+      env: { ...process.env, UNMASK_ENGINE: 'wasm' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runs: { key: string }[]; written: string[]; skipped: { step: string }[] };
+    assert.deepEqual(result.runs.map((run) => run.key), ['simplenet-fakes', 'simplenet-synthetic']);
+    for (const file of ['loss.png', 'accuracy.svg', 'roc-1.png', 'det-2.svg', 'confusion-1.png', 'histogram-2.png', 'samples-fakes_dataset.png', 'explain-1.png', 'explain-2.png', 'summary.md']) {
+      assert.ok(result.written.includes(file), `${file} not listed`);
+      assert.ok(fs.statSync(path.join(out, file)).size > 0, `${file} empty`);
+    }
+    assert.ok(result.skipped.some((s) => s.step.startsWith('xception-synthetic')));
+    const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    assert.match(summary, /\| fakes_dataset \| train \| 12 \| 12 \| 1\.000 \|/);
+    assert.match(summary, /\| 1 \| SimpleNet \| fakes_dataset \| 16,901,762 \| 1 \|/);
+    assert.match(summary, /## Skipped/);
+  });
+});
