@@ -69,14 +69,21 @@ const commands: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./reproduce.js')).reproduceCommand(argv),
   },
   bench: {
-    summary: 'bench engine [--quick] [--with-cpu]: training/inference img/s per engine beside PyTorch',
+    summary: 'bench engine [--quick] [--with-cpu] | bench explain: engine throughput beside PyTorch; explanation latency',
     run: async (argv) => {
       const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
         options: { quick: { type: 'boolean', default: false }, child: { type: 'boolean', default: false }, 'with-cpu': { type: 'boolean', default: false } },
       });
-      if (positionals[0] !== 'engine') throw new UnmaskError('BAD_ARGUMENT', "usage: unmask bench engine [--quick] [--with-cpu]");
+      if (positionals[0] === 'explain') {
+        // Latency targets are stated for the fallback engine: measure it unless UNMASK_ENGINE says otherwise.
+        const { initEngine, parseEngineName } = await import('../engine/select.js');
+        await initEngine({ requested: parseEngineName(process.env.UNMASK_ENGINE) ?? 'wasm' });
+        await (await import('../analysis/explain/bench.js')).benchExplain(print);
+        return 0;
+      }
+      if (positionals[0] !== 'engine') throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask bench engine [--quick] [--with-cpu] | unmask bench explain');
       const bench = await import('../bench/engine-bench.js');
       if (values.child) await bench.benchCurrentEngine(values.quick!, print);
       else await bench.benchEngines({ quick: values.quick!, withCpu: values['with-cpu']!, log: print });
