@@ -125,7 +125,7 @@ describe('unmask score / unmask figures', () => {
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const result = JSON.parse(lines[0]!) as { files: string[]; skipped: { figures: string[]; reason: string }[] };
-    const expected = ['loss', 'accuracy', `roc-${runId}`, `det-${runId}`, `confusion-${runId}`, `histogram-${runId}`].flatMap((n) => [`${n}.svg`, `${n}.png`]);
+    const expected = ['loss', 'accuracy', `roc-${runId}`, `det-${runId}`, `confusion-${runId}`, `histogram-${runId}`, 'frontier'].flatMap((n) => [`${n}.svg`, `${n}.png`]);
     expected.push('samples-tiny.png');
     assert.deepEqual(result.files.map((f) => path.basename(f)).sort(), expected.sort());
     for (const f of result.files) assert.ok(fs.statSync(f).size > 500, f);

@@ -1,6 +1,7 @@
 // scoreRun: re-scores every image of one split with a run's saved checkpoint and stores the per-image outputs.
 import path from 'node:path';
-import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, SPLITS, type BadFile, type SplitName } from '../data/index.js';
+import type * as tf from '@tensorflow/tfjs';
+import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, SPLITS, type BadFile, type FaceDataset, type SplitName } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { isModelName, MODEL_NAMES, models } from '../models/registry.js';
@@ -69,6 +70,32 @@ export function toScoreRows(scores: ImageScores): ScoreRow[] {
   });
 }
 
+/** What {@link scoreImages} returns: per-image rows, their metrics, and the images left out. */
+export interface ImageSetScores {
+  rows: ScoreRow[];
+  /** summarize(labels, P(fake)) at threshold 0.5; null when the images hold only one class (no ROC exists). */
+  summary: MetricSummary | null;
+  /** Images that failed to decode and were left out. */
+  skipped: BadFile[];
+}
+
+/**
+ * Scores every image of `set` with `model` (input [batch, 256, 256, 3] normalised → logits [batch, 2]) in
+ * inference mode, `batchSize` images per forward pass, in dataset order. Shared by `scoreRun` and `unmask bonus`.
+ */
+export async function scoreImages(
+  model: tf.LayersModel,
+  set: FaceDataset,
+  options: { batchSize: number; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
+): Promise<ImageSetScores> {
+  const loader = createLoader(set, { batchSize: options.batchSize });
+  const pass = await evaluate(model, loader, { collect: true, onBatch: options.onProgress, signal: options.signal });
+  const rows = toScoreRows(pass.scores!);
+  const labels = rows.map((r) => r.label);
+  const both = labels.includes(0) && labels.includes(1);
+  return { rows, summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null, skipped: [...loader.bad] };
+}
+
 function checkOptions(options: ScoreOptions): { split: SplitName; kind: CheckpointKind } {
   const split = options.split ?? 'test';
   if (!(SPLITS as readonly string[]).includes(split)) throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
@@ -100,12 +127,9 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
   const model = models[run.model].create();
   try {
     loadCheckpoint(checkpoint.path, model);
-    const loader = createLoader(set, { batchSize: options.batchSize ?? run.params.batchSize ?? 32 });
-    const pass = await evaluate(model, loader, { collect: true, onBatch: options.onProgress, signal: options.signal });
-    const rows = toScoreRows(pass.scores!);
+    const batchSize = options.batchSize ?? run.params.batchSize ?? 32;
+    const { rows, summary, skipped } = await scoreImages(model, set, { batchSize, onProgress: options.onProgress, signal: options.signal });
     store.saveScores(runId, split, rows);
-    const labels = rows.map((r) => r.label);
-    const both = labels.includes(0) && labels.includes(1);
     return {
       run: runId,
       split,
@@ -114,8 +138,8 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
       datasetMatchesRun,
       engine,
       n: rows.length,
-      summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null,
-      skipped: [...loader.bad],
+      summary,
+      skipped,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

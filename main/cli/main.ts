@@ -33,7 +33,9 @@ const commands: Record<string, { summary: string; run: Command }> = {
     },
   },
   train: {
-    summary: 'train -d DATASET -m MODEL --lr 0.001 -b 32 -e 5 -o Adam [--seed N] [--data-root DIR] [--db FILE]',
+    summary:
+      'train -d DATASET -m MODEL --lr 0.001 -b 32 -e 5 -o Adam [--seed N] [--data-root DIR] [--db FILE] ' +
+      '[--freeze-backbone|--no-freeze-backbone] [--feature-views N] [--weights FILE] [--no-pretrained]',
     run: async (argv) => (await import('./train.js')).trainCommand(argv),
   },
   resume: {
@@ -63,6 +65,10 @@ const commands: Record<string, { summary: string; run: Command }> = {
   figures: {
     summary: 'figures --runs 1,2,3 --out DIR [--split test] [--db FILE]: loss/accuracy, ROC, DET, confusion, histogram (SVG+PNG) and sample grids',
     run: async (argv) => (await import('./figures.js')).figuresCommand(argv),
+  },
+  bonus: {
+    summary: "bonus --checkpoint DIR -d DATASET [--split test]: a Bonus checkpoint's test AUC, accuracy and parameter count as one JSON line",
+    run: async (argv) => (await import('./bonus.js')).bonusCommand(argv),
   },
   reproduce: {
     summary: 'reproduce [--data-root DIR] [--out figures] [--quick]: the seed study — train, score, figures, summary.md',

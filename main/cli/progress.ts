@@ -30,6 +30,37 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
       }
       case 'start':
         stream.write(`run ${event.runId} on the ${event.engine} engine: epochs ${event.startEpoch + 1}–${event.epochs}\n`);
+        if (event.training) stream.write(`training: ${event.training}\n`);
+        break;
+      case 'download': {
+        const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+        const line = `downloading weights ${event.total ? `${bar(event.received / event.total)} ${mb(event.received)}/${mb(event.total)} MB` : `${mb(event.received)} MB`}`;
+        if (tty) stream.write(`\r${line}\u001b[K`);
+        else if (event.received === event.total || Date.now() - lastLine > 10_000) {
+          stream.write(`${line}\n`);
+          lastLine = Date.now();
+        }
+        break;
+      }
+      case 'pretrained':
+        stream.write(`${tty ? '\r\u001b[K' : ''}pretrained weights ${event.source}: ${event.tensors} tensors in ${event.layers} layers (${event.seconds.toFixed(1)} s)\n`);
+        break;
+      case 'features': {
+        const line =
+          `features ${event.split.padEnd(5)} ${bar(event.total ? event.done / event.total : 1)} ${event.done}/${event.total}` +
+          ` (${event.cached} cached, ${event.computed} computed) ${event.imgPerSec.toFixed(1)} img/s ETA ${duration(event.etaSeconds)}`;
+        if (tty) stream.write(`\r${line}\u001b[K`);
+        else if (event.done === event.total || Date.now() - lastLine > 10_000) {
+          stream.write(`${line}\n`);
+          lastLine = Date.now();
+        }
+        break;
+      }
+      case 'features-done':
+        stream.write(
+          `${tty ? '\r\u001b[K' : ''}features ready in ${duration(event.seconds)}: ${event.computed} computed, ${event.cached} from the cache (${event.dim}-d, backbone ${event.weightsHash.slice(0, 12)})` +
+            `${event.bad.length ? `; ${event.bad.length} unreadable images left out` : ''}\n`,
+        );
         break;
       case 'batch': {
         const line =

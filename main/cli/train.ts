@@ -51,9 +51,20 @@ export async function trainCommand(argv: string[]): Promise<number> {
       optimizer: { type: 'string', short: 'o' },
       seed: { type: 'string' },
       'data-root': { type: 'string' },
+      // Pretrained backbones (MobileNetBased, XceptionBased).
+      pretrained: { type: 'boolean' },
+      'no-pretrained': { type: 'boolean' },
+      weights: { type: 'string' },
+      'freeze-backbone': { type: 'boolean' },
+      'no-freeze-backbone': { type: 'boolean' },
+      'feature-views': { type: 'string' },
       ...storeOptions,
     },
   });
+  const pair = (yes: boolean | undefined, no: boolean | undefined, name: string): boolean | undefined => {
+    if (yes && no) throw new UnmaskError('BAD_ARGUMENT', `--${name} and --no-${name} contradict each other`);
+    return yes ? true : no ? false : undefined;
+  };
   const num = (v: string | undefined): number | undefined => (v == null ? undefined : Number(v));
   const request = checkTrainRequest({
     dataset: resolveDataset(values.dataset, values['data-root']),
@@ -63,6 +74,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     batchSize: num(values['batch-size']),
     epochs: num(values.epochs),
     seed: num(values.seed),
+    pretrained: pair(values.pretrained, values['no-pretrained'], 'pretrained'),
+    weights: values.weights,
+    freezeBackbone: pair(values['freeze-backbone'], values['no-freeze-backbone'], 'freeze-backbone'),
+    featureViews: num(values['feature-views']),
   });
   const { store, runsDir } = openStore(values.db);
   try {

@@ -7,6 +7,8 @@ export type UnmaskErrorCode =
   | 'NOT_FOUND'
   | 'DATASET_INVALID'
   | 'CANCELLED'
+  /** A file (e.g. pretrained weights) could not be downloaded, or failed its hash check. */
+  | 'DOWNLOAD_FAILED'
   | 'STORE_DAMAGED'
   | 'STORE_READONLY'
   | 'STORE_TOO_NEW'

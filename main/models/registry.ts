@@ -1,11 +1,31 @@
 // The model registry: one map from name to factory, read by the CLI, the API schema and the UI menus alike.
 import type * as tf from '@tensorflow/tfjs';
+import { BONUS_FEATURE_LAYER, createBonusNet } from './bonus.js';
 import { createSimpleNet } from './simplenet.js';
+import { createMobileNetBased, MOBILENET_FEATURE_MAP, MOBILENET_POOL } from './mobilenet.js';
+import type { AssignResult } from './pretrained/assign.js';
 import { createXception, createXceptionBased } from './xception.js';
 
 export interface ModelFactoryOptions {
   seed?: number;
   inputSize?: number;
+}
+
+export interface PretrainedLoadOptions {
+  /** A local weights file or folder to use instead of the default source (`--weights FILE`). */
+  weights?: string;
+  /** Download progress, for weights that are fetched on first use. */
+  onProgress?: (received: number, total: number | null) => void;
+}
+
+/** An ImageNet-pretrained backbone: how to load it, and where its pooled features come out. */
+export interface PretrainedBackbone {
+  /** What the weights are, as recorded in a run's params (e.g. 'imagenet:mobilenet_v1_0.75_224'). */
+  source: string;
+  /** The layer whose output is the pooled backbone feature vector [batch, F]; the layers after it are the head. */
+  featureLayer: string;
+  /** Puts the pretrained weights into every backbone layer of a model made by `create()`. */
+  load(model: tf.LayersModel, options?: PretrainedLoadOptions): Promise<AssignResult>;
 }
 
 export interface ModelEntry {
@@ -15,6 +35,8 @@ export interface ModelEntry {
   /** The convolutional layer Grad-CAM uses by default. */
   camLayer: string;
   description: string;
+  /** Present when the model starts from ImageNet weights (frozen-backbone fine-tuning is then possible). */
+  pretrained?: PretrainedBackbone;
 }
 
 export const models = {
@@ -35,6 +57,35 @@ export const models = {
     inputSize: 256,
     camLayer: 'block14_sepconv2_act',
     description: 'Xception backbone + global average pooling + MLP head 2048→1000→256→64→2',
+    pretrained: {
+      source: 'imagenet:keras_xception_notop',
+      featureLayer: 'avg_pool',
+      load: async (model, options = {}) => {
+        // Keras's official no-top .h5: --weights FILE, else the user-data cache, else downloaded (resumable, md5-checked).
+        const { loadXceptionImageNet } = await import('./pretrained/xception-weights.js');
+        return loadXceptionImageNet(model, options);
+      },
+    },
+  },
+  MobileNetBased: {
+    create: (options = {}) => createMobileNetBased(options),
+    inputSize: 256,
+    camLayer: MOBILENET_FEATURE_MAP,
+    description: 'ImageNet MobileNet v1 0.75 backbone (bundled, input resized to 224) + global average pooling + MLP head 768→1000→256→64→2',
+    pretrained: {
+      source: 'imagenet:mobilenet_v1_0.75_224',
+      featureLayer: MOBILENET_POOL,
+      load: async (model, options = {}) => {
+        const { loadMobileNetImageNet } = await import('./pretrained/mobilenet-weights.js');
+        return loadMobileNetImageNet(model, options.weights);
+      },
+    },
+  },
+  Bonus: {
+    create: (options = {}) => createBonusNet(options),
+    inputSize: 256,
+    camLayer: BONUS_FEATURE_LAYER,
+    description: 'Compact from-scratch CNN for low-resource devices (56,098 params, 0.33 % of SimpleNet): 4×4 patch stem, a 3×3 conv and two depthwise-separable stages with batch norm, global average pooling → 2',
   },
 } satisfies Record<string, ModelEntry>;
 
@@ -44,6 +95,11 @@ export const MODEL_NAMES = Object.keys(models) as ModelName[];
 
 export function isModelName(name: string): name is ModelName {
   return Object.hasOwn(models, name);
+}
+
+/** A registry entry with every optional field visible to the type checker. */
+export function modelEntry(name: ModelName): ModelEntry {
+  return models[name];
 }
 
 /** Trainable parameter count, as PyTorch's sum(p.numel() for p in model.parameters() if p.requires_grad). */

@@ -1,6 +1,7 @@
 // Xception exactly as keras.applications.Xception (same layers, same layer names), plus the XceptionBased detector.
 import * as tf from '@tensorflow/tfjs';
 import { torchDefaultInit } from './init.js';
+import { BackboneInput } from './preprocess.js';
 
 export interface XceptionOptions {
   /** Input side in pixels; Keras's default is 299 and its minimum 71. */
@@ -206,7 +207,7 @@ export function createXception(options: XceptionOptions = {}): tf.LayersModel {
 }
 
 /**
- * The Xception-based detector: Xception backbone (no top) → global average pool `avg_pool` [batch, 2048] →
+ * The Xception-based detector: `preprocess` (dataset-normalised input → [−1, 1], weightless) → Xception backbone (no top) → global average pool `avg_pool` [batch, 2048] →
  * dense 1000, ReLU → dense 256, ReLU → dense 64, ReLU → dense 2 (logits), named `head_fc1`…`head_fc4`, with
  * PyTorch's default initialisation in the head.
  *
@@ -217,7 +218,9 @@ export function createXceptionBased(options: XceptionBasedOptions = {}): tf.Laye
   const r = resolve('XceptionBased', options.inputSize ?? 256, options.widthDivisor ?? 1, options.seed);
   const at = (k: number): number | undefined => (r.seed == null ? undefined : r.seed * 101 + k);
   const input = tf.input({ shape: [r.size, r.size, 3], name: 'image' });
-  const features = xceptionBackbone(input, r);
+  // Dataset-normalised pixels → Keras's Xception range [−1, 1] (no resize), so ImageNet weights see what they were trained on.
+  const scaled = new BackboneInput({ name: 'preprocess', size: r.size }).apply(input) as tf.SymbolicTensor;
+  const features = xceptionBackbone(scaled, r);
   let h = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(features) as tf.SymbolicTensor;
   let fanIn = h.shape[1]!;
   const widths = [1000, 256, 64, 2];

@@ -1,6 +1,6 @@
 // The run store's public surface: RunStore, its record types and the default database location.
 export { RunStore } from './run-store.js';
-export { defaultDbPath } from './paths.js';
+export { defaultDbPath, userDataDir } from './paths.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export type {
   CheckpointRecord,

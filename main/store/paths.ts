@@ -15,6 +15,18 @@ export function defaultDbPath(
 ): string {
   const override = env['UNMASK_DB'];
   if (override) return path.resolve(override);
+  return (platform === 'win32' ? path.win32 : path.posix).join(userDataDir(env, platform, home), 'unmask.db');
+}
+
+/**
+ * The app's per-user data folder (Electron's app.getPath('userData') for an app named Unmask), whatever
+ * UNMASK_DB says: downloaded model weights are cached under it.
+ */
+export function userDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
   const p = platform === 'win32' ? path.win32 : path.posix;
   let base: string;
   if (platform === 'win32') {
@@ -25,5 +37,5 @@ export function defaultDbPath(
     const xdg = env['XDG_CONFIG_HOME'];
     base = xdg && p.isAbsolute(xdg) ? xdg : p.join(home, '.config'); // the XDG spec ignores relative values
   }
-  return p.join(base, 'Unmask', 'unmask.db');
+  return p.join(base, 'Unmask');
 }

@@ -99,9 +99,10 @@ export async function reproduce(options: StudyOptions): Promise<StudyReport> {
   fs.mkdirSync(options.out, { recursive: true });
   try {
     for (const job of STUDY_JOBS) {
-      if (job.skip || job.model === 'Bonus') {
-        report.skipped.push({ step: `${job.key} (${job.model} on ${job.dataset})`, reason: job.skip ?? 'not available' });
-        options.log(`== ${job.key}: skipped — ${job.skip}`);
+      const reason = job.skip ?? job.unavailable?.() ?? null;
+      if (reason) {
+        report.skipped.push({ step: `${job.key} (${job.model} on ${job.dataset})`, reason });
+        options.log(`== ${job.key}: skipped — ${reason}`);
         continue;
       }
       report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans));

@@ -36,14 +36,14 @@ export interface PassOptions {
 }
 
 /** Running sums; averages are over samples, so a short last batch weighs what it holds. */
-class Meter {
+export class Meter {
   lossSum = 0;
   correct = 0;
   samples = 0;
   waitMs = 0;
   readonly started = performance.now();
 
-  add(batch: Batch, meanLoss: number, correct: number): void {
+  add(batch: Pick<Batch, 'size' | 'waitMs'>, meanLoss: number, correct: number): void {
     this.lossSum += meanLoss * batch.size;
     this.correct += correct;
     this.samples += batch.size;
@@ -77,7 +77,7 @@ class Meter {
   }
 }
 
-function checkCancelled(signal: AbortSignal | undefined): void {
+export function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new UnmaskError('CANCELLED', 'training was cancelled');
 }
 

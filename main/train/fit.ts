@@ -4,7 +4,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { Loader } from '../data/index.js';
 import type { CheckpointRecord, EpochRecord } from '../store/index.js';
-import { evaluate, trainOneEpoch, type BatchProgress, type PassResult } from './epoch.js';
+import { evaluate, trainOneEpoch, type BatchProgress, type PassOptions, type PassResult } from './epoch.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { FusedOptimizer } from './optimizers.js';
 
@@ -23,10 +23,31 @@ export interface FitCallbacks {
   onEpoch?: (metrics: EpochMetrics, checkpoints: SavedCheckpoint[]) => void;
 }
 
+/** How one epoch's three passes run; fit() builds them from loaders unless given (frozen-backbone training). */
+export interface EpochPasses {
+  /** One training pass over epoch `epoch` (0-based) of the training data. */
+  train(epoch: number, options: Omit<PassOptions, 'epoch'>): Promise<PassResult>;
+  val(options: Omit<PassOptions, 'epoch'>): Promise<PassResult>;
+  test: ((options: Omit<PassOptions, 'epoch'>) => Promise<PassResult>) | null;
+}
+
+/** The usual passes: trainOneEpoch / evaluate of `model` over image loaders. */
+export function loaderPasses(model: tf.LayersModel, optimizer: FusedOptimizer, loaders: { train: Loader; val: Loader; test: Loader | null }): EpochPasses {
+  const test = loaders.test;
+  return {
+    train: (epoch, options) => trainOneEpoch(model, optimizer, loaders.train, { ...options, epoch }),
+    val: (options) => evaluate(model, loaders.val, options),
+    test: test ? (options) => evaluate(model, test, options) : null,
+  };
+}
+
 export interface FitInput {
+  /** The model whose weights the checkpoints hold (every weight, trainable or not). */
   model: tf.LayersModel;
   optimizer: FusedOptimizer;
   loaders: { train: Loader; val: Loader; test: Loader | null };
+  /** Replaces the loader passes (e.g. a head trained on cached features); `loaders` are then not read. */
+  passes?: EpochPasses;
   epochs: number;
   /** Where `last/` and `best/` checkpoints go. */
   checkpointDir: string;
@@ -43,15 +64,16 @@ export interface FitInput {
  * sees exactly the shuffles and augmentations the uninterrupted run would have.
  */
 export async function fit(input: FitInput): Promise<EpochMetrics[]> {
-  const { model, optimizer, loaders, callbacks } = input;
+  const { model, optimizer, callbacks } = input;
+  const passes = input.passes ?? loaderPasses(model, optimizer, input.loaders);
   let best = input.bestValAcc ?? Number.NEGATIVE_INFINITY;
   const history: EpochMetrics[] = [];
   fs.mkdirSync(input.checkpointDir, { recursive: true });
   for (let epoch = (input.startEpoch ?? 0) + 1; epoch <= input.epochs; epoch++) {
     const on = (phase: Phase) => (p: BatchProgress) => callbacks?.onBatch?.(phase, epoch, p);
-    const train = await trainOneEpoch(model, optimizer, loaders.train, { epoch: epoch - 1, signal: input.signal, onBatch: on('train') });
-    const val = await evaluate(model, loaders.val, { signal: input.signal, onBatch: on('val') });
-    const test: PassResult | null = loaders.test ? await evaluate(model, loaders.test, { signal: input.signal, onBatch: on('test') }) : null;
+    const train = await passes.train(epoch - 1, { signal: input.signal, onBatch: on('train') });
+    const val = await passes.val({ signal: input.signal, onBatch: on('val') });
+    const test: PassResult | null = passes.test ? await passes.test({ signal: input.signal, onBatch: on('test') }) : null;
     const metrics: EpochMetrics = {
       epoch,
       trainLoss: train.avgLoss,

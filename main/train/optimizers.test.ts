@@ -76,6 +76,25 @@ describe('FusedOptimizer', () => {
     }
   }
 
+  it('Adam stays exact when allocating the new weights grows the wasm heap', () => {
+    // A fresh 16 MB weight per step makes the heap grow mid-update; views taken before that growth used to
+    // read as undefined and turned every moment into NaN.
+    const n = 4_000_000;
+    const optimizer = new FusedOptimizer({ name: 'Adam', lr: 0.01 });
+    const variable = tf.variable(tf.fill([n], 0.5));
+    for (let step = 1; step <= 2; step++) {
+      const grad = tf.fill([n], 0.1);
+      optimizer.applyGradients([variable], { [variable.name]: grad });
+      grad.dispose();
+    }
+    const values = variable.dataSync();
+    // Constant gradient: each Adam step moves by lr·ĝ/(√v̂ + eps) = 0.01 (to 1e-7).
+    for (const i of [0, n >> 1, n - 1]) assert.ok(Math.abs(values[i]! - 0.48) < 1e-6, `w[${i}] = ${values[i]}`);
+    assert.ok(values.every(Number.isFinite));
+    optimizer.dispose();
+    variable.dispose();
+  });
+
   it('rejects a non-positive learning rate', () => {
     assert.throws(() => new FusedOptimizer({ name: 'Adam', lr: 0 }), RangeError);
   });

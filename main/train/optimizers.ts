@@ -47,13 +47,14 @@ export class FusedOptimizer {
       const grad = grads[variable.name];
       if (grad == null) continue;
       const slot = this.slotFor(variable);
-      const g = hostView(grad);
-      const state = slot.state.map((s) => hostView(s));
-      if (g && state.every((s) => s != null)) {
+      if (hostView(grad) && slot.state.every((s) => hostView(s) != null)) {
         // New weights go to a fresh buffer: XNNPACK caches packed weights per tensor, so an in-place write
         // to a variable would leave the next forward pass computing with the old values.
         const next = tf.zerosLike(variable);
-        this.updateFused(hostView(variable)!, hostView(next)!, g, state as Float32Array[]);
+        // Every view is taken after that allocation: growing the wasm heap detaches views taken before it
+        // (they then read as undefined, and Adam's moments turn into NaN).
+        const state = slot.state.map((s) => hostView(s)!);
+        this.updateFused(hostView(variable)!, hostView(next)!, hostView(grad)!, state);
         variable.assign(next);
         next.dispose();
       } else {

@@ -1,12 +1,16 @@
 // A training run end to end: scan the dataset, record the run, train with checkpoints, and keep the store current.
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, type DatasetScan } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { isModelName, MODEL_NAMES, models, type ModelName } from '../models/registry.js';
+import { isModelName, MODEL_NAMES, modelEntry, type ModelName } from '../models/registry.js';
 import type { RunStore, TrainParams } from '../store/index.js';
 import type { BatchProgress } from './epoch.js';
+import type { FeatureProgress } from './features.js';
 import { fit, restoreEpoch, type EpochMetrics, type Phase } from './fit.js';
+import { backboneParams, pretrainedOptions, resolveFreeze, resumedMode } from './backbone-mode.js';
+import { DEFAULT_FEATURE_VIEWS, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
 import { FusedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
 
 export interface TrainRequest {
@@ -17,11 +21,26 @@ export interface TrainRequest {
   batchSize: number;
   epochs: number;
   seed: number;
+  /** Start the backbone from its ImageNet weights (models with a `pretrained` entry; default true). */
+  pretrained?: boolean;
+  /** A local pretrained weights file or folder instead of the default source (bundled, cached or downloaded). */
+  weights?: string;
+  /**
+   * Train only the head on cached backbone features. Unset: on when the backbone is pretrained and the engine
+   * is not gpu (resolved and recorded when the run is created).
+   */
+  freezeBackbone?: boolean;
+  /** Augmented views cached per training image when the backbone is frozen (default 2). */
+  featureViews?: number;
 }
 
 export type TrainEvent =
   | { type: 'scan'; scan: DatasetScan }
-  | { type: 'start'; runId: number; engine: string; startEpoch: number; epochs: number }
+  | { type: 'download'; received: number; total: number | null }
+  | { type: 'pretrained'; source: string; layers: number; tensors: number; seconds: number }
+  | { type: 'start'; runId: number; engine: string; startEpoch: number; epochs: number; training?: string }
+  | ({ type: 'features' } & FeatureProgress)
+  | ({ type: 'features-done' } & FrozenStats)
   | ({ type: 'batch'; phase: Phase; epoch: number; epochs: number } & BatchProgress)
   | { type: 'epoch'; metrics: EpochMetrics };
 
@@ -35,6 +54,10 @@ export interface TrainOutcome {
   engine: string;
   /** Share of training time spent waiting for image decoding (mean over epochs). */
   decodeShare: number;
+  /** Frozen-backbone runs: the feature phase (seconds, views computed vs read from the cache) and the head's epochs. */
+  freezeBackbone?: boolean;
+  features?: { seconds: number; computed: number; cached: number; weightsHash: string; skipped: number };
+  headSeconds?: number;
 }
 
 export interface SessionOptions {
@@ -42,6 +65,8 @@ export interface SessionOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Folder holding one checkpoint folder per run (default: `runs/` beside the database). */
   runsDir: string;
+  /** Root of the frozen-backbone feature cache (default: `feature-cache/` beside `runsDir`). */
+  featureCacheDir?: string;
 }
 
 /** Validates a request (CLI flags and API payloads alike) and fills defaults. */
@@ -67,10 +92,11 @@ export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string 
     batchSize: positive('batch size', r.batchSize, 32, true),
     epochs: positive('epochs', r.epochs, 5, true),
     seed: Number.isInteger(r.seed) ? r.seed! : 0,
+    ...pretrainedOptions(model as ModelName, r, bad, positive),
   };
 }
 
-async function prepare(request: TrainRequest, options: SessionOptions) {
+async function prepare(request: TrainRequest, options: SessionOptions, loadPretrained = true) {
   const scan = await scanDataset(request.dataset, { seed: request.seed });
   options.onEvent?.({ type: 'scan', scan });
   const sets = datasetsFromScan(scan);
@@ -82,22 +108,67 @@ async function prepare(request: TrainRequest, options: SessionOptions) {
     val: createLoader(sets.val, { batchSize: request.batchSize }),
     test: sets.test.length > 0 ? createLoader(sets.test, { batchSize: request.batchSize }) : null,
   };
-  const model = models[request.model].create({ seed: request.seed });
+  const entry = modelEntry(request.model);
+  const model = entry.create({ seed: request.seed });
+  if (request.pretrained && entry.pretrained && loadPretrained) {
+    const t0 = performance.now();
+    try {
+      const loaded = await entry.pretrained.load(model, {
+        weights: request.weights,
+        onProgress: (received, total) => options.onEvent?.({ type: 'download', received, total }),
+      });
+      options.onEvent?.({ type: 'pretrained', source: request.weights ?? entry.pretrained.source, layers: loaded.layers, tensors: loaded.tensors, seconds: (performance.now() - t0) / 1000 });
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
   const optimizer = new FusedOptimizer({ name: request.optimizer, lr: request.lr });
   return { scan, loaders, model, optimizer };
 }
 
-async function runFit(store: RunStore, runId: number, request: TrainRequest, startEpoch: number, options: SessionOptions, prepared: Awaited<ReturnType<typeof prepare>>, bestValAcc?: number): Promise<TrainOutcome> {
+/** `training` says how the backbone is trained (shown at the start of a run of a pretrained model). */
+async function runFit(
+  store: RunStore,
+  runId: number,
+  request: TrainRequest,
+  startEpoch: number,
+  options: SessionOptions,
+  prepared: Awaited<ReturnType<typeof prepare>>,
+  training: string | undefined,
+  bestValAcc?: number,
+): Promise<TrainOutcome> {
   const started = performance.now();
   const engine = (await initEngine()).engine;
   store.markStarted(runId, engine);
-  options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs });
+  const pretrained = modelEntry(request.model).pretrained;
+  options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs, training });
   const { loaders, model, optimizer } = prepared;
+  let frozen: FrozenTraining | null = null;
   try {
+    if (request.freezeBackbone && pretrained) {
+      frozen = await prepareFrozen(
+        {
+          model,
+          featureLayer: pretrained.featureLayer,
+          datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
+          views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
+          batchSize: request.batchSize,
+          seed: request.seed,
+          cacheRoot: options.featureCacheDir ?? path.join(path.dirname(options.runsDir), 'feature-cache'),
+          signal: options.signal,
+          onFeatures: (p) => options.onEvent?.({ type: 'features', ...p }),
+        },
+        optimizer,
+      );
+      options.onEvent?.({ type: 'features-done', ...frozen.stats });
+    }
+    const fitStarted = performance.now();
     const history = await fit({
       model,
       optimizer,
       loaders,
+      passes: frozen?.passes,
       epochs: request.epochs,
       checkpointDir: path.join(options.runsDir, String(runId)),
       startEpoch,
@@ -122,12 +193,20 @@ async function runFit(store: RunStore, runId: number, request: TrainRequest, sta
       wallSeconds: (performance.now() - started) / 1000,
       engine,
       decodeShare: history.length ? history.reduce((s, m) => s + m.decodeShare, 0) / history.length : 0,
+      ...(frozen
+        ? {
+            freezeBackbone: true,
+            features: { seconds: frozen.stats.seconds, computed: frozen.stats.computed, cached: frozen.stats.cached, weightsHash: frozen.stats.weightsHash, skipped: frozen.stats.bad.length },
+            headSeconds: (performance.now() - fitStarted) / 1000,
+          }
+        : {}),
     };
   } catch (error) {
     const cancelled = error instanceof UnmaskError && error.code === 'CANCELLED';
     store.finish(runId, cancelled ? 'cancelled' : 'failed', cancelled ? undefined : String((error as Error).message ?? error));
     throw error;
   } finally {
+    frozen?.dispose();
     optimizer.dispose();
     model.dispose();
   }
@@ -136,8 +215,13 @@ async function runFit(store: RunStore, runId: number, request: TrainRequest, sta
 /** Starts a new run: scans and fingerprints the dataset, records the run, trains `epochs` epochs. */
 export async function trainRun(store: RunStore, request: TrainRequest, options: SessionOptions): Promise<TrainOutcome> {
   const engine = (await initEngine()).engine;
+  const pretrained = modelEntry(request.model).pretrained;
+  const mode = pretrained ? resolveFreeze(request, engine) : undefined;
+  if (mode) request = { ...request, freezeBackbone: mode.freeze };
   const prepared = await prepare(request, options);
   const params: TrainParams = { lr: request.lr, batchSize: request.batchSize, epochs: request.epochs, optimizer: request.optimizer, seed: request.seed };
+  // Recorded so the run list says how it was trained, and so `resume` trains it the same way.
+  if (pretrained) Object.assign(params, backboneParams(request, pretrained.source));
   const run = store.createRun({
     model: request.model,
     datasetPath: prepared.scan.root,
@@ -145,7 +229,7 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
     params,
     engine,
   });
-  return runFit(store, run.id, request, 0, options, prepared);
+  return runFit(store, run.id, request, 0, options, prepared, mode?.why);
 }
 
 /**
@@ -156,14 +240,26 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
   const run = store.getRun(runId);
   if (run.status === 'running') throw new UnmaskError('BAD_ARGUMENT', `run ${runId} is running`);
   const done = store.getEpochs(runId);
-  const request = checkTrainRequest({ ...run.params, dataset: run.datasetPath, model: run.model as ModelName, optimizer: run.params.optimizer as OptimizerName });
+  const p = run.params;
+  const request = checkTrainRequest({
+    ...p,
+    dataset: run.datasetPath,
+    model: run.model as ModelName,
+    optimizer: p.optimizer as OptimizerName,
+    // A run recorded before pretrained backbones existed was trained from scratch.
+    pretrained: typeof p.pretrained === 'boolean' ? p.pretrained : false,
+    weights: typeof p.weights === 'string' ? p.weights : undefined,
+    freezeBackbone: typeof p.freezeBackbone === 'boolean' ? p.freezeBackbone : undefined,
+    featureViews: typeof p.featureViews === 'number' ? p.featureViews : undefined,
+  });
   if (done.length >= request.epochs) throw new UnmaskError('BAD_ARGUMENT', `run ${runId} already has all ${request.epochs} epochs`);
-  const prepared = await prepare(request, options);
+  // A checkpoint holds every weight; the pretrained ones are only needed when no epoch was recorded.
+  const prepared = await prepare(request, options, done.length === 0);
   if ((await fingerprintDataset(prepared.scan)) !== run.datasetFingerprint) {
     throw new UnmaskError('DATASET_INVALID', `the dataset at ${run.datasetPath} changed since run ${runId} started; start a new run`);
   }
   const startEpoch = done.length === 0 ? 0 : restoreEpoch(path.join(options.runsDir, String(runId)), done.length, prepared.model, prepared.optimizer);
   if (startEpoch !== done.length) throw new UnmaskError('INTERNAL', `run ${runId}: checkpoint is at epoch ${startEpoch} but ${done.length} epochs are recorded`);
   const bestValAcc = done.length ? Math.max(...done.map((e) => e.valAcc)) : undefined;
-  return runFit(store, runId, request, startEpoch, options, prepared, bestValAcc);
+  return runFit(store, runId, request, startEpoch, options, prepared, resumedMode(request), bestValAcc);
 }

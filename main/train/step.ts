@@ -11,10 +11,11 @@ export interface StepResult {
 }
 
 /**
- * xs [batch, H, W, 3] normalised images, labels [batch] int32 (0 real, 1 fake). Reads back only two scalars,
+ * xs: the model's input, [batch, H, W, 3] normalised images (or [batch, F] features for a head trained on
+ * cached backbone features); labels [batch] int32 (0 real, 1 fake). Reads back only two scalars,
  * so the step costs one host sync; every intermediate tensor is freed.
  */
-export function trainStep(model: tf.LayersModel, optimizer: FusedOptimizer, xs: tf.Tensor4D, labels: tf.Tensor1D): StepResult {
+export function trainStep(model: tf.LayersModel, optimizer: FusedOptimizer, xs: tf.Tensor, labels: tf.Tensor1D): StepResult {
   const variables = trainable(model).map(([, v]) => v);
   const { loss, correct } = tf.tidy(() => {
     const onehot = tf.oneHot(labels, 2);

@@ -1,0 +1,107 @@
+// The on-disk cache of frozen-backbone features: one float32 file per (backbone weights, image content, view).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+
+/**
+ * Version of everything between an image file and its cached feature vector that the weights hash does not
+ * see: decoding (256 px, cover crop), the train-time augmentation (4 px pad crop + flip, drawn per content
+ * hash and view), the dataset normalisation. Bump it when any of those change so old files are not reused.
+ */
+export const FEATURE_PIPELINE = 'unmask-features-1:decode256-cover:crop4-flip:cifar-norm';
+
+/** Tag mixed into the augmentation seeds of cached views (never equal to the loader's AUGMENT_TAG). */
+const VIEW_AUGMENT_TAG = 0x46564147;
+
+/** 'plain' = the image as evaluated (no augmentation); 'aug0', 'aug1', … = fixed augmented training views. */
+export type ViewName = 'plain' | `aug${number}`;
+
+export function augmentedViews(count: number): ViewName[] {
+  return Array.from({ length: count }, (_, k): ViewName => `aug${k}`);
+}
+
+/**
+ * sha256 (hex, first 32 characters) identifying a backbone: the pipeline version, the model's name, the feature
+ * layer, and every weight of `layers` (name, shape, float32 bytes) in order. The same ImageNet weights in the
+ * same model give the same key in every run; a fine-tuned backbone gives another.
+ */
+export function backboneHash(modelName: string, featureLayer: string, layers: readonly tf.layers.Layer[]): string {
+  const hash = createHash('sha256').update(`${FEATURE_PIPELINE}\n${modelName}\n${featureLayer}\n`);
+  for (const layer of layers) {
+    hash.update(`${layer.name}:${JSON.stringify(layer.getConfig())}\n`);
+    for (const w of layer.weights) {
+      const data = w.read().dataSync() as Float32Array;
+      hash.update(`${w.originalName}[${w.shape.join(',')}]\n`);
+      hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** sha256 (hex) of a file's bytes: the image half of a cache key, so renamed or moved images still hit. */
+export async function contentHash(file: string): Promise<string> {
+  return createHash('sha256').update(await fsp.readFile(file)).digest('hex');
+}
+
+/** The augmentation stream of one cached view, drawn from the image's content hash (not the run's seed). */
+export function viewRng(hash: string, view: ViewName): Rng | null {
+  if (view === 'plain') return null;
+  return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), VIEW_AUGMENT_TAG);
+}
+
+/** Writes the normalised (and, for an augmented view, cropped and flipped) image [256, 256, 3] into `out` at `offset`. */
+export function renderView(bytes: Uint8Array, hash: string, view: ViewName, out: Float32Array, offset: number): void {
+  transformImage(bytes, viewRng(hash, view), out, offset);
+}
+
+/**
+ * Feature files under `root/<weightsHash>/<imageContentHash>-<view>.f32` (raw little-endian float32, one
+ * vector each), written atomically. Counts its hits and misses.
+ */
+export class FeatureCache {
+  readonly dir: string;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    root: string,
+    readonly weightsHash: string,
+    readonly dim: number,
+  ) {
+    this.dir = path.join(root, weightsHash);
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  file(hash: string, view: ViewName): string {
+    return path.join(this.dir, `${hash}-${view}.f32`);
+  }
+
+  /** The cached vector, or null (a missing or wrong-sized file is a miss). */
+  read(hash: string, view: ViewName): Float32Array | null {
+    let buffer: Buffer;
+    try {
+      buffer = fs.readFileSync(this.file(hash, view));
+    } catch {
+      this.misses++;
+      return null;
+    }
+    if (buffer.byteLength !== this.dim * 4) {
+      this.misses++;
+      return null;
+    }
+    this.hits++;
+    const out = new Float32Array(this.dim);
+    new Uint8Array(out.buffer).set(buffer);
+    return out;
+  }
+
+  write(hash: string, view: ViewName, vector: Float32Array): void {
+    const file = this.file(hash, view);
+    const tmp = `${file}.tmp-${process.pid}-${mixSeed(Date.now(), Math.random() * 2 ** 32).toString(16)}`;
+    fs.writeFileSync(tmp, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+    fs.renameSync(tmp, file);
+  }
+}

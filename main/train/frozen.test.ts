@@ -1,0 +1,104 @@
+// Frozen-backbone fine-tuning end to end on a tiny symlinked subset: cache reuse, recorded metrics, checkpoints, resume.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { linkSubset } from '../data/index.js';
+import { repoRoot } from '../data/fixtures.js';
+import { UnmaskError } from '../engine/errors.js';
+import { initEngine } from '../engine/select.js';
+import { scoreRun } from '../analysis/score.js';
+import { RunStore } from '../store/index.js';
+import { checkTrainRequest, resumeRun, trainRun, type TrainEvent, type TrainOutcome } from './session.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-frozen-'));
+const dataset = path.join(tmp, 'synthetic');
+const cacheRoot = path.join(tmp, 'feature-cache');
+const runsDir = path.join(tmp, 'runs');
+let store: RunStore;
+
+const request = (epochs = 2) =>
+  checkTrainRequest({ dataset, model: 'MobileNetBased', optimizer: 'Adam', lr: 1e-3, batchSize: 4, epochs, seed: 3, freezeBackbone: true });
+
+async function train(epochs = 2, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainOutcome> {
+  return trainRun(store, request(epochs), { runsDir, featureCacheDir: cacheRoot, onEvent, signal });
+}
+
+before(async () => {
+  await initEngine({ requested: 'wasm' });
+  linkSubset(path.resolve(repoRoot, '../shared/data/synthetic_dataset'), dataset, 6);
+  store = RunStore.open(path.join(tmp, 'unmask.db'));
+});
+after(() => {
+  store.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('frozen-backbone training (MobileNetBased)', () => {
+  let first: TrainOutcome;
+
+  it('computes each view once, caches it by weights and content hash, and trains the head', async () => {
+    const phases = new Set<string>();
+    first = await train(2, (e) => {
+      if (e.type === 'features') phases.add(e.split);
+    });
+    // 12 train images × 2 augmented views + 12 val + 12 test plain views.
+    assert.deepEqual([first.features?.computed, first.features?.cached], [48, 0]);
+    assert.deepEqual([...phases], ['train', 'val', 'test']);
+    const files = fs.readdirSync(path.join(cacheRoot, first.features!.weightsHash));
+    assert.equal(files.length, 48);
+    assert.ok(files.every((f) => /^[0-9a-f]{64}-(plain|aug[01])\.f32$/.test(f)), files[0]);
+    assert.equal(fs.statSync(path.join(cacheRoot, first.features!.weightsHash, files[0]!)).size, 768 * 4);
+
+    const run = store.getRun(first.run);
+    assert.deepEqual(
+      { pretrained: run.params.pretrained, source: run.params.pretrainedSource, freeze: run.params.freezeBackbone, views: run.params.featureViews },
+      { pretrained: true, source: 'imagenet:mobilenet_v1_0.75_224', freeze: true, views: 2 },
+    );
+    const epochs = store.getEpochs(first.run);
+    assert.equal(epochs.length, 2);
+    for (const e of epochs) {
+      for (const v of [e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss!, e.testAcc!]) assert.ok(Number.isFinite(v));
+    }
+  });
+
+  it('reuses the cache on a second run (no recomputation) and reproduces the metrics', async () => {
+    const second = await train(2);
+    assert.deepEqual([second.features?.computed, second.features?.cached], [0, 48]);
+    assert.equal(second.features?.weightsHash, first.features?.weightsHash);
+    const strip = (id: number) => store.getEpochs(id).map(({ seconds: _s, imgPerSec: _r, ...rest }) => rest);
+    assert.deepEqual(strip(second.run), strip(first.run));
+  });
+
+  it('saves the whole detector: scoring the checkpoint on images gives the recorded test accuracy', async () => {
+    const scored = await scoreRun(store, first.run, { split: 'test', checkpoint: 'best' });
+    const best = store.getEpochs(first.run).find((e) => e.epoch === first.bestEpoch)!;
+    assert.equal(scored.n, 12);
+    assert.ok(Math.abs(100 * scored.summary!.accuracy - best.testAcc!) < 1e-9, `${scored.summary!.accuracy} vs ${best.testAcc}`);
+  });
+
+  it('resumes a cancelled frozen run to the uninterrupted metrics', async () => {
+    const controller = new AbortController();
+    await assert.rejects(
+      train(2, (e) => {
+        if (e.type === 'epoch' && e.metrics.epoch === 1) controller.abort();
+      }, controller.signal),
+      (e: unknown) => e instanceof UnmaskError && e.code === 'CANCELLED',
+    );
+    const cancelled = store.listRuns().find((r) => r.status === 'cancelled')!;
+    const resumed = await resumeRun(store, cancelled.id, { runsDir, featureCacheDir: cacheRoot });
+    assert.equal(resumed.features?.computed, 0);
+    const last = (id: number) => store.getEpochs(id).at(-1)!;
+    assert.equal(last(resumed.run).valLoss, last(first.run).valLoss);
+    assert.equal(last(resumed.run).trainLoss, last(first.run).trainLoss);
+  });
+
+  it('checks the backbone options against the model', () => {
+    const base = { dataset, optimizer: 'Adam' as const };
+    assert.throws(() => checkTrainRequest({ ...base, model: 'SimpleNet', freezeBackbone: true }), /SimpleNet has no pretrained backbone/);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', pretrained: false, freezeBackbone: true }), /needs the pretrained backbone/);
+    assert.equal(checkTrainRequest({ ...base, model: 'MobileNetBased' }).featureViews, 2);
+    assert.equal(checkTrainRequest({ ...base, model: 'SimpleNet' }).featureViews, undefined);
+  });
+});
