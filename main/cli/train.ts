@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath, RunStore } from '../store/index.js';
-import { checkTrainRequest, resumeRun, trainRun } from '../train/session.js';
+import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import { trainingProgress } from './progress.js';
@@ -79,9 +79,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     freezeBackbone: pair(values['freeze-backbone'], values['no-freeze-backbone'], 'freeze-backbone'),
     featureViews: num(values['feature-views']),
   });
-  const { store, runsDir } = openStore(values.db);
+  return withSession(values.db, (store, options) => trainRun(store, request, options));
+}
+
+/** Opens the store, runs one training session with Ctrl-C cancel and progress on stderr, prints its outcome. */
+async function withSession(db: string | undefined, run: (store: RunStore, options: SessionOptions) => Promise<TrainOutcome>): Promise<number> {
+  const { store, runsDir } = openStore(db);
   try {
-    const outcome = await trainRun(store, request, { runsDir, signal: cancelOnSigint().signal, onEvent: trainingProgress() });
+    const outcome = await run(store, { runsDir, signal: cancelOnSigint().signal, onEvent: trainingProgress() });
     process.stdout.write(`${JSON.stringify(outcome)}\n`);
     return 0;
   } finally {
@@ -93,12 +98,5 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: storeOptions });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id)) throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask resume RUN_ID [--db FILE]');
-  const { store, runsDir } = openStore(values.db);
-  try {
-    const outcome = await resumeRun(store, id, { runsDir, signal: cancelOnSigint().signal, onEvent: trainingProgress() });
-    process.stdout.write(`${JSON.stringify(outcome)}\n`);
-    return 0;
-  } finally {
-    store.close();
-  }
+  return withSession(values.db, (store, options) => resumeRun(store, id, options));
 }

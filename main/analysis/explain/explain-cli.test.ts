@@ -17,7 +17,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-explain-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const db = path.join(tmp, 'unmask.db');
-const fakeDir = '/work/shared/data/fakes_dataset/test/fake';
+// The shared datasets sit beside the checkout (as in CI), wherever that is.
+const fakeDir = path.resolve(root, '../shared/data/fakes_dataset/test/fake');
 
 function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], {
