@@ -58,6 +58,10 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'explain --run RUN --image PATH --method saliency|smoothgrad|gradcam|gradcam++|xgradcam [--layer NAME] --out FILE.png: heatmap overlay + JSON',
     run: async (argv) => (await import('./explain.js')).explainCommand(argv),
   },
+  serve: {
+    summary: 'serve [--port 5175] [--db FILE] [--data-root DIR]: browser mode — the app on http://127.0.0.1 with an access token',
+    run: async (argv) => (await import('./serve.js')).serveCommand(argv),
+  },
   score: {
     summary: 'score --run RUN [--split test] [--checkpoint best|last] [--db FILE]: score a split with a checkpoint, store per-image scores, print metrics as JSON',
     run: async (argv) => (await import('./score.js')).scoreCommand(argv),

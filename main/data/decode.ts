@@ -9,7 +9,7 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes a JPEG/PNG/WebP file to RGB bytes, Uint8Array [256, 256, 3] HWC.
+ * Decodes a JPEG/PNG/WebP file (a path, or its bytes) to RGB bytes, Uint8Array [256, 256, 3] HWC.
  * Steps: EXIF orientation applied (.rotate()); resize policy = scale so the SHORTER side is 256 and
  * center-crop 256x256 (sharp fit 'cover', position 'centre'; a 256x256 input is left as is); alpha
  * dropped (when a resize is needed sharp resizes alpha-premultiplied, so fully transparent pixels come out
@@ -17,7 +17,7 @@ export interface DecodeOptions {
  * Truncated data fails (failOn 'truncated') rather than decoding to a half-grey picture.
  * Throws UnmaskError DATASET_INVALID with the path and libvips' reason.
  */
-export async function decodeImage(file: string, opts: DecodeOptions = {}): Promise<Uint8Array> {
+export async function decodeImage(file: string | Buffer, opts: DecodeOptions = {}): Promise<Uint8Array> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   try {
     const { data, info } = await sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels, sequentialRead: true })
@@ -32,6 +32,6 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (error) {
-    throw new UnmaskError('DATASET_INVALID', `cannot decode ${file}: ${firstLine(error)}`, { cause: error });
+    throw new UnmaskError('DATASET_INVALID', `cannot decode ${typeof file === 'string' ? file : 'the image'}: ${firstLine(error)}`, { cause: error });
   }
 }

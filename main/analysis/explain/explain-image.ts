@@ -1,0 +1,96 @@
+// Explains one image with a loaded detector: the prediction, the class scores and a 256 × 256 overlay PNG.
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage, IMAGE_SIZE, normalise } from '../../data/index.js';
+import { UnmaskError } from '../../engine/errors.js';
+import { featureMapLayers } from './graph.js';
+import { EXPLAIN_METHODS, explainMethods, isExplainMethod } from './methods.js';
+import { upsampleMaps } from './cam.js';
+import { denormalise, encodePng, overlay } from './visualise.js';
+
+export const CLASS_NAMES = ['real', 'fake'] as const;
+export type ClassName = (typeof CLASS_NAMES)[number];
+export const EXPLAIN_TARGETS = ['predicted', ...CLASS_NAMES] as const;
+export type ExplainTarget = (typeof EXPLAIN_TARGETS)[number];
+
+export interface ExplainImageRequest {
+  /** A file path or the file's bytes (JPEG, PNG or WebP). */
+  image: string | Buffer;
+  method: string;
+  /** CAM methods only; default `defaultLayer`. */
+  layer?: string;
+  target?: ExplainTarget;
+}
+
+export interface ImageExplanation {
+  method: string;
+  layer: string | null;
+  target: ClassName;
+  prediction: ClassName;
+  scores: { real: number; fake: number };
+  logits: [number, number];
+  /** 256 × 256 PNG: the image with the jet-coloured map blended over it. */
+  png: Buffer;
+  /** Time to compute the map (forward + backward), not counting decoding and PNG encoding. */
+  ms: number;
+}
+
+/**
+ * Checks a method/layer choice against a detector: unknown methods and layers are BAD_ARGUMENT naming the
+ * choices. Returns the CAM layer to use, or null for gradient methods.
+ */
+export function resolveExplainLayer(model: tf.LayersModel, method: string, layer: string | undefined, defaultLayer: string): string | null {
+  if (!isExplainMethod(method)) throw new UnmaskError('BAD_ARGUMENT', `unknown method '${method}'; choose one of ${EXPLAIN_METHODS.join(', ')}`);
+  if (explainMethods[method].kind !== 'cam') {
+    if (layer != null) throw new UnmaskError('BAD_ARGUMENT', `a layer applies only to CAM methods, not ${method}`);
+    return null;
+  }
+  const chosen = layer ?? defaultLayer;
+  const choices = featureMapLayers(model);
+  if (!choices.includes(chosen)) throw new UnmaskError('BAD_ARGUMENT', `unknown layer '${chosen}'; choose one of ${choices.join(', ')}`);
+  return chosen;
+}
+
+/**
+ * Decodes the image to [1, 256, 256, 3] (normalised), resizes it to the model's input side when that differs,
+ * explains `target` (default the predicted class) and blends the map, resized back to 256 × 256, over the image.
+ * `model` must output logits [batch, 2] (real, fake).
+ */
+export async function explainImage(model: tf.LayersModel, request: ExplainImageRequest, defaultLayer: string): Promise<ImageExplanation> {
+  if (model.outputs[0]!.shape[1] !== 2) throw new UnmaskError('BAD_ARGUMENT', 'the model is not a real/fake detector (its output is not [batch, 2])');
+  const layer = resolveExplainLayer(model, request.method, request.layer, defaultLayer);
+  const targetName = request.target ?? 'predicted';
+  if (!(EXPLAIN_TARGETS as readonly string[]).includes(targetName)) {
+    throw new UnmaskError('BAD_ARGUMENT', `target must be one of ${EXPLAIN_TARGETS.join(', ')}, got '${String(targetName)}'`);
+  }
+  const input = normalise(await decodeImage(request.image));
+  const side = IMAGE_SIZE;
+  const size = model.inputs[0]!.shape[1] ?? side;
+  const x = tf.tidy(() => {
+    const t = tf.tensor4d(input, [1, side, side, 3]);
+    return size === side ? t : tf.image.resizeBilinear(t, [size, size], false);
+  });
+  const target = targetName === 'predicted' ? 'predicted' : CLASS_NAMES.indexOf(targetName);
+  const started = performance.now();
+  const result = explainMethods[request.method as keyof typeof explainMethods].explain(model, x, { target, ...(layer ? { layer } : {}) });
+  const heatmap = size === side ? result.heatmap : upsampleMaps(result.heatmap, side, side);
+  try {
+    const map = (await heatmap.data()) as Float32Array;
+    const ms = performance.now() - started;
+    const logits = Array.from(await result.logits.data()) as [number, number];
+    const probs = tf.tidy(() => Array.from(tf.softmax(result.logits).dataSync()));
+    const png = await encodePng(overlay(denormalise(input), map), side, side);
+    return {
+      method: request.method,
+      layer,
+      target: CLASS_NAMES[result.targets[0]!]!,
+      prediction: logits[1] > logits[0] ? 'fake' : 'real',
+      scores: { real: probs[0]!, fake: probs[1]! },
+      logits,
+      png,
+      ms,
+    };
+  } finally {
+    tf.dispose([x, result.heatmap, result.raw, result.logits, heatmap]);
+  }
+}

@@ -1,0 +1,347 @@
+// The one API between the renderer and the main side: methods, payloads, results and events (types only).
+// Self-contained on purpose: the renderer type-imports this file, so it must not pull Node or tfjs types in.
+
+/** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
+export const API_CHANNEL_PREFIX = 'unmask:';
+
+/** How an error crosses a transport; the client rebuilds it as an `ApiError` with the same code. */
+export interface ErrorPayload {
+  /** UnmaskError code: BAD_ARGUMENT, NOT_FOUND, FORBIDDEN, DATASET_INVALID, DISK_FULL, INTERNAL, … */
+  code: string;
+  message: string;
+}
+
+export type SplitName = 'train' | 'val' | 'test';
+export type ClassName = 'real' | 'fake';
+export type CheckpointKind = 'best' | 'last';
+export type FigureFormat = 'svg' | 'png';
+
+/** An ECharts option object, built on the main side by the same builders as the exported figures. */
+export type ChartOption = Record<string, unknown>;
+
+export interface ModelInfo {
+  name: string;
+  description: string;
+  /** Side the model is trained at (images decode to 256 × 256 and are resized when this differs). */
+  inputSize: number;
+  /** Starts from ImageNet weights; frozen-backbone training is then available. */
+  pretrained: boolean;
+  /** Default Grad-CAM layer. */
+  camLayer: string;
+}
+
+export interface ExplainMethodInfo {
+  name: string;
+  /** 'cam' methods take a layer. */
+  kind: 'gradient' | 'cam';
+  description: string;
+  citation: string;
+}
+
+export interface TrainDefaults {
+  model: string;
+  optimizer: string;
+  lr: number;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+}
+
+export interface AppInfo {
+  version: string;
+  transport: 'ipc' | 'http';
+  /** A native folder dialog exists (Electron); browser mode types paths instead. */
+  canPickFolders: boolean;
+  models: ModelInfo[];
+  optimizers: string[];
+  explainMethods: ExplainMethodInfo[];
+  defaults: TrainDefaults;
+  /** Folder whose sub-folders are offered as datasets (UNMASK_DATA_ROOT), or null. */
+  dataRoot: string | null;
+  /** Database file the runs are recorded in. */
+  database: string;
+}
+
+export interface ClassCounts {
+  real: number;
+  fake: number;
+  total: number;
+}
+
+export interface SplitCounts {
+  counts: ClassCounts;
+  /** fake / real; null when the split has no real image. */
+  fakeToReal: number | null;
+}
+
+export interface BadFileInfo {
+  path: string;
+  kind: string;
+  reason: string;
+}
+
+export interface DatasetSummary {
+  /** Absolute folder path: the dataset's identity in every other call. */
+  path: string;
+  name: string;
+  /** 'folders': train/val/test on disk; 'derived': flat class folders split 70/15/15 with a fixed seed. */
+  splitsFrom: 'folders' | 'derived';
+  splits: Record<SplitName, SplitCounts>;
+  counts: ClassCounts;
+  fakeToReal: number | null;
+  /** Skipped files (at most 200 listed; badCount has them all). */
+  bad: BadFileInfo[];
+  badCount: number;
+  scanMs: number;
+}
+
+export interface ImageEntry {
+  path: string;
+  split: SplitName;
+  label: ClassName;
+}
+
+export interface ImagePage {
+  total: number;
+  offset: number;
+  items: ImageEntry[];
+}
+
+/** Encoded image bytes for display (`data:${mime};base64,${base64}`). */
+export interface EncodedImage {
+  mime: 'image/jpeg' | 'image/png' | 'image/svg+xml';
+  base64: string;
+  width: number;
+  height: number;
+}
+
+export interface TrainRequest {
+  /** A dataset folder opened with openDataset. */
+  dataset: string;
+  model: string;
+  optimizer: string;
+  lr: number;
+  batchSize: number;
+  epochs: number;
+  seed?: number;
+  /** Pretrained models only: start from ImageNet weights (default true). */
+  pretrained?: boolean;
+  /** Pretrained models only: train the head on cached backbone features (default: on except on a GPU). */
+  freezeBackbone?: boolean;
+}
+
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export type JobPhase = 'queued' | 'scan' | 'download' | 'features' | 'train' | 'val' | 'test' | 'score' | 'done';
+
+export interface JobProgress {
+  phase: JobPhase;
+  /** 1-based epoch being run (0 before the first). */
+  epoch: number;
+  epochs: number;
+  /** Steps of the current phase done and in all (batches, or feature views). */
+  done: number;
+  total: number;
+  /** Whole job, 0 to 1. */
+  fraction: number;
+  /** Seconds left for the whole job at the current rate; null until a rate is known. */
+  etaSeconds: number | null;
+  imgPerSec: number | null;
+  runningLoss: number | null;
+  runningAccuracy: number | null;
+}
+
+/** One finished epoch. Accuracies are percentages. */
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number;
+  valAcc: number;
+  testLoss: number | null;
+  testAcc: number | null;
+  seconds: number;
+  imgPerSec: number;
+}
+
+export interface JobInfo {
+  id: number;
+  request: TrainRequest;
+  state: JobState;
+  /** The run it records into, once created. */
+  runId: number | null;
+  engine: string | null;
+  progress: JobProgress;
+  epochs: EpochPoint[];
+  error: ErrorPayload | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface RunRow {
+  id: number;
+  model: string;
+  datasetPath: string;
+  datasetName: string;
+  params: { lr: number; batchSize: number; epochs: number; optimizer: string; seed: number; [key: string]: unknown };
+  /** Trainable parameters of the model. */
+  parameters: number | null;
+  engine: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  epochsDone: number;
+  bestValAcc: number | null;
+  bestEpoch: number | null;
+  testAccAtBestVal: number | null;
+  /** Test AUC of the saved scores (null until scored). */
+  auc: number | null;
+  seconds: number;
+}
+
+export interface RunDetail {
+  run: RunRow;
+  epochs: EpochPoint[];
+  checkpoints: { epoch: number; kind: CheckpointKind }[];
+}
+
+export interface Confusion {
+  /** Counts with fake = positive. */
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export interface MetricsSummary {
+  n: number;
+  auc: number;
+  ap: number;
+  eer: number;
+  eerThreshold: number;
+  threshold: number;
+  accuracy: number;
+  confusion: Confusion;
+  perClass: { real: number; fake: number };
+}
+
+export interface ScoredImage {
+  path: string;
+  label: ClassName;
+  /** P(fake). */
+  score: number;
+}
+
+export interface AnalysisResult {
+  runId: number;
+  split: SplitName;
+  n: number;
+  /** Null when the split holds one class only (no ROC exists). */
+  summary: MetricsSummary | null;
+  charts: { roc: ChartOption | null; det: ChartOption | null; confusion: ChartOption | null; histogram: ChartOption | null };
+  /** Most confident mistakes at the threshold, worst first (at most 12 each). */
+  falsePositives: ScoredImage[];
+  falseNegatives: ScoredImage[];
+}
+
+export interface CompareResult {
+  runs: RunRow[];
+  split: SplitName;
+  /** Per run: metrics of the split's scores (null where unscored or one class). */
+  metrics: { runId: number; summary: MetricsSummary | null }[];
+  charts: { loss: ChartOption; accuracy: ChartOption; roc: ChartOption | null; det: ChartOption | null };
+}
+
+export type ImageSource = { path: string } | { base64: string; name?: string };
+
+export interface ExplainRequest {
+  runId: number;
+  image: ImageSource;
+  /** A name from AppInfo.explainMethods. */
+  method: string;
+  /** CAM methods only; default the model's camLayer. */
+  layer?: string;
+  target?: 'predicted' | ClassName;
+  checkpoint?: CheckpointKind;
+}
+
+export interface ExplainResult {
+  runId: number;
+  method: string;
+  layer: string | null;
+  target: ClassName;
+  prediction: ClassName;
+  scores: { real: number; fake: number };
+  /** 256 × 256 PNG: the image with the map blended over it. */
+  overlay: EncodedImage;
+  ms: number;
+}
+
+export interface ExplainChoices {
+  runId: number;
+  model: string;
+  /** Layers a CAM method can use, input to output. */
+  layers: string[];
+  defaultLayer: string;
+  checkpoints: CheckpointKind[];
+}
+
+export interface ExportReportResult {
+  out: string;
+  files: string[];
+  skipped: { figures: string[]; reason: string }[];
+}
+
+/** Pushed to every client: job progress and state changes, and "the run list changed". */
+export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'runs-changed' };
+
+/** Every call the renderer can make. Main implements it once; each transport forwards it unchanged. */
+export interface UnmaskApi {
+  getInfo(): Promise<AppInfo>;
+  /** Native folder dialog (Electron); null when cancelled or in browser mode. */
+  pickFolder(params: { title?: string }): Promise<string | null>;
+  /** Scans a folder and allows access to it; datasets of recorded runs are allowed too. */
+  openDataset(params: { path: string }): Promise<DatasetSummary>;
+  listDatasets(): Promise<DatasetSummary[]>;
+  listImages(params: { dataset: string; split?: SplitName; label?: ClassName; offset?: number; limit?: number }): Promise<ImagePage>;
+  /** An image of an allowed dataset, fitted inside size × size (default 128) as JPEG. */
+  getImage(params: { path: string; size?: number }): Promise<EncodedImage>;
+  startTraining(params: TrainRequest): Promise<JobInfo>;
+  listJobs(): Promise<JobInfo[]>;
+  cancelJob(params: { jobId: number }): Promise<JobInfo>;
+  listRuns(): Promise<RunRow[]>;
+  getRun(params: { runId: number }): Promise<RunDetail>;
+  /** Metrics and charts of a split (scored first when the run has no saved scores for it). */
+  analyseRun(params: { runId: number; split?: SplitName; threshold?: number }): Promise<AnalysisResult>;
+  compareRuns(params: { runIds: number[]; split?: SplitName }): Promise<CompareResult>;
+  explainChoices(params: { runId: number }): Promise<ExplainChoices>;
+  explainImage(params: ExplainRequest): Promise<ExplainResult>;
+  /** Renders a chart option (from analyseRun/compareRuns) to SVG or PNG, legends and labels included. */
+  renderChart(params: { option: ChartOption; format: FigureFormat; width?: number; height?: number }): Promise<EncodedImage>;
+  /** Writes every figure of the runs and a summary into `out`. */
+  exportReport(params: { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] }): Promise<ExportReportResult>;
+}
+
+export type ApiMethod = keyof UnmaskApi;
+
+/** What the renderer holds: the API plus a subscription to events. */
+export interface UnmaskClient extends UnmaskApi {
+  /** Returns an unsubscribe function. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** Result of a call as it crosses a transport: errors travel as data and are rebuilt on the other side. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+type Unpromise<T> = T extends Promise<infer U> ? U : never;
+
+/** What preload exposes as `window.unmask`: one named function per method, each returning an envelope. */
+export type UnmaskBridge = {
+  [M in ApiMethod]: (...params: Parameters<UnmaskApi[M]>) => Promise<Envelope<Unpromise<ReturnType<UnmaskApi[M]>>>>;
+} & {
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+};

@@ -1,0 +1,94 @@
+// One schema per API method's params: every transport validates a payload here before main acts on it.
+import { z } from 'zod';
+import { UnmaskError } from '../engine/errors.js';
+import type { ApiMethod } from './contract.js';
+
+/** Longest path accepted (Linux PATH_MAX); longer strings are refused before any file-system call. */
+const MAX_PATH = 4096;
+/** Largest dropped image, as base64 text (about 24 MB of file). */
+const MAX_IMAGE_BASE64 = 32 * 2 ** 20;
+
+const path = z.string().min(1).max(MAX_PATH).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+const split = z.enum(['train', 'val', 'test']);
+const className = z.enum(['real', 'fake']);
+const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const format = z.enum(['svg', 'png']);
+const empty = z.strictObject({}).optional();
+
+const imageSource = z.union([
+  z.strictObject({ path }),
+  z.strictObject({ base64: z.string().min(1).max(MAX_IMAGE_BASE64), name: z.string().max(255).optional() }),
+]);
+
+const trainRequest = z.strictObject({
+  dataset: path,
+  model: z.string().min(1).max(64),
+  optimizer: z.string().min(1).max(32),
+  lr: z.number().positive().max(10),
+  batchSize: z.number().int().min(1).max(4096),
+  epochs: z.number().int().min(1).max(10_000),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  pretrained: z.boolean().optional(),
+  freezeBackbone: z.boolean().optional(),
+});
+
+/** The params schema of each method (`undefined` params are accepted where the method takes none). */
+export const paramSchemas = {
+  getInfo: empty,
+  pickFolder: z.strictObject({ title: z.string().max(200).optional() }).optional(),
+  openDataset: z.strictObject({ path }),
+  listDatasets: empty,
+  listImages: z.strictObject({
+    dataset: path,
+    split: split.optional(),
+    label: className.optional(),
+    offset: z.number().int().min(0).max(10_000_000).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
+  getImage: z.strictObject({ path, size: z.number().int().min(16).max(1024).optional() }),
+  startTraining: trainRequest,
+  listJobs: empty,
+  cancelJob: z.strictObject({ jobId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  listRuns: empty,
+  getRun: z.strictObject({ runId }),
+  analyseRun: z.strictObject({ runId, split: split.optional(), threshold: z.number().min(0).max(1).optional() }),
+  compareRuns: z.strictObject({ runIds: z.array(runId).min(1).max(20), split: split.optional() }),
+  explainChoices: z.strictObject({ runId }),
+  explainImage: z.strictObject({
+    runId,
+    image: imageSource,
+    method: z.string().min(1).max(32),
+    layer: z.string().min(1).max(128).optional(),
+    target: z.enum(['predicted', 'real', 'fake']).optional(),
+    checkpoint: z.enum(['best', 'last']).optional(),
+  }),
+  renderChart: z.strictObject({
+    option: z.record(z.string(), z.unknown()),
+    format,
+    width: z.number().int().min(100).max(4000).optional(),
+    height: z.number().int().min(100).max(4000).optional(),
+  }),
+  exportReport: z.strictObject({
+    runIds: z.array(runId).min(1).max(50),
+    out: path,
+    split: split.optional(),
+    formats: z.array(format).min(1).max(2).optional(),
+  }),
+} satisfies Record<ApiMethod, z.ZodType>;
+
+export const API_METHODS = Object.keys(paramSchemas) as ApiMethod[];
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.hasOwn(paramSchemas, name);
+}
+
+/** Validates params for `method`; a bad payload is BAD_ARGUMENT naming the first offending field. */
+export function parseParams<M extends ApiMethod>(method: M, params: unknown): z.infer<(typeof paramSchemas)[M]> {
+  const result = paramSchemas[method].safeParse(params);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'params';
+    throw new UnmaskError('BAD_ARGUMENT', `${method}: ${where}: ${issue.message}`);
+  }
+  return result.data as z.infer<(typeof paramSchemas)[M]>;
+}

@@ -1,0 +1,164 @@
+// The main side's one implementation of the API: datasets, the training queue, runs, analysis and explanations.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ApiEvent, AppInfo, UnmaskApi } from '../api/contract.js';
+import { UnmaskError } from '../engine/errors.js';
+import { MODEL_NAMES, models } from '../models/registry.js';
+import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
+import { OPTIMIZER_NAMES } from '../train/optimizers.js';
+import { checkTrainRequest } from '../train/session.js';
+import { RunStore } from '../store/index.js';
+import type { LaunchWorker } from '../worker/launch.js';
+import { AnalysisClient } from './analysis-client.js';
+import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
+import { DatasetRegistry } from './datasets.js';
+import { JobQueue } from './jobs.js';
+import { toEpochPoint, toRunRow } from './runs.js';
+
+export interface ServiceOptions {
+  /** The run database (created if missing); checkpoints go to `runs/` beside it. */
+  dbPath: string;
+  transport: AppInfo['transport'];
+  launch: LaunchWorker;
+  /** Folder whose sub-folders the UI offers as datasets. */
+  dataRoot?: string | null;
+  /** A native folder dialog (Electron); absent in browser mode. */
+  pickFolder?: (title: string) => Promise<string | null>;
+}
+
+export interface UnmaskService {
+  api: UnmaskApi;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  close(): void;
+}
+
+const DEFAULTS = { model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 32, epochs: 5, seed: 0 } as const;
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+export function createService(options: ServiceOptions): UnmaskService {
+  const dbPath = path.resolve(options.dbPath);
+  const store = RunStore.open(dbPath);
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const emit = (event: ApiEvent) => listeners.forEach((l) => l(event));
+  const analysis = new AnalysisClient(options.launch);
+  const runRoots = () => [...new Set(store.listRuns().map((r) => path.resolve(r.datasetPath)))];
+  const datasets = new DatasetRegistry(runRoots);
+  const jobs = new JobQueue(options.launch, { dbPath, runsDir: path.join(path.dirname(dbPath), 'runs') }, (job, runsChanged) => {
+    emit({ type: 'job', job });
+    if (runsChanged) emit({ type: 'runs-changed' });
+  });
+  const paramCounts = new Map<string, Promise<number | null>>();
+  const countParams = (model: string) => {
+    let count = paramCounts.get(model);
+    if (!count) {
+      count = analysis.request<number | null>('params', { model }).catch(() => null);
+      paramCounts.set(model, count);
+    }
+    return count;
+  };
+  const runRow = async (id: number) => {
+    const summary = store.listRuns().find((r) => r.id === id);
+    if (!summary) throw new UnmaskError('NOT_FOUND', `no run ${id}`);
+    return toRunRow(summary, await countParams(summary.model));
+  };
+  /** Saved scores of a split, scoring it first (in the analysis worker) when there are none. */
+  const scoresOf = async (runId: number, split: 'train' | 'val' | 'test') => {
+    let rows = store.getScores(runId, split);
+    if (rows.length === 0) {
+      await analysis.request('score', { runId, split });
+      rows = store.getScores(runId, split);
+      emit({ type: 'runs-changed' });
+    }
+    return rows;
+  };
+
+  const api: UnmaskApi = {
+    async getInfo() {
+      return {
+        version: packageVersion(),
+        transport: options.transport,
+        canPickFolders: options.pickFolder != null,
+        models: MODEL_NAMES.map((name) => {
+          const m = models[name];
+          return { name, description: m.description, inputSize: m.inputSize, pretrained: 'pretrained' in m, camLayer: m.camLayer };
+        }),
+        optimizers: [...OPTIMIZER_NAMES],
+        explainMethods: EXPLAIN_METHODS.map((name) => {
+          const { kind, description, citation } = explainMethods[name];
+          return { name, kind, description, citation };
+        }),
+        defaults: { ...DEFAULTS },
+        dataRoot: options.dataRoot ? path.resolve(options.dataRoot) : null,
+        database: dbPath,
+      };
+    },
+    async pickFolder({ title } = {}) {
+      return options.pickFolder ? options.pickFolder(title ?? 'Choose a dataset folder') : null;
+    },
+    openDataset: ({ path: folder }) => datasets.open(folder),
+    listDatasets: () => datasets.list(),
+    listImages: ({ dataset, ...filter }) => datasets.images(dataset, filter),
+    getImage: ({ path: file, size }) => datasets.thumbnail(file, size ?? 128),
+    async startTraining(request) {
+      const checked = checkTrainRequest({ ...request, model: request.model as never, optimizer: request.optimizer as never });
+      const { summary } = await datasets.get(checked.dataset);
+      return jobs.add({ ...checked, dataset: summary.path }, request);
+    },
+    listJobs: async () => jobs.list(),
+    cancelJob: async ({ jobId }) => jobs.cancel(jobId),
+    listRuns: async () => Promise.all(store.listRuns().map(async (r) => toRunRow(r, await countParams(r.model)))),
+    async getRun({ runId }) {
+      return {
+        run: await runRow(runId),
+        epochs: store.getEpochs(runId).map(toEpochPoint),
+        checkpoints: store.getCheckpoints(runId).map((c) => ({ epoch: c.epoch, kind: c.kind })),
+      };
+    },
+    async analyseRun({ runId, split = 'test', threshold = 0.5 }) {
+      const run = store.getRun(runId);
+      const rows = await scoresOf(runId, split);
+      return analyse(run, split, rows, threshold);
+    },
+    async compareRuns({ runIds, split = 'test' }) {
+      const ids = [...new Set(runIds)];
+      const records = ids.map((id) => store.getRun(id));
+      const scored = records.map((run) => ({ run, rows: store.getScores(run.id, split) }));
+      const histories = records.map((r) => ({ id: r.id, label: `run ${r.id} · ${r.model}`, epochs: store.getEpochs(r.id) }));
+      return {
+        runs: await Promise.all(ids.map(runRow)),
+        split,
+        metrics: scored.map(({ run, rows }) => ({ runId: run.id, summary: scoreMetrics(rows) })),
+        charts: comparisonCharts(histories, scored, split),
+      };
+    },
+    explainChoices: ({ runId }) => analysis.request('choices', { runId }),
+    async explainImage(request) {
+      if ('path' in request.image) await datasets.assertImage(request.image.path);
+      const result = await analysis.request<{ png: string; method: string; layer: string | null; target: 'real' | 'fake'; prediction: 'real' | 'fake'; scores: { real: number; fake: number }; ms: number }>('explain', request);
+      const { png, ...rest } = result;
+      return { runId: request.runId, ...rest, method: rest.method, overlay: { mime: 'image/png', base64: png, width: 256, height: 256 } };
+    },
+    renderChart: (params) => analysis.request('render', params),
+    async exportReport({ runIds, out, split, formats }) {
+      for (const id of runIds) store.getRun(id);
+      return analysis.request('export', { runIds, out: path.resolve(out), split, formats });
+    },
+  };
+
+  return {
+    api,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      jobs.close();
+      analysis.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// Analysis worker process: scores splits and explains images for the main side, one request at a time.
+import { toErrorPayload } from '../api/errors.js';
+import type { ChartOption, EncodedImage, ExplainChoices, ExplainRequest, FigureFormat, SplitName } from '../api/contract.js';
+import type { EChartsOption } from '../analysis/figures/echarts.js';
+import { exportFigures } from '../analysis/figures/export.js';
+import { registryParamCounter } from '../analysis/figures/frontier.js';
+import { DEFAULT_SIZE, renderPng, renderSvg } from '../analysis/figures/render.js';
+import { UnmaskError } from '../engine/errors.js';
+import { initEngine } from '../engine/select.js';
+import { featureMapLayers } from '../analysis/explain/graph.js';
+import { explainImage } from '../analysis/explain/explain-image.js';
+import { loadRunModel, type RunModel } from '../analysis/run-model.js';
+import { scoreRun } from '../analysis/score.js';
+import { RunStore } from '../store/index.js';
+import { parentChannel, reportCrashes } from './port.js';
+import type { AnalysisWorkerReply, AnalysisWorkerRequest } from './protocol.js';
+
+const dbPath = process.env.UNMASK_DB;
+if (!dbPath) throw new Error('the analysis worker needs UNMASK_DB');
+const port = parentChannel<AnalysisWorkerRequest, AnalysisWorkerReply>();
+reportCrashes((error) => port.send({ id: -1, ok: false, error }));
+
+/** Loaded detectors by "run:checkpoint"; explaining the same run again skips the load (~0.1–1 s). */
+const cache = new Map<string, RunModel>();
+const CACHE_SIZE = 3;
+
+function withStore<T>(fn: (store: RunStore) => T): T {
+  const store = RunStore.open(dbPath!);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function runModel(runId: number, kind: 'best' | 'last'): RunModel {
+  const key = `${runId}:${kind}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const loaded = withStore((store) => loadRunModel(store, runId, kind));
+  cache.set(key, loaded);
+  for (const [k, old] of cache) {
+    if (cache.size <= CACHE_SIZE) break;
+    old.model.dispose();
+    cache.delete(k);
+  }
+  return loaded;
+}
+
+async function explain(params: ExplainRequest) {
+  const { model, entry } = runModel(params.runId, params.checkpoint ?? 'best');
+  const image = 'path' in params.image ? params.image.path : Buffer.from(params.image.base64, 'base64');
+  if (typeof image !== 'string' && image.length === 0) throw new UnmaskError('BAD_ARGUMENT', 'the dropped image is empty (or not base64)');
+  const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target }, entry.camLayer);
+  return { ...result, png: result.png.toString('base64') };
+}
+
+function choices(params: { runId: number }): ExplainChoices {
+  const checkpoints = withStore((store) => store.getCheckpoints(params.runId)).map((c) => c.kind);
+  if (checkpoints.length === 0) throw new UnmaskError('NOT_FOUND', `run ${params.runId} has no checkpoint (it finished no epoch)`);
+  const { model, entry, name } = runModel(params.runId, checkpoints.includes('best') ? 'best' : 'last');
+  return { runId: params.runId, model: name, layers: featureMapLayers(model), defaultLayer: entry.camLayer, checkpoints };
+}
+
+interface RenderParams {
+  option: ChartOption;
+  format: FigureFormat;
+  width?: number;
+  height?: number;
+}
+
+/** An ECharts option drawn headless, as the exported figures are. A malformed option is BAD_ARGUMENT. */
+async function render(params: RenderParams): Promise<EncodedImage> {
+  const size = { width: params.width ?? DEFAULT_SIZE.width, height: params.height ?? DEFAULT_SIZE.height };
+  const option = params.option as EChartsOption;
+  let data: Buffer;
+  try {
+    data = params.format === 'svg' ? Buffer.from(renderSvg(option, size)) : await renderPng(option, size);
+  } catch (error) {
+    throw new UnmaskError('BAD_ARGUMENT', `cannot draw this chart: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  return { mime: params.format === 'svg' ? 'image/svg+xml' : 'image/png', base64: data.toString('base64'), ...size };
+}
+
+async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
+  await initEngine();
+  switch (request.op) {
+    case 'score': {
+      const { runId, split } = request.params as { runId: number; split: SplitName };
+      const store = RunStore.open(dbPath!);
+      try {
+        const { n, skipped } = await scoreRun(store, runId, { split });
+        return { n, skipped: skipped.length };
+      } finally {
+        store.close();
+      }
+    }
+    case 'explain':
+      return explain(request.params as ExplainRequest);
+    case 'choices':
+      return choices(request.params as { runId: number });
+    case 'params':
+      return registryParamCounter((request.params as { model: string }).model);
+    case 'render':
+      return render(request.params as RenderParams);
+    case 'export': {
+      const { runIds, ...options } = request.params as { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] };
+      const store = RunStore.open(dbPath!);
+      try {
+        return await exportFigures(store, runIds, options);
+      } finally {
+        store.close();
+      }
+    }
+    default:
+      throw new UnmaskError('BAD_ARGUMENT', `unknown analysis op '${String(request.op)}'`);
+  }
+}
+
+// One request at a time: tfjs work is serial anyway, and this bounds memory under a burst of requests.
+let queue = Promise.resolve();
+port.onMessage((request) => {
+  queue = queue.then(async () => {
+    try {
+      port.send({ id: request.id, ok: true, value: await handle(request) });
+    } catch (error) {
+      port.send({ id: request.id, ok: false, error: toErrorPayload(error) });
+    }
+  });
+});

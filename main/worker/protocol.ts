@@ -1,0 +1,41 @@
+// Messages between the main side and its worker processes (training; scoring and explaining).
+import type { EpochPoint, ErrorPayload, JobPhase } from '../api/contract.js';
+import type { TrainRequest, TrainOutcome } from '../train/session.js';
+
+/** Where a worker's store and checkpoints live (the same database the main side reads). */
+export interface StoreLocation {
+  dbPath: string;
+  runsDir: string;
+}
+
+export type TrainWorkerCommand = { type: 'start'; request: TrainRequest; store: StoreLocation } | { type: 'cancel' };
+
+/** A progress step of the phase being run; `etaSeconds` covers the rest of that phase only. */
+export interface PhaseProgress {
+  phase: JobPhase;
+  epoch: number;
+  epochs: number;
+  done: number;
+  total: number;
+  imgPerSec: number | null;
+  etaSeconds: number | null;
+  runningLoss: number | null;
+  runningAccuracy: number | null;
+}
+
+export type TrainWorkerMessage =
+  | { type: 'run'; runId: number; engine: string; startEpoch: number; epochs: number }
+  | { type: 'progress'; progress: PhaseProgress }
+  | { type: 'epoch'; epoch: EpochPoint }
+  | { type: 'done'; outcome: TrainOutcome }
+  | { type: 'error'; error: ErrorPayload };
+
+export type AnalysisOp = 'score' | 'explain' | 'choices' | 'params' | 'render' | 'export';
+
+export interface AnalysisWorkerRequest {
+  id: number;
+  op: AnalysisOp;
+  params: unknown;
+}
+
+export type AnalysisWorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorPayload };

@@ -1,0 +1,79 @@
+// Training worker process: runs one training session (then scores its test split) and reports progress.
+import { UnmaskError } from '../engine/errors.js';
+import { toErrorPayload } from '../api/errors.js';
+import { RunStore } from '../store/index.js';
+import type { TrainEvent } from '../train/session.js';
+import { parentChannel, reportCrashes } from './port.js';
+import type { PhaseProgress, TrainWorkerCommand, TrainWorkerMessage } from './protocol.js';
+
+const port = parentChannel<TrainWorkerCommand, TrainWorkerMessage>();
+reportCrashes((error) => port.send({ type: 'error', error }));
+const controller = new AbortController();
+let started = false;
+
+function progress(p: Partial<PhaseProgress> & Pick<PhaseProgress, 'phase'>): TrainWorkerMessage {
+  const base = { epoch: 0, epochs: 0, done: 0, total: 0, imgPerSec: null, etaSeconds: null, runningLoss: null, runningAccuracy: null };
+  return { type: 'progress', progress: { ...base, ...p } };
+}
+
+/** The session's events as worker messages (the dataset scan itself stays here: it can hold 100,000 paths). */
+function relay(event: TrainEvent): void {
+  switch (event.type) {
+    case 'scan':
+      return port.send(progress({ phase: 'scan', done: 1, total: 1 }));
+    case 'download':
+      return port.send(progress({ phase: 'download', done: event.received, total: event.total ?? 0 }));
+    case 'start':
+      return port.send({ type: 'run', runId: event.runId, engine: event.engine, startEpoch: event.startEpoch, epochs: event.epochs });
+    case 'features':
+      return port.send(progress({ phase: 'features', done: event.done, total: event.total, imgPerSec: event.imgPerSec, etaSeconds: event.etaSeconds }));
+    case 'batch':
+      return port.send(
+        progress({
+          phase: event.phase,
+          epoch: event.epoch,
+          epochs: event.epochs,
+          done: event.batch,
+          total: event.batches,
+          imgPerSec: event.imgPerSec,
+          etaSeconds: event.etaSeconds,
+          runningLoss: event.runningLoss,
+          runningAccuracy: event.runningAccuracy,
+        }),
+      );
+    case 'epoch': {
+      const { decodeShare: _decodeShare, ...epoch } = event.metrics;
+      return port.send({ type: 'epoch', epoch });
+    }
+    default:
+      return;
+  }
+}
+
+async function run(command: Extract<TrainWorkerCommand, { type: 'start' }>): Promise<void> {
+  const [{ trainRun }, { scoreRun }] = await Promise.all([import('../train/session.js'), import('../analysis/score.js')]);
+  const store = RunStore.open(command.store.dbPath);
+  try {
+    const outcome = await trainRun(store, command.request, { runsDir: command.store.runsDir, signal: controller.signal, onEvent: relay });
+    // Score the test split at once, so ROC/DET are there when the run appears finished.
+    if (outcome.bestEpoch != null && outcome.testAccAtBestVal != null) {
+      await scoreRun(store, outcome.run, {
+        split: 'test',
+        signal: controller.signal,
+        onProgress: (p) => port.send(progress({ phase: 'score', done: p.batch, total: p.batches, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds })),
+      });
+    }
+    port.send({ type: 'done', outcome });
+  } finally {
+    store.close();
+  }
+}
+
+port.onMessage((command) => {
+  if (command.type === 'cancel') return controller.abort();
+  if (started) return port.send({ type: 'error', error: toErrorPayload(new UnmaskError('INTERNAL', 'a training worker runs one job')) });
+  started = true;
+  run(command)
+    .catch((error: unknown) => port.send({ type: 'error', error: toErrorPayload(error) }))
+    .finally(() => setTimeout(() => process.exit(0), 50));
+});
