@@ -79,13 +79,19 @@ const commands: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./reproduce.js')).reproduceCommand(argv),
   },
   bench: {
-    summary: 'bench engine [--quick] [--with-cpu] | bench explain: engine throughput beside PyTorch; explanation latency',
+    summary: 'bench engine [--quick] [--with-cpu] | bench explain | bench soak [--quick]: engine throughput beside PyTorch; explanation latency; memory under load',
     run: async (argv) => {
       const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
         options: { quick: { type: 'boolean', default: false }, child: { type: 'boolean', default: false }, 'with-cpu': { type: 'boolean', default: false } },
       });
+      if (positionals[0] === 'soak') {
+        const dataRoot = process.env.UNMASK_DATA_ROOT ?? '../shared/data';
+        const { benchSoak } = await import('../bench/soak.js');
+        const ok = await benchSoak({ dataset: `${dataRoot}/fakes_dataset`, requests: values.quick ? 100 : 1000, log: print });
+        return ok ? 0 : 1;
+      }
       if (positionals[0] === 'explain') {
         // Latency targets are stated for the fallback engine: measure it unless UNMASK_ENGINE says otherwise.
         const { initEngine, parseEngineName } = await import('../engine/select.js');
@@ -93,7 +99,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
         await (await import('../analysis/explain/bench.js')).benchExplain(print);
         return 0;
       }
-      if (positionals[0] !== 'engine') throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask bench engine [--quick] [--with-cpu] | unmask bench explain');
+      if (positionals[0] !== 'engine') throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask bench engine [--quick] [--with-cpu] | unmask bench explain | unmask bench soak [--quick]');
       const bench = await import('../bench/engine-bench.js');
       if (values.child) await bench.benchCurrentEngine(values.quick!, print);
       else await bench.benchEngines({ quick: values.quick!, withCpu: values['with-cpu']!, log: print });

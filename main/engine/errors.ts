@@ -5,13 +5,20 @@ export type UnmaskErrorCode =
   | 'ENGINE_UNAVAILABLE'
   | 'BAD_ARGUMENT'
   | 'NOT_FOUND'
+  /** A path outside the dataset folders the user picked, or a request without the access token. */
+  | 'FORBIDDEN'
   | 'DATASET_INVALID'
   | 'CANCELLED'
   /** A file (e.g. pretrained weights) could not be downloaded, or failed its hash check. */
   | 'DOWNLOAD_FAILED'
   | 'STORE_DAMAGED'
+  /** The run database or its checkpoint folders cannot be written (read-only folder or file system). */
   | 'STORE_READONLY'
   | 'STORE_TOO_NEW'
+  /** A write failed for lack of space (ENOSPC, EDQUOT, SQLITE_FULL); the message names the file or folder. */
+  | 'DISK_FULL'
+  /** The disk reported an I/O error that is neither a full disk nor a read-only one (EIO, SQLITE_IOERR). */
+  | 'IO_ERROR'
   | 'INTERNAL';
 
 export class UnmaskError extends Error {

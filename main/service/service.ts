@@ -9,6 +9,7 @@ import { OPTIMIZER_NAMES } from '../train/optimizers.js';
 import { checkTrainRequest } from '../train/session.js';
 import { RunStore } from '../store/index.js';
 import type { LaunchWorker } from '../worker/launch.js';
+import type { WorkerStats } from '../worker/protocol.js';
 import { AnalysisClient } from './analysis-client.js';
 import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
 import { DatasetRegistry } from './datasets.js';
@@ -29,6 +30,8 @@ export interface ServiceOptions {
 export interface UnmaskService {
   api: UnmaskApi;
   onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** The analysis worker's memory (diagnostics and soak tests; not part of the API). */
+  analysisStats(): Promise<WorkerStats>;
   close(): void;
 }
 
@@ -155,6 +158,7 @@ export function createService(options: ServiceOptions): UnmaskService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    analysisStats: () => analysis.request<WorkerStats>('stats', {}),
     close() {
       jobs.close();
       analysis.close();

@@ -1,4 +1,5 @@
 // Analysis worker process: scores splits and explains images for the main side, one request at a time.
+import * as tf from '@tensorflow/tfjs';
 import { toErrorPayload } from '../api/errors.js';
 import type { ChartOption, EncodedImage, ExplainChoices, ExplainRequest, FigureFormat, SplitName } from '../api/contract.js';
 import type { EChartsOption } from '../analysis/figures/echarts.js';
@@ -10,10 +11,11 @@ import { initEngine } from '../engine/select.js';
 import { featureMapLayers } from '../analysis/explain/graph.js';
 import { explainImage } from '../analysis/explain/explain-image.js';
 import { loadRunModel, type RunModel } from '../analysis/run-model.js';
+import { writeRunsSummary } from '../analysis/report-summary.js';
 import { scoreRun } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
 import { parentChannel, reportCrashes } from './port.js';
-import type { AnalysisWorkerReply, AnalysisWorkerRequest } from './protocol.js';
+import type { AnalysisWorkerReply, AnalysisWorkerRequest, WorkerStats } from './protocol.js';
 
 const dbPath = process.env.UNMASK_DB;
 if (!dbPath) throw new Error('the analysis worker needs UNMASK_DB');
@@ -103,6 +105,11 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       return explain(request.params as ExplainRequest);
     case 'choices':
       return choices(request.params as { runId: number });
+    case 'stats': {
+      const memory = tf.memory();
+      const stats: WorkerStats = { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, tensors: memory.numTensors, tensorBytes: memory.numBytes };
+      return stats;
+    }
     case 'params':
       return registryParamCounter((request.params as { model: string }).model);
     case 'render':
@@ -111,7 +118,9 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       const { runIds, ...options } = request.params as { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] };
       const store = RunStore.open(dbPath!);
       try {
-        return await exportFigures(store, runIds, options);
+        const result = await exportFigures(store, runIds, options);
+        result.files.push(...(await writeRunsSummary(store, runIds, result.out, options.split ?? 'test')));
+        return result;
       } finally {
         store.close();
       }

@@ -30,7 +30,15 @@ export type TrainWorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'error'; error: ErrorPayload };
 
-export type AnalysisOp = 'score' | 'explain' | 'choices' | 'params' | 'render' | 'export';
+export type AnalysisOp = 'score' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
+
+/** The analysis worker's memory, for soak tests: process RSS and tfjs's tensor bookkeeping. */
+export interface WorkerStats {
+  rss: number;
+  heapUsed: number;
+  tensors: number;
+  tensorBytes: number;
+}
 
 export interface AnalysisWorkerRequest {
   id: number;
