@@ -51,7 +51,8 @@ export function createService(options: ServiceOptions): UnmaskService {
   const runRoots = () => [...new Set(store.listRuns().map((r) => path.resolve(r.datasetPath)))];
   const datasets = new DatasetRegistry(runRoots);
   const jobs = new JobQueue(options.launch, { dbPath, runsDir: path.join(path.dirname(dbPath), 'runs') }, (job, runsChanged) => {
-    emit({ type: 'job', job });
+    // A snapshot: the queue keeps mutating its JobInfo, and in-process listeners may hold on to events.
+    emit({ type: 'job', job: structuredClone(job) });
     if (runsChanged) emit({ type: 'runs-changed' });
   });
   const paramCounts = new Map<string, Promise<number | null>>();
