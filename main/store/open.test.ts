@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { UnmaskError } from '../engine/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION, RunStore, defaultDbPath } from './index.js';
+import { fileWriteError } from './disk-errors.js';
 import { storeError } from './open.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-store-open-'));
@@ -184,6 +185,27 @@ describe('RunStore.open', () => {
     assert.ok(isCode('STORE_READONLY', /cannot be written/)(storeError(thrown, file)));
     assert.ok(isCode('STORE_DAMAGED')(storeError(new Database.SqliteError('database disk image is malformed', 'SQLITE_CORRUPT'), file)));
     assert.ok(isCode('STORE_READONLY')(storeError(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' }), file)));
+  });
+
+  it('maps a full disk to DISK_FULL and asks the folder what an SQLite I/O error was', () => {
+    const file = path.join(freshDir(), 'unmask.db');
+    const errno = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+    assert.ok(isCode('DISK_FULL', /unmask\.db cannot be written: the disk is full/)(storeError(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), file)));
+    assert.ok(isCode('DISK_FULL')(storeError(errno('ENOSPC'), file)));
+    // The folder is writable and has space, so an IOERR is a plain I/O error (a read-only folder or a full
+    // disk is told apart on real file systems in test/disk-faults.test.ts).
+    assert.ok(isCode('IO_ERROR', /I\/O error .*SQLITE_IOERR_WRITE/)(storeError(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'), file)));
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), [], 'the probe file is removed');
+    assert.ok(isCode('IO_ERROR')(storeError(errno('EIO'), file)));
+  });
+
+  it('maps failed checkpoint writes to DISK_FULL, STORE_READONLY or IO_ERROR naming the path', () => {
+    const errno = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+    assert.ok(isCode('DISK_FULL', /^Cannot write checkpoint \/r\/1\/last-epoch-0002: the disk is full \(ENOSPC\)/)(fileWriteError(errno('ENOSPC'), '/r/1/last-epoch-0002', 'checkpoint')));
+    assert.ok(isCode('DISK_FULL', /EDQUOT/)(fileWriteError(errno('EDQUOT'), '/r', 'checkpoint')));
+    assert.ok(isCode('STORE_READONLY', /\/r: its folder is read-only \(EROFS\)/)(fileWriteError(errno('EROFS'), '/r', 'checkpoint')));
+    assert.ok(isCode('IO_ERROR', /EIO/)(fileWriteError(errno('EIO'), '/r', 'checkpoint')));
+    assert.ok(isCode('INTERNAL', /\/r: ENAMETOOLONG/)(fileWriteError(errno('ENAMETOOLONG'), '/r', 'checkpoint')));
   });
 
   it('refuses a folder given as the database file', () => {

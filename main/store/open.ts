@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnmaskError } from '../engine/errors.js';
+import { fsFault, probeFolder } from './disk-errors.js';
 import { assertNotNewer, migrate, schemaVersion } from './migrations.js';
-
-const READONLY_FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /** The SQLite result code of a better-sqlite3 error ('SQLITE_CORRUPT', …), or null for anything else. */
 function sqliteCode(error: unknown): string | null {
@@ -22,17 +21,25 @@ function readonlyError(file: string, detail: string, cause?: unknown): UnmaskErr
   );
 }
 
+function diskFullError(file: string, detail: string, cause?: unknown): UnmaskError {
+  return new UnmaskError('DISK_FULL', `Run database ${file} cannot be written: the disk is full (${detail}). Free space on it, then resume the run.`, { cause });
+}
+
 /**
  * Maps anything thrown by SQLite or the filesystem while using the store to an UnmaskError (UnmaskErrors pass
- * through): read-only → STORE_READONLY, corruption → STORE_DAMAGED, constraint violations → BAD_ARGUMENT.
+ * through): read-only → STORE_READONLY, disk full → DISK_FULL, other I/O errors → IO_ERROR, corruption →
+ * STORE_DAMAGED, constraint violations → BAD_ARGUMENT. SQLite aborts a statement that hits any of these and
+ * rolls its transaction back, so what was committed before stays as it was.
  */
 export function storeError(error: unknown, file: string): UnmaskError {
   if (error instanceof UnmaskError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = sqliteCode(error);
   if (code === null) {
-    const fsCode = (error as { code?: unknown } | null)?.code;
-    if (typeof fsCode === 'string' && READONLY_FS_CODES.has(fsCode)) return readonlyError(file, message, error);
+    const fault = fsFault(error);
+    if (fault === 'readonly') return readonlyError(file, message, error);
+    if (fault === 'full') return diskFullError(file, message, error);
+    if (fault === 'io') return new UnmaskError('IO_ERROR', `Run database ${file}: the disk reported an I/O error (${message})`, { cause: error });
     if (error instanceof TypeError || error instanceof RangeError) return new UnmaskError('BAD_ARGUMENT', message, { cause: error });
     return new UnmaskError('INTERNAL', `Run database ${file}: ${message}`, { cause: error });
   }
@@ -43,7 +50,14 @@ export function storeError(error: unknown, file: string): UnmaskError {
     return new UnmaskError('STORE_DAMAGED', `Run database ${file} is damaged (${message}). Restart Unmask to check it.`, { cause: error });
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new UnmaskError('BAD_ARGUMENT', `Rejected by the run database: ${message}`, { cause: error });
-  if (code === 'SQLITE_FULL') return new UnmaskError('INTERNAL', `Run database ${file}: the disk is full`, { cause: error });
+  if (code === 'SQLITE_FULL') return diskFullError(file, `${message}, ${code}`, error);
+  if (code.startsWith('SQLITE_IOERR')) {
+    // SQLite folds EROFS, ENOSPC on some paths and EIO into IOERR: ask the folder which one it was.
+    const fault = probeFolder(path.dirname(file));
+    if (fault === 'readonly') return readonlyError(file, `its folder became read-only: ${message}, ${code}`, error);
+    if (fault === 'full') return diskFullError(file, `${message}, ${code}`, error);
+    return new UnmaskError('IO_ERROR', `Run database ${file}: the disk reported an I/O error (${message}, ${code}). Check the disk, then resume the run.`, { cause: error });
+  }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new UnmaskError('INTERNAL', `Run database ${file} is locked by another process (${message})`, { cause: error });
   }
@@ -83,7 +97,8 @@ function prepareLocation(file: string): void {
     fs.mkdirSync(dir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (READONLY_FS_CODES.has(code)) throw readonlyError(file, `cannot create folder ${dir}: ${code}`, error);
+    if (fsFault(error) === 'readonly') throw readonlyError(file, `cannot create folder ${dir}: ${code}`, error);
+    if (fsFault(error) === 'full') throw diskFullError(file, `cannot create folder ${dir}: ${code}`, error);
     throw new UnmaskError('BAD_ARGUMENT', `Run database folder ${dir} cannot be created: ${(error as Error).message}`, { cause: error });
   }
   const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -154,7 +169,9 @@ export function openDatabase(file: string): Database.Database {
     assertNotNewer(db, file); // before any write, so newer code's database is left exactly as it was
     assertOurs(db, file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // FULL: every commit is on the disk before it returns. Commits are few (a run's state, an epoch, a score
+    // set), and an epoch that took minutes must survive a power cut or a disk that turns read-only.
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, file);
     return db;

@@ -33,7 +33,8 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-const INTERRUPTED_MESSAGE = 'The process running this run exited before it finished.';
+const INTERRUPTED_MESSAGE =
+  'The process running this run exited before it finished: it was killed or crashed, or the run database could not be written to record how it ended.';
 
 const SUMMARY_SQL = `
   SELECT ${RUN_COLUMNS},
@@ -171,6 +172,35 @@ export class RunStore {
   }
 
   /**
+   * Ends a run that stopped on `error`: 'cancelled' for a CANCELLED UnmaskError, else 'failed' with the error's
+   * message. Returns the error for the caller to throw, and never throws itself, so the cause is never hidden by
+   * a failure to record it. When the disk refuses that write too (full, read-only, I/O error), the run is
+   * deliberately left 'running' with this process as owner: the next open of the database, in any process, finds
+   * that owner gone and marks it 'interrupted'. The returned error then says so, keeping the original's code.
+   */
+  endWithError(id: number, error: unknown): unknown {
+    const cancelled = error instanceof UnmaskError && error.code === 'CANCELLED';
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      this.finish(id, cancelled ? 'cancelled' : 'failed', cancelled ? undefined : message);
+      return error;
+    } catch (markError) {
+      // Not 'live' any more: a later open in this same process (the app) may then mark it interrupted.
+      this.started.delete(id);
+      this.live.delete(id);
+      const code = error instanceof UnmaskError ? error.code : 'INTERNAL';
+      const same = markError instanceof UnmaskError && markError.code === code;
+      const why = same ? 'the same fault' : markError instanceof Error ? markError.message : String(markError);
+      return new UnmaskError(
+        code,
+        `${message} Run ${id} could not be marked ${cancelled ? 'cancelled' : 'failed either'} (${why}); ` +
+          'it will show as interrupted the next time the run database is opened.',
+        { cause: error },
+      );
+    }
+  }
+
+  /**
    * Records one epoch's metrics and the checkpoints written with it, in one transaction: all or nothing.
    * Re-recording an epoch (a resumed run) replaces it; a checkpoint replaces the run's previous one of its kind.
    */
@@ -279,6 +309,12 @@ export class RunStore {
   close(): void {
     for (const id of this.started) this.live.delete(id);
     this.started.clear();
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.db.close();
+    } catch {
+      // Closing checkpoints the WAL into the main file, which fails on a full or read-only disk. Committed
+      // transactions are safe in the WAL, which the next open replays; the error that got us here matters more.
+    }
   }
 }

@@ -224,4 +224,36 @@ describe('RunStore', () => {
     reopened.finish(crashed.id, 'cancelled');
     reopened.close();
   });
+
+  it('ends a run on an error as failed or cancelled, and never hides the error when that cannot be recorded', () => {
+    const file = freshFile();
+    const store = RunStore.open(file);
+    const failed = store.createRun(newRun);
+    store.markStarted(failed.id, 'wasm');
+    const cause = new UnmaskError('DISK_FULL', 'Cannot write checkpoint /x: the disk is full (ENOSPC).');
+    assert.equal(store.endWithError(failed.id, cause), cause);
+    assert.deepEqual([store.getRun(failed.id).status, store.getRun(failed.id).error], ['failed', cause.message]);
+    const cancelled = store.createRun(newRun);
+    store.markStarted(cancelled.id, 'wasm');
+    store.endWithError(cancelled.id, new UnmaskError('CANCELLED', 'cancelled'));
+    assert.deepEqual([store.getRun(cancelled.id).status, store.getRun(cancelled.id).error], ['cancelled', null]);
+
+    // A store that refuses the write (here: closed) leaves the run 'running' for dead-run detection.
+    const stuck = store.createRun(newRun);
+    store.markStarted(stuck.id, 'wasm');
+    store.close();
+    const returned = store.endWithError(stuck.id, cause);
+    assert.ok(returned instanceof UnmaskError && returned.code === 'DISK_FULL' && returned.cause === cause);
+    assert.match(returned.message, /^Cannot write checkpoint \/x: the disk is full \(ENOSPC\)\. Run \d+ could not be marked failed either \(.*closed\); it will show as interrupted/);
+    const reopened = RunStore.open(file);
+    assert.equal(reopened.getRun(stuck.id).status, 'interrupted');
+    assert.match(reopened.getRun(stuck.id).error ?? '', /run database could not be written/);
+    assert.equal(reopened.getRun(failed.id).status, 'failed');
+    reopened.close();
+    const plain = new Error('boom');
+    const again = RunStore.open(file);
+    again.close();
+    const wrapped = again.endWithError(stuck.id, plain);
+    assert.ok(wrapped instanceof UnmaskError && wrapped.code === 'INTERNAL' && wrapped.message.startsWith('boom Run'));
+  });
 });

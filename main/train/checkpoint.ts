@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UnmaskError } from '../engine/errors.js';
+import { fileWriteError } from '../store/disk-errors.js';
 import type { FusedOptimizer } from './optimizers.js';
 import { trainable } from './variables.js';
 
@@ -38,8 +39,9 @@ function pack(named: [string, tf.Tensor][]): { entries: Entry[]; data: Float32Ar
 
 /**
  * Writes `dir/checkpoint.json` + `dir/weights.bin` (every model weight, trainable or not, and every
- * optimizer slot, float32). The directory is written beside and renamed into place, so a crash mid-write
- * never leaves a half checkpoint where a whole one was.
+ * optimizer slot, float32). The directory is written beside, flushed and renamed into place, so a crash
+ * mid-write never leaves a half checkpoint where a whole one was. A failed write removes its partial copy and
+ * throws DISK_FULL, STORE_READONLY or IO_ERROR naming `dir`.
  */
 export function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: FusedOptimizer, epoch: number): void {
   const weights = pack(model.weights.map((w) => [w.originalName, w.read()]));
@@ -53,17 +55,70 @@ export function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: Fu
   slots.entries.forEach((e) => (e.offset += weights.size));
   const manifest: Manifest = { format: FORMAT, epoch, optimizerStep: state.step, weights: weights.entries, slots: slots.entries };
   const tmp = `${dir}.tmp-${process.pid}`;
+  try {
+    writeDirectory(tmp, [...weights.data, ...slots.data], JSON.stringify(manifest));
+    replaceDirectory(tmp, dir);
+  } catch (error) {
+    // Never leave a partial checkpoint behind: it is not registered anywhere, and on a full disk its space
+    // is what lets the run still be marked failed. Best effort: a read-only folder keeps it, unregistered.
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // left for a writable moment; its name (.tmp-PID) never matches a checkpoint's
+    }
+    throw fileWriteError(error, dir, 'checkpoint');
+  }
+}
+
+/** Writes `tmp/weights.bin` (the chunks in order) and `tmp/checkpoint.json`, both flushed to the disk. */
+function writeDirectory(tmp: string, chunks: Float32Array[], manifest: string): void {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  const fd = fs.openSync(path.join(tmp, 'weights.bin'), 'w');
-  for (const chunk of [...weights.data, ...slots.data]) fs.writeSync(fd, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.writeFileSync(path.join(tmp, 'checkpoint.json'), JSON.stringify(manifest));
+  const write = (name: string, parts: Uint8Array[]): void => {
+    const fd = fs.openSync(path.join(tmp, name), 'w');
+    try {
+      for (const part of parts) {
+        // A write may stop short (the disk filled up mid-call); the next one then reports why.
+        for (let done = 0; done < part.byteLength; ) done += fs.writeSync(fd, part, done);
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  write('weights.bin', chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength)));
+  write('checkpoint.json', [Buffer.from(manifest)]);
+}
+
+/** Renames `tmp` to `dir` (moving an existing `dir` aside first) and flushes the parent folder's entries. */
+function replaceDirectory(tmp: string, dir: string): void {
   const old = `${dir}.old-${process.pid}`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(tmp, dir);
+  const hadOld = fs.existsSync(dir);
+  if (hadOld) fs.renameSync(dir, old);
+  try {
+    fs.renameSync(tmp, dir);
+  } catch (error) {
+    if (hadOld) fs.renameSync(old, dir);
+    throw error;
+  }
+  fsyncFolder(path.dirname(dir)); // the rename itself must reach the disk before the store records the path
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+function fsyncFolder(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return; // Windows cannot open a folder; NTFS journals renames itself
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (error) {
+    if (!['EINVAL', 'EPERM', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

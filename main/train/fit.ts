@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Loader } from '../data/index.js';
 import type { CheckpointRecord, EpochRecord } from '../store/index.js';
 import { evaluate, trainOneEpoch, type BatchProgress, type PassOptions, type PassResult } from './epoch.js';
+import { fileWriteError } from '../store/disk-errors.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { FusedOptimizer } from './optimizers.js';
 
@@ -68,7 +69,11 @@ export async function fit(input: FitInput): Promise<EpochMetrics[]> {
   const passes = input.passes ?? loaderPasses(model, optimizer, input.loaders);
   let best = input.bestValAcc ?? Number.NEGATIVE_INFINITY;
   const history: EpochMetrics[] = [];
-  fs.mkdirSync(input.checkpointDir, { recursive: true });
+  try {
+    fs.mkdirSync(input.checkpointDir, { recursive: true });
+  } catch (error) {
+    throw fileWriteError(error, input.checkpointDir, 'checkpoint folder');
+  }
   for (let epoch = (input.startEpoch ?? 0) + 1; epoch <= input.epochs; epoch++) {
     const on = (phase: Phase) => (p: BatchProgress) => callbacks?.onBatch?.(phase, epoch, p);
     const train = await passes.train(epoch - 1, { signal: input.signal, onBatch: on('train') });
@@ -110,7 +115,12 @@ export function checkpointPath(dir: string, kind: 'last' | 'best', epoch: number
 function pruneOlder(dir: string, kind: 'last' | 'best', epoch: number): void {
   for (const name of fs.readdirSync(dir)) {
     const match = /^(last|best)-epoch-(\d+)$/.exec(name);
-    if (match && match[1] === kind && Number(match[2]) < epoch) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (!match || match[1] !== kind || Number(match[2]) >= epoch) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    } catch (error) {
+      throw fileWriteError(error, path.join(dir, name), 'old checkpoint');
+    }
   }
 }
 

@@ -202,9 +202,7 @@ async function runFit(
         : {}),
     };
   } catch (error) {
-    const cancelled = error instanceof UnmaskError && error.code === 'CANCELLED';
-    store.finish(runId, cancelled ? 'cancelled' : 'failed', cancelled ? undefined : String((error as Error).message ?? error));
-    throw error;
+    throw store.endWithError(runId, error); // cancelled or failed; never hides `error` behind a store failure
   } finally {
     frozen?.dispose();
     optimizer.dispose();
