@@ -296,8 +296,11 @@ export interface ExportReportResult {
   skipped: { figures: string[]; reason: string }[];
 }
 
-/** Pushed to every client: job progress and state changes, and "the run list changed". */
-export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'runs-changed' };
+/**
+ * Pushed to every client: job progress and state changes, "the run list changed", and (Electron only) a dataset
+ * opened from the File menu, for the UI to show.
+ */
+export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'runs-changed' } | { type: 'dataset-opened'; dataset: DatasetSummary };
 
 /** Every call the renderer can make. Main implements it once; each transport forwards it unchanged. */
 export interface UnmaskApi {

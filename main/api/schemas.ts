@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { UnmaskError } from '../engine/errors.js';
 import type { ApiMethod } from './contract.js';
+import { API_METHOD_NAMES } from './methods.js';
 
 /** Longest path accepted (Linux PATH_MAX); longer strings are refused before any file-system call. */
 const MAX_PATH = 4096;
@@ -76,7 +77,8 @@ export const paramSchemas = {
   }),
 } satisfies Record<ApiMethod, z.ZodType>;
 
-export const API_METHODS = Object.keys(paramSchemas) as ApiMethod[];
+/** Every method name, in the contract's order (the list lives in methods.ts, which the preload bundles without zod). */
+export const API_METHODS: ApiMethod[] = [...API_METHOD_NAMES];
 
 export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(paramSchemas, name);

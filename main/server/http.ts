@@ -6,15 +6,11 @@ import path from 'node:path';
 import type { UnmaskService } from '../service/service.js';
 import { dispatch } from '../api/dispatch.js';
 import { httpStatus } from '../api/errors.js';
+import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 import type { ErrorPayload } from '../api/contract.js';
 
 /** Largest request body: a dropped image as base64 plus its JSON wrapper. */
 export const MAX_BODY_BYTES = 34 * 2 ** 20;
-
-/** The UI's Content-Security-Policy: nothing but this origin; images also from data: and blob: URLs. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
