@@ -6,6 +6,7 @@ import type { EChartsOption } from '../analysis/figures/echarts.js';
 import { exportFigures } from '../analysis/figures/export.js';
 import { registryParamCounter } from '../analysis/figures/frontier.js';
 import { DEFAULT_SIZE, renderPng, renderSvg } from '../analysis/figures/render.js';
+import { restoreDetLabels } from '../analysis/figures/roc-det.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { featureMapLayers } from '../analysis/explain/graph.js';
@@ -78,7 +79,7 @@ interface RenderParams {
 /** An ECharts option drawn headless, as the exported figures are. A malformed option is BAD_ARGUMENT. */
 async function render(params: RenderParams): Promise<EncodedImage> {
   const size = { width: params.width ?? DEFAULT_SIZE.width, height: params.height ?? DEFAULT_SIZE.height };
-  const option = params.option as EChartsOption;
+  const option = restoreDetLabels(params.option as EChartsOption);
   let data: Buffer;
   try {
     data = params.format === 'svg' ? Buffer.from(renderSvg(option, size)) : await renderPng(option, size);

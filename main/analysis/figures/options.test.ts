@@ -161,3 +161,18 @@ describe('confusion and histogram figures', () => {
     assert.throws(() => histogramCounts([0], [1.5]), /BAD_ARGUMENT|\[0, 1\]/);
   });
 });
+
+describe('restoreDetLabels', () => {
+  it('puts the percent tick labels back on a DET option that went through JSON', async () => {
+    const { detFigure, restoreDetLabels, softScoreCurves } = await import('./roc-det.js');
+    const { renderSvg } = await import('./render.js');
+    const rows = [0.1, 0.4, 0.35, 0.8].map((p, i) => ({ path: `${i}`, label: (i % 2) as 0 | 1, logits: [0, 0] as [number, number], probs: [1 - p, p] as [number, number] }));
+    const option = detFigure(softScoreCurves({ id: 1, label: 'run 1' }, rows));
+    const roundTripped = JSON.parse(JSON.stringify(option)) as typeof option;
+    assert.doesNotMatch(renderSvg(option), /-2\.326/);
+    assert.match(renderSvg(roundTripped), /-2\.326/, 'JSON drops the formatter: raw normal deviates show');
+    const restored = renderSvg(restoreDetLabels(roundTripped));
+    assert.doesNotMatch(restored, /-2\.326/);
+    for (const label of ['0.1%', '5%', '50%', '99.9%']) assert.ok(restored.includes(`>${label}<`), label);
+  });
+});

@@ -129,10 +129,14 @@ function detTickLabel(value: number): string {
   return tick === undefined ? '' : formatPercent(tick);
 }
 
+/** Ids of the DET axes: how {@link restoreDetLabels} finds them in an option that went through JSON. */
+const DET_AXIS_ID = { x: 'det-fpr', y: 'det-fnr' } as const;
+
 /** A normal-deviate axis: values are probit(rate), ticks at {@link DET_TICKS} labelled in percent. */
-function detAxis(name: string, nameGap: number) {
+function detAxis(name: string, nameGap: number, id: string) {
   const ticks = DET_TICKS.map(probit);
   return valueAxis(name, {
+    id,
     min: -DET_LIMIT,
     max: DET_LIMIT,
     nameGap,
@@ -146,8 +150,8 @@ function detAxis(name: string, nameGap: number) {
 /**
  * DET curves (from {@link detCurve}) on normal-deviate axes: each point is (probit(FPR), probit(FNR)),
  * so curves of normally distributed scores are straight lines (Martin et al. 1997). Tick labels are percents.
- * The chance line FNR = 1 - FPR is y = -x here. Note: the axis labels use a formatter function, so the
- * option is not JSON-serialisable; build it where it is rendered.
+ * The chance line FNR = 1 - FPR is y = -x here. Note: the axis labels use a formatter function, which JSON
+ * drops: an option that crossed a transport gets it back from {@link restoreDetLabels}.
  */
 export function detFigure(curves: readonly ScoreCurveInput[], title = 'DET curve'): EChartsOption {
   const series = curves.map((c) => {
@@ -157,8 +161,20 @@ export function detFigure(curves: readonly ScoreCurveInput[], title = 'DET curve
   });
   return {
     ...curveLayout(title, 'top'),
-    xAxis: detAxis('False positive rate (normal deviate scale)', 32),
-    yAxis: detAxis('False negative rate (normal deviate scale)', 48),
+    xAxis: detAxis('False positive rate (normal deviate scale)', 32, DET_AXIS_ID.x),
+    yAxis: detAxis('False negative rate (normal deviate scale)', 48, DET_AXIS_ID.y),
     series: [...series, chanceSeries([[-DET_LIMIT, DET_LIMIT], [DET_LIMIT, -DET_LIMIT]])],
   };
+}
+
+/** Puts the DET tick-label formatter back on the DET axes of an option that went through JSON (others unchanged). */
+export function restoreDetLabels(option: EChartsOption): EChartsOption {
+  const ids: readonly string[] = Object.values(DET_AXIS_ID);
+  const restore = (axis: unknown): unknown => {
+    if (Array.isArray(axis)) return axis.map(restore);
+    if (!axis || typeof axis !== 'object' || !ids.includes((axis as { id?: string }).id ?? '')) return axis;
+    const a = axis as { axisLabel?: Record<string, unknown> };
+    return { ...a, axisLabel: { ...a.axisLabel, formatter: detTickLabel } };
+  };
+  return { ...option, xAxis: restore(option.xAxis), yAxis: restore(option.yAxis) } as EChartsOption;
 }

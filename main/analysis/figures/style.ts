@@ -62,6 +62,8 @@ export interface ValueAxis {
   type: 'value';
   name: string;
   nameLocation: 'middle';
+  /** Stable component id, for finding the axis again after the option went through JSON. */
+  id?: string;
   nameGap: number;
   nameTextStyle: { fontSize: number };
   min?: number;

@@ -1,0 +1,25 @@
+// The runtime list of API method names, checked against the contract so a method added there fails the typecheck here.
+import type { ApiMethod } from '../../main/api/contract';
+
+const METHOD_SET = {
+  getInfo: true,
+  pickFolder: true,
+  openDataset: true,
+  listDatasets: true,
+  listImages: true,
+  getImage: true,
+  startTraining: true,
+  listJobs: true,
+  cancelJob: true,
+  listRuns: true,
+  getRun: true,
+  analyseRun: true,
+  compareRuns: true,
+  explainChoices: true,
+  explainImage: true,
+  renderChart: true,
+  exportReport: true,
+} as const satisfies Record<ApiMethod, true>;
+
+/** Every method of `UnmaskApi` (the contract is type-only, so the names are listed once here). */
+export const API_METHODS = Object.keys(METHOD_SET) as ApiMethod[];

@@ -1,0 +1,105 @@
+// Explanations: the chosen image, run(s), method and layer, and the overlay results (one run or two side by side).
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ExplainChoices, ExplainResult, ImageSource } from '../../main/api/contract';
+import { api } from '../api';
+import { useAppStore } from './app';
+import { useRunsStore } from './runs';
+
+export interface ExplainPanel {
+  runId: number;
+  result: ExplainResult | null;
+  loading: boolean;
+}
+
+/** Reads a dropped or chosen file as base64 (without the data: prefix). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error ?? new Error(`Cannot read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+export const useExplainStore = defineStore('explain', () => {
+  const app = useAppStore();
+  const runs = useRunsStore();
+  const runId = ref<number | null>(null);
+  const secondRunId = ref<number | null>(null);
+  const method = ref('gradcam');
+  const layer = ref('');
+  const image = ref<ImageSource | null>(null);
+  /** Preview of a dropped file (dataset images preview through the thumbnail cache). */
+  const filePreview = ref<string | null>(null);
+  const choices = ref<ExplainChoices | null>(null);
+  const panels = ref<ExplainPanel[]>([]);
+  let request = 0;
+
+  const methodInfo = computed(() => app.info?.explainMethods.find((m) => m.name === method.value) ?? null);
+  const imageLabel = computed(() => {
+    const img = image.value;
+    if (!img) return '';
+    return 'path' in img ? img.path : (img.name ?? 'dropped image');
+  });
+
+  /** Defaults the run to the newest completed one, so clicking an image anywhere can explain at once. */
+  function ensureRun(): void {
+    const methods = app.info?.explainMethods ?? [];
+    if (methods.length > 0 && !methods.some((m) => m.name === method.value)) method.value = methods[0]!.name;
+    if (runId.value === null && runs.completed[0]) void setRun(runs.completed[0].id);
+  }
+
+  async function setRun(id: number | null): Promise<void> {
+    runId.value = id;
+    choices.value = null;
+    if (id === null) return;
+    const next = await app.attempt(() => api().explainChoices({ runId: id }));
+    if (runId.value !== id || !next) return;
+    choices.value = next;
+    if (!next.layers.includes(layer.value)) layer.value = next.defaultLayer;
+  }
+
+  /** Chooses a dataset image and explains it straight away when a run is chosen. */
+  async function pickPath(path: string, forRun?: number): Promise<void> {
+    image.value = { path };
+    filePreview.value = null;
+    if (forRun !== undefined && forRun !== runId.value) await setRun(forRun);
+    ensureRun();
+    if (runId.value !== null) await explain();
+  }
+
+  async function pickFile(file: File): Promise<void> {
+    const base64 = await app.attempt(() => readBase64(file));
+    if (base64 === undefined) return;
+    image.value = { base64, name: file.name };
+    filePreview.value = `data:${file.type || 'image/png'};base64,${base64}`;
+    if (runId.value !== null) await explain();
+  }
+
+  /** Explains the image under the run (and the second run, if any) with the chosen method. */
+  async function explain(): Promise<void> {
+    const img = image.value;
+    const first = runId.value;
+    if (!img || first === null) return;
+    const mine = ++request;
+    const ids = secondRunId.value !== null && secondRunId.value !== first ? [first, secondRunId.value] : [first];
+    const isCam = methodInfo.value?.kind === 'cam';
+    const firstModel = runs.byId.get(first)?.model;
+    panels.value = ids.map((id) => ({ runId: id, result: null, loading: true }));
+    // One after the other: both share the main side's engine, and the first result shows sooner.
+    for (const [i, id] of ids.entries()) {
+      // The chosen layer belongs to the first run's model; another model gets its own default layer.
+      const sameModel = runs.byId.get(id)?.model === firstModel;
+      const withLayer = isCam && layer.value && sameModel ? { layer: layer.value } : {};
+      const result = await app.attempt(() => api().explainImage({ runId: id, image: img, method: method.value, ...withLayer }));
+      if (mine !== request) return;
+      panels.value = panels.value.map((p, j) => (j === i ? { ...p, result: result ?? null, loading: false } : p));
+    }
+  }
+
+  return {
+    runId, secondRunId, method, layer, image, filePreview, choices, panels, methodInfo, imageLabel,
+    ensureRun, setRun, pickPath, pickFile, explain,
+  };
+});

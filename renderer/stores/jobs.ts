@@ -1,0 +1,98 @@
+// Training: the new-run form, the job list kept live from 'job' events, start and cancel; other events routed on.
+import { defineStore } from 'pinia';
+import { computed, reactive, ref } from 'vue';
+import type { ApiEvent, JobInfo, TrainRequest } from '../../main/api/contract';
+import { api } from '../api';
+import { useAppStore } from './app';
+import { useDatasetsStore } from './datasets';
+import { useRunsStore } from './runs';
+
+export interface TrainForm {
+  dataset: string;
+  model: string;
+  optimizer: string;
+  lr: number;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  freezeBackbone: boolean;
+}
+
+const ACTIVE = new Set(['queued', 'running']);
+
+export const useJobsStore = defineStore('jobs', () => {
+  const app = useAppStore();
+  const jobs = ref<JobInfo[]>([]);
+  const starting = ref(false);
+  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0.001, batchSize: 32, epochs: 5, seed: 0, freezeBackbone: true });
+  let unsubscribe: (() => void) | null = null;
+
+  const active = computed(() => jobs.value.filter((j) => ACTIVE.has(j.state)));
+  const finished = computed(() => jobs.value.filter((j) => !ACTIVE.has(j.state)));
+  const modelInfo = computed(() => app.info?.models.find((m) => m.name === form.model) ?? null);
+
+  /** Fills the form's blanks from the server's defaults (once AppInfo has loaded). */
+  function applyDefaults(): void {
+    const d = app.info?.defaults;
+    if (!d || form.model) return;
+    Object.assign(form, { model: d.model, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, epochs: d.epochs, seed: d.seed });
+  }
+
+  /** A listJobs snapshot can be older than an event that overtook it: keep whichever has got further. */
+  function staleAgainst(job: JobInfo): boolean {
+    const known = jobs.value.find((j) => j.id === job.id);
+    if (!known) return false;
+    const rank = (j: JobInfo) => (j.state === 'queued' ? 0 : j.state === 'running' ? 1 : 2);
+    if (rank(known) !== rank(job)) return rank(known) > rank(job);
+    if (known.epochs.length !== job.epochs.length) return known.epochs.length > job.epochs.length;
+    return known.progress.fraction > job.progress.fraction;
+  }
+
+  function upsert(job: JobInfo): void {
+    const rest = jobs.value.filter((j) => j.id !== job.id);
+    jobs.value = [...rest, job].sort((a, b) => b.id - a.id);
+  }
+
+  function onEvent(event: ApiEvent): void {
+    if (event.type === 'job') upsert(event.job);
+    else if (event.type === 'runs-changed') void useRunsStore().refresh();
+    else if (event.type === 'dataset-opened') useDatasetsStore().received(event.dataset);
+  }
+
+  /** Loads the job list and subscribes to live events (idempotent). */
+  async function connect(): Promise<void> {
+    unsubscribe ??= api().onEvent(onEvent);
+    const list = await app.attempt(() => api().listJobs());
+    if (list) for (const job of list) if (!staleAgainst(job)) upsert(job);
+  }
+
+  function disconnect(): void {
+    unsubscribe?.();
+    unsubscribe = null;
+  }
+
+  async function start(): Promise<JobInfo | undefined> {
+    const request: TrainRequest = {
+      dataset: form.dataset,
+      model: form.model,
+      optimizer: form.optimizer,
+      lr: Number(form.lr),
+      batchSize: Number(form.batchSize),
+      epochs: Number(form.epochs),
+      seed: Number(form.seed),
+      ...(modelInfo.value?.pretrained ? { freezeBackbone: form.freezeBackbone } : {}),
+    };
+    starting.value = true;
+    const job = await app.attempt(() => api().startTraining(request));
+    starting.value = false;
+    if (job) upsert(job);
+    return job;
+  }
+
+  async function cancel(jobId: number): Promise<void> {
+    const job = await app.attempt(() => api().cancelJob({ jobId }));
+    if (job) upsert(job);
+  }
+
+  return { jobs, form, starting, active, finished, modelInfo, applyDefaults, connect, disconnect, start, cancel };
+});

@@ -1,0 +1,330 @@
+// Browser mode end to end: `unmask serve` + the built UI in headless Chromium — open, train, analyse, explain, compare, export.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { DatasetSummary, RunRow } from '../../main/api/contract.js';
+import { linkSubset } from '../../main/data/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataRoot = path.resolve(root, '../shared/data');
+const fakes = path.join(dataRoot, 'fakes_dataset');
+const chromiumPath = process.env.UNMASK_CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = path.join(root, 'test-artifacts/e2e');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-e2e-'));
+const subset = path.join(tmp, 'faces-subset');
+
+let server: ChildProcess | null = null;
+let serverLog = '';
+let browser: Browser | null = null;
+let context: BrowserContext;
+let page: Page;
+let appUrl = '';
+let token = '';
+/** Console errors and uncaught exceptions of the page (CSP violations show up here). */
+const pageErrors: string[] = [];
+/** Set while a step provokes an API error on purpose (Chromium logs the failed request as a console error). */
+let expectFailedRequest = false;
+
+/** Builds the renderer when out/renderer is missing or older than any renderer source. */
+function buildRendererIfStale(): void {
+  const index = path.join(root, 'out/renderer/index.html');
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  const sources = fs.readdirSync(path.join(root, 'renderer'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  const newest = Math.max(...sources.map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs), fs.statSync(path.join(root, 'main/api/contract.ts')).mtimeMs);
+  if (built > newest) return;
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, `building the renderer failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** Starts `unmask serve` on a free port and resolves with the URL it prints. */
+function startServer(db: string): Promise<string> {
+  const child = spawn(process.execPath, ['bin/unmask.js', 'serve', '--port', '0', '--db', db, '--data-root', dataRoot], {
+    cwd: root,
+    env: { ...process.env, UNMASK_ENGINE: 'wasm' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  server = child;
+  child.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`unmask serve printed no URL in 60 s:\n${out}\n${serverLog}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Unmask is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`unmask serve exited (${code}) before printing its URL:\n${serverLog}`)));
+  });
+}
+
+async function stopServer(): Promise<void> {
+  const child = server;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    // The whole group: the server's training/analysis workers too.
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+  }, 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Calls the API the way the UI does, to know the numbers the UI must show. */
+async function callApi<T>(method: string, params: unknown): Promise<T> {
+  const res = await fetch(new URL(`/api/${method}`, appUrl), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token },
+    body: JSON.stringify(params),
+  });
+  const body = (await res.json()) as T;
+  assert.equal(res.status, 200, `${method}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+const tid = (id: string): string => `[data-testid="${id}"]`;
+
+async function go(view: string): Promise<void> {
+  await page.click(tid(`nav-${view}`));
+  await page.waitForSelector(tid(`view-${view}`));
+}
+
+/** True when a chart panel has drawn something (ECharts' canvas, or an SVG renderer's svg). */
+async function chartDrawn(testid: string): Promise<boolean> {
+  return page.$eval(tid(testid), (el) => {
+    const canvas = el.querySelector('canvas');
+    return (canvas !== null && canvas.width > 0 && canvas.height > 0) || el.querySelector('svg') !== null;
+  });
+}
+
+before(async () => {
+  // CI installs Chromium; a missing browser must fail the suite, not skip it.
+  assert.ok(
+    fs.existsSync(chromiumPath),
+    `Chromium not found at ${chromiumPath}: install it (Debian: apt-get install -y chromium) or point UNMASK_CHROMIUM at a Chromium binary`,
+  );
+  fs.mkdirSync(artifacts, { recursive: true });
+  buildRendererIfStale();
+  linkSubset(fakes, subset, { train: 8, val: 4, test: 4 });
+  appUrl = await startServer(path.join(tmp, 'runs.db'));
+  token = new URL(appUrl).searchParams.get('token')!;
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expectFailedRequest && /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+    pageErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the app in browser mode', { timeout: 1_800_000 }, () => {
+  const runIds: number[] = [];
+
+  it('loads with the token taken out of the address bar', async () => {
+    await page.goto(appUrl);
+    await page.waitForSelector(tid('view-datasets'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="app-version"]')?.textContent?.includes('http'));
+    assert.equal(new URL(page.url()).searchParams.get('token'), null);
+  });
+
+  it('shows an error banner for a folder that does not exist', async () => {
+    expectFailedRequest = true;
+    await page.fill(tid('dataset-path'), path.join(tmp, 'no-such-folder'));
+    await page.click(tid('dataset-open'));
+    const notice = await page.waitForSelector(tid('error-notice'));
+    expectFailedRequest = false;
+    assert.match((await notice.textContent()) ?? '', /no-such-folder/);
+    await notice.$eval('button', (b) => (b as HTMLButtonElement).click());
+    await page.waitForSelector(tid('error-banner'), { state: 'detached' });
+  });
+
+  it('opens fakes_dataset and shows the counts the scan reports, with a virtualised grid', async () => {
+    const expected = await callApi<DatasetSummary>('openDataset', { path: fakes });
+    assert.equal(expected.counts.total, 2041);
+    await page.fill(tid('dataset-path'), fakes);
+    await page.click(tid('dataset-open'));
+    await page.waitForSelector(tid('dataset-counts'));
+    for (const split of ['train', 'val', 'test'] as const) {
+      const cells = await page.$$eval(`${tid(`counts-${split}`)} td`, (tds) => tds.slice(0, 3).map((td) => Number(td.textContent)));
+      const c = expected.splits[split].counts;
+      assert.deepEqual(cells, [c.real, c.fake, c.total], split);
+    }
+    const all = await page.$$eval(`${tid('counts-all')} td`, (tds) => tds.slice(0, 3).map((td) => Number(td.textContent)));
+    assert.deepEqual(all, [expected.counts.real, expected.counts.fake, 2041]);
+    assert.equal(await page.textContent(tid('bad-count')), String(expected.badCount));
+    assert.equal(await page.textContent(tid('image-total')), '2041 images');
+    // Thumbnails load, and only the rows in view exist.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thumb-grid"] img[src^="data:image/"]').length >= 8);
+    const rendered = await page.$$eval(`${tid('thumb-grid')} ${tid('thumb')}`, (els) => els.length);
+    assert.ok(rendered > 0 && rendered < 200, `${rendered} thumbnails in the DOM for 2041 images`);
+    await page.$eval(tid('thumb-grid'), (el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')].some((el) => el.getAttribute('data-path')?.includes('/test/')));
+    await page.$eval(tid('thumb-grid'), (el) => (el.scrollTop = 0));
+    // Back at the top, every rendered thumbnail loads (requests of rows scrolled past were withdrawn).
+    await page.waitForFunction(() => {
+      const thumbs = [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')];
+      return thumbs.length > 0 && thumbs[0]!.getAttribute('data-path')?.includes('/train/') && thumbs.every((t) => t.querySelector('img[src^="data:image/"]'));
+    }, undefined, { timeout: 60_000 });
+    await shot('01-datasets');
+  });
+
+  it('trains two 1-epoch SimpleNet runs on a small subset with live progress', { timeout: 600_000 }, async () => {
+    await page.fill(tid('dataset-path'), subset);
+    await page.click(tid('dataset-open'));
+    await page.waitForFunction((name) => document.querySelector('[data-testid="dataset-name"]')?.textContent === name, path.basename(subset));
+    await go('train');
+    await page.selectOption(tid('train-dataset'), path.resolve(subset));
+    await page.selectOption(tid('train-model'), 'SimpleNet');
+    await page.fill(tid('train-batch'), '8');
+    await page.fill(tid('train-epochs'), '1');
+    await page.fill(tid('train-lr'), '0.0005');
+    for (const seed of ['1', '2']) {
+      await page.fill(tid('train-seed'), seed);
+      await page.click(tid('train-start'));
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="job-card"]').length === n, Number(seed));
+    }
+    // Live progress arrives over the event stream.
+    await page.waitForSelector(`${tid('job-card')}[data-state="running"] ${tid('job-progress')}`, { timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const phase = document.querySelector('[data-state="running"] [data-testid="job-phase"]')?.textContent;
+      return phase === 'train' || phase === 'val' || phase === 'test' || phase === 'score';
+    }, undefined, { timeout: 300_000 });
+    await shot('02-train');
+    await page.waitForFunction(() => {
+      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+      return cards.length === 2 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+    }, undefined, { timeout: 540_000, polling: 500 });
+    const states = await page.$$eval(tid('job-card'), (cards) => cards.map((c) => c.getAttribute('data-state')));
+    assert.deepEqual(states, ['completed', 'completed'], `jobs ended ${states.join(', ')}; server log:\n${serverLog.slice(-2000)}`);
+  });
+
+  it('lists both runs in the runs table', async () => {
+    await go('runs');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-status="completed"]').length === 2, undefined, { timeout: 30_000 });
+    const api = await callApi<RunRow[]>('listRuns', {});
+    runIds.push(...api.map((r) => r.id).sort((a, b) => a - b));
+    assert.equal(runIds.length, 2);
+    const text = await page.textContent(tid('runs-table'));
+    assert.match(text ?? '', /SimpleNet/);
+    assert.match(text ?? '', new RegExp(path.basename(subset)));
+    await shot('03-runs');
+  });
+
+  it("analyses a run: ROC chart and AUC", { timeout: 300_000 }, async () => {
+    await page.click(`${tid('run-row')}[data-run-id="${runIds[0]}"] ${tid('run-analyse')}`);
+    await page.waitForSelector(tid('view-analysis'));
+    await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
+    assert.ok(await chartDrawn('analysis-roc'), 'the ROC chart drew nothing');
+    assert.match((await page.textContent(tid('analysis-auc'))) ?? '', /^[01]\.\d{3}$/);
+    await page.waitForTimeout(300);
+    await shot('04-analysis');
+  });
+
+  it('explains a clicked image with Grad-CAM, under one run and then two', { timeout: 300_000 }, async () => {
+    const worst = await page.$(`${tid('worst-fp')} ${tid('thumb')}, ${tid('worst-fn')} ${tid('thumb')}`);
+    if (worst) await worst.click();
+    else {
+      // A perfect tiny run has no mistakes to click: take an image from the dataset grid instead.
+      await go('datasets');
+      await page.click(`${tid('thumb-grid')} ${tid('thumb')}`);
+    }
+    await page.waitForSelector(tid('view-explain'));
+    assert.equal(await page.$eval(tid('explain-method'), (s) => (s as HTMLSelectElement).value), 'gradcam');
+    const overlay = await page.waitForSelector(`${tid('explain-overlay')}`, { timeout: 240_000 });
+    await page.waitForFunction((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0, overlay);
+    assert.equal(await overlay.evaluate((img) => (img as HTMLImageElement).naturalWidth), 256);
+    assert.match((await overlay.getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+    assert.match((await page.textContent(tid('explain-prediction'))) ?? '', /^(real|fake)$/);
+
+    await page.selectOption(tid('explain-run2'), String(runIds[1]));
+    await page.click(tid('explain-go'));
+    await page.waitForFunction(() => {
+      const panels = document.querySelectorAll('[data-testid="explain-panel"]');
+      return panels.length === 2 && [...panels].every((p) => (p.querySelector('[data-testid="explain-overlay"]') as HTMLImageElement | null)?.naturalWidth === 256);
+    }, undefined, { timeout: 240_000 });
+    await shot('05-explain');
+  });
+
+  it('compares the two runs and exports a chart as SVG', { timeout: 300_000 }, async () => {
+    await go('runs');
+    for (const id of runIds) await page.check(`${tid('run-row')}[data-run-id="${id}"] ${tid('run-select')}`);
+    await page.click(tid('runs-compare'));
+    await page.waitForSelector(tid('compare-result'), { timeout: 240_000 });
+    assert.ok(await chartDrawn('compare-loss'), 'the overlaid loss chart drew nothing');
+    assert.ok(await chartDrawn('compare-accuracy'), 'the overlaid accuracy chart drew nothing');
+    assert.equal(await page.$$eval(`${tid('compare-result')} ${tid('metrics-row')}`, (rows) => rows.length), 2);
+    await page.waitForTimeout(300);
+    await shot('06-compare');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('compare-loss-svg'))]);
+    assert.equal(download.suggestedFilename(), `loss-runs-${runIds.join('-')}.svg`);
+    const file = await download.path();
+    const svg = fs.readFileSync(file, 'utf8');
+    assert.ok(svg.trimStart().startsWith('<svg'), `not an SVG document: ${svg.slice(0, 80)}`);
+    for (const id of runIds) assert.ok(svg.includes(`run ${id}`), `the legend of run ${id} is missing from the SVG`);
+    assert.ok(svg.includes('SimpleNet'));
+  });
+
+  it('exports a report of both runs to a folder', { timeout: 300_000 }, async () => {
+    await go('export');
+    for (const id of runIds) await page.check(`${tid('export-run')}[data-run-id="${id}"]`);
+    const out = path.join(tmp, 'report');
+    await page.fill(tid('export-out'), out);
+    await page.click(tid('export-go'));
+    await page.waitForSelector(tid('export-result'), { timeout: 240_000 });
+    const files = await page.$$eval(tid('export-file'), (els) => els.map((e) => e.getAttribute('data-path') ?? ''));
+    assert.ok(files.length > 0, 'the report listed no files');
+    for (const f of files) assert.ok(fs.existsSync(path.isAbsolute(f) ? f : path.join(out, f)), `listed but not written: ${f}`);
+    await shot('07-export');
+  });
+
+  it('works over an Electron-style bridge too (envelopes unwrapped, errors rebuilt with their code)', async () => {
+    const bridged = await context.newPage();
+    bridged.on('pageerror', (e) => pageErrors.push(e.message));
+    // Stands in for preload's contextBridge object: each method answers an Envelope, as IPC does. A string, not a
+    // function: tsx's transform would put its `__name` helper into a serialised function, which the page lacks.
+    await bridged.addInitScript(`(() => {
+      const call = async (method, params) => {
+        const res = await fetch('/api/' + method, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': ${JSON.stringify(token)} }, body: JSON.stringify(params ?? {}) });
+        const body = await res.json();
+        return res.ok ? { ok: true, value: body } : { ok: false, error: body };
+      };
+      window.unmask = new Proxy({}, { get: (_t, name) => (name === 'onEvent' ? () => () => undefined : (params) => call(name, params)) });
+    })();`);
+    await bridged.goto(new URL('/', appUrl).href);
+    await bridged.waitForFunction(() => /v\d/.test(document.querySelector('[data-testid="app-version"]')?.textContent ?? ''));
+    await bridged.fill(tid('dataset-path'), path.join(tmp, 'missing'));
+    await bridged.click(tid('dataset-open'));
+    assert.equal(await (await bridged.waitForSelector(`${tid('error-notice')} code`)).textContent(), 'NOT_FOUND');
+    await bridged.fill(tid('dataset-path'), fakes);
+    await bridged.click(tid('dataset-open'));
+    await bridged.waitForSelector(tid('dataset-counts'));
+    assert.equal(await bridged.textContent(`${tid('counts-all')} ${tid('count-total')}`), '2041');
+    await bridged.close();
+  });
+
+  it('raised no console errors or CSP violations', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
