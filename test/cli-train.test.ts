@@ -1,6 +1,6 @@
 // The training CLI end to end in child processes: train, list, export, refuse, and survive a SIGKILL.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { linkSubset } from '../main/data/index.js';
+import { runUnmask, type CliResult } from './helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.resolve(root, '../shared/data/fakes_dataset');
@@ -15,9 +16,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-cli-'));
 const dataset = path.join(tmp, 'faces');
 const env: NodeJS.ProcessEnv = { ...process.env, UNMASK_ENGINE: 'wasm' };
 
-function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function unmask(args: string[]): CliResult {
+  return runUnmask(args, { timeout: 300_000, env });
 }
 
 const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { linkSubset } from '../main/data/index.js';
+import { runUnmask, type CliResult } from './helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.resolve(root, '../shared/data/fakes_dataset');
@@ -37,9 +38,8 @@ function unmount(dir: string): void {
   mounts.splice(mounts.indexOf(dir), 1);
 }
 
-function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function unmask(args: string[]): CliResult {
+  return runUnmask(args, { timeout: 300_000, env });
 }
 
 const trainArgs = (db: string) => ['train', '-d', dataset, '-m', 'SimpleNet', '--lr', '0.0005', '-b', '4', '-e', '2', '-o', 'Adam', '--seed', '7', '--db', db];

@@ -1,12 +1,12 @@
 // `unmask metrics --csv` end to end in child processes, and the CSV parser's tolerance and refusals.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseScoreCsv } from './metrics-cli.js';
+import { runUnmask, type CliResult } from '../../test/helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-metrics-'));
@@ -15,9 +15,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 interface Case { labels: number[]; scores: number[]; auc: number; ap: number; eer: number; accuracy_at_0_5: number }
 const ref = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/metrics/reference.json'), 'utf8')) as { cases: Record<string, Case> };
 
-function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function unmask(args: string[]): CliResult {
+  return runUnmask(args, { timeout: 60_000 });
 }
 
 describe('unmask metrics --csv', () => {

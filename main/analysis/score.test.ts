@@ -1,18 +1,18 @@
 // Scoring end to end on a tiny symlinked dataset with a SimpleNet checkpoint, then `unmask score` / `unmask figures` as child processes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fingerprintDataset, scanDataset } from '../data/index.js';
-import { realImages, repoRoot } from '../data/fixtures.js';
+import { realImages } from '../data/fixtures.js';
 import { initEngine } from '../engine/select.js';
 import { models } from '../models/registry.js';
 import { RunStore } from '../store/index.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { FusedOptimizer } from '../train/optimizers.js';
 import { scoreRun } from './score.js';
+import { runUnmask, type CliResult } from '../../test/helpers/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-score-'));
 const root = path.join(tmp, 'tiny');
@@ -58,14 +58,8 @@ after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, UNMASK_ENGINE: 'wasm' },
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function unmask(args: string[]): CliResult {
+  return runUnmask(args, { timeout: 60_000 });
 }
 
 describe('scoreRun', () => {

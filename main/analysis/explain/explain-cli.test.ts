@@ -1,6 +1,5 @@
 // `unmask explain` end to end: a checkpointed SimpleNet run in a temporary store, explained in a child process.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { models } from '../../models/registry.js';
 import { RunStore } from '../../store/index.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
 import { FusedOptimizer } from '../../train/optimizers.js';
+import { runUnmask, type CliResult } from '../../../test/helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-explain-'));
@@ -20,14 +20,8 @@ const db = path.join(tmp, 'unmask.db');
 // The shared datasets sit beside the checkout (as in CI), wherever that is.
 const fakeDir = path.resolve(root, '../shared/data/fakes_dataset/test/fake');
 
-function unmask(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/unmask.js', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, UNMASK_ENGINE: 'wasm' },
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function unmask(args: string[]): CliResult {
+  return runUnmask(args, { timeout: 120_000 });
 }
 
 describe('unmask explain', { skip: !fs.existsSync(fakeDir) && `no images under ${fakeDir}` }, () => {
