@@ -32,7 +32,7 @@ describe('unmask reproduce --quick', () => {
     const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
     assert.match(summary, /\| fakes_dataset \| train \| 12 \| 12 \| 1\.000 \|/);
     assert.match(summary, /\| 1 \| SimpleNet \| fakes_dataset \| 16,901,762 \| 1 \|/);
-    assert.match(summary, /\| 3 \| MobileNetBased \| synthetic_dataset \| 2,858,394 \| 1 \|/);
+    assert.match(summary, /\| 3 \| MobileNetBased \| synthetic_dataset \| 11,018,394 \| 1 \|/);
     assert.match(summary, /\| 4 \| Bonus \| fakes_dataset \| 56,098 \| 1 \|/);
     assert.match(summary, /## Skipped/);
   });

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { MEAN, STD } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { createMobileNetBased, MOBILENET_FEATURE_MAP } from './mobilenet.js';
+import { FeatureNormalization } from './feature-norm.js';
+import { createMobileNetBased, MOBILENET_FEATURE_MAP, MOBILENET_POOL } from './mobilenet.js';
 import { assignNamedWeights } from './pretrained/assign.js';
 import { mobileNetWeightsDir } from './pretrained/mobilenet-weights.js';
 import { loadLayersModelFromDir } from './pretrained/tfjs-folder.js';
@@ -39,14 +40,16 @@ describe('MobileNetBased', () => {
   });
   after(() => model.dispose());
 
-  it('has 2,858,394 trainable parameters (backbone 1,816,560 + head 1,041,834)', () => {
-    assert.equal(countTrainableParams(model), 2_858_394);
-    assert.equal(model.countParams(), 2_874_810);
+  it('has 11,018,394 trainable parameters (backbone 1,816,560 + head 9,201,834)', () => {
+    assert.equal(countTrainableParams(model), 11_018_394);
+    assert.equal(model.countParams(), 11_052_666);
     const head = ['head_fc1', 'head_fc2', 'head_fc3', 'head_fc4'].reduce((s, n) => s + model.getLayer(n).countParams(), 0);
-    assert.equal(head, 1_041_834);
+    assert.equal(head, 9_201_834);
+    assert.equal(model.getLayer('feature_norm').countParams(), 17_856);
     assert.deepEqual(model.inputs[0]!.shape, [null, 256, 256, 3]);
     assert.deepEqual(model.outputs[0]!.shape, [null, 2]);
-    assert.deepEqual(model.getLayer(MOBILENET_FEATURE_MAP).outputShape, [null, 7, 7, 768]);
+    assert.deepEqual(model.getLayer(MOBILENET_POOL).outputShape, [null, 8928]);
+    assert.deepEqual(model.getLayer(MOBILENET_FEATURE_MAP).outputShape, [null, 8, 8, 768]);
     assert.equal(models.MobileNetBased.camLayer, MOBILENET_FEATURE_MAP);
   });
 
@@ -74,7 +77,7 @@ describe('MobileNetBased', () => {
         const symmetric = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 3); // Keras preprocess_input range
         const normalised = symmetric.add(1).div(2).sub(tf.tensor1d([...MEAN])).div(tf.tensor1d([...STD]));
         return [
-          (pooled(at224, 'avg_pool').predict(normalised) as tf.Tensor).dataSync() as Float32Array,
+          (pooled(at224, 'pool_pw_13').predict(normalised) as tf.Tensor).dataSync() as Float32Array,
           (pooled(reference, 'global_average_pooling2d_1').predict(symmetric) as tf.Tensor).dataSync() as Float32Array,
         ];
       });
@@ -87,15 +90,42 @@ describe('MobileNetBased', () => {
     }
   });
 
-  it('resizes 256 px input to 224 inside the model (bilinear, half-pixel centres)', () => {
-    const [viaModel, viaResize] = tf.tidy(() => {
+  it('runs the backbone on the 256 px input itself (no resize) and pools each block by mean and standard deviation', () => {
+    const [viaModel, expected, pooled, block5] = tf.tidy(() => {
       const x = tf.randomNormal([1, 256, 256, 3], 0, 1, 'float32', 5);
-      const pre = tf.model({ inputs: model.inputs, outputs: model.getLayer('preprocess').output as tf.SymbolicTensor });
-      const sym = x.mul(tf.tensor1d(STD.map((s) => 2 * s))).add(tf.tensor1d(MEAN.map((m) => 2 * m - 1))) as tf.Tensor4D;
-      return [(pre.predict(x) as tf.Tensor).dataSync(), tf.image.resizeBilinear(sym, [224, 224], false, true).dataSync()];
+      const part = (layer: string) => tf.model({ inputs: model.inputs, outputs: model.getLayer(layer).output as tf.SymbolicTensor }).predict(x) as tf.Tensor;
+      const sym = x.mul(tf.tensor1d(STD.map((s) => 2 * s))).add(tf.tensor1d(MEAN.map((m) => 2 * m - 1)));
+      return [part('preprocess').dataSync(), sym.dataSync(), part(MOBILENET_POOL).dataSync(), part('conv_pw_5_relu').dataSync()];
     });
-    assert.equal(viaModel.length, 224 * 224 * 3);
-    assert.ok(viaModel.every((v, i) => Math.abs(v - viaResize[i]!) < 1e-5));
+    assert.equal(viaModel.length, 256 * 256 * 3);
+    assert.ok(viaModel.every((v, i) => Math.abs(v - expected[i]!) < 1e-5));
+    // Block 5 is [1, 32, 32, 192]; its mean and std pools sit after blocks 1–4's (48 + 96 + 96 + 192 channels, twice).
+    const offset = 2 * (48 + 96 + 96 + 192);
+    for (const c of [0, 77, 191]) {
+      const values = Array.from({ length: 32 * 32 }, (_, p) => block5[p * 192 + c]!);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length + 1e-6);
+      assert.ok(Math.abs(pooled[offset + c]! - mean) < 1e-4, `mean of channel ${c}`);
+      assert.ok(Math.abs(pooled[offset + 192 + c]! - std) < 1e-4, `std of channel ${c}`);
+    }
+  });
+
+  it('standardises the pooled features with statistics fitted by adapt()', () => {
+    const norm = model.getLayer('feature_norm') as FeatureNormalization;
+    const before = norm.getWeights().map((w) => w.dataSync().slice());
+    try {
+      const x = Float32Array.from({ length: 3 * 8928 }, (_, i) => (i % 8928) + [0, 3, 6][Math.floor(i / 8928)]!);
+      norm.adapt(x, 3);
+      const [mean, variance] = norm.getWeights().map((w) => w.dataSync());
+      assert.equal(mean![10], 13);
+      assert.equal(variance![10], 6);
+      const y = tf.tidy(() => (norm.apply(tf.tensor2d(x, [3, 8928])) as tf.Tensor).dataSync());
+      assert.ok(Math.abs(y[10]! + Math.sqrt(1.5)) < 1e-5 && Math.abs(y[8928 + 10]!) < 1e-6);
+    } finally {
+      const restore = before.map((v) => tf.tensor1d(v));
+      norm.setWeights(restore);
+      tf.dispose(restore);
+    }
   });
 
   it('refuses a missing or mis-shaped weight, naming it, and leaves the model untouched', () => {

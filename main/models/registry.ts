@@ -71,7 +71,8 @@ export const models = {
     create: (options = {}) => createMobileNetBased(options),
     inputSize: 256,
     camLayer: MOBILENET_FEATURE_MAP,
-    description: 'ImageNet MobileNet v1 0.75 backbone (bundled, input resized to 224) + global average pooling + MLP head 768→1000→256→64→2',
+    description:
+      'ImageNet MobileNet v1 0.75 backbone (bundled, run at 256 px) + average and standard-deviation pooling of all 13 blocks (8928-d, standardised) + MLP head 8928→1000→256→64→2',
     pretrained: {
       source: 'imagenet:mobilenet_v1_0.75_224',
       featureLayer: MOBILENET_POOL,

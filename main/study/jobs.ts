@@ -42,8 +42,10 @@ export const STUDY_JOBS: readonly StudyJob[] = [
     optimizer: 'Adam',
     unavailable: xceptionWeightsMissing,
   },
-  // The offline pretrained path: the bundled ImageNet MobileNet with the seed's Q25 settings.
-  { key: 'mobilenet-synthetic', model: 'MobileNetBased', dataset: 'synthetic_dataset', lr: 0.001, batchSize: 32, epochs: 2, optimizer: 'Adam' },
+  // The offline pretrained path: the bundled ImageNet MobileNet, frozen, its head trained on cached multi-level
+  // features. Not the seed's lr 1e-3 × 2 epochs: the 8928→1000 head overshoots at that rate (test AUC 0.92
+  // vs 0.95; chosen on a replica's validation AUC, 0.91 vs 0.95), and 10 head epochs take under a minute.
+  { key: 'mobilenet-synthetic', model: 'MobileNetBased', dataset: 'synthetic_dataset', lr: 0.0001, batchSize: 32, epochs: 10, optimizer: 'Adam' },
   {
     key: 'bonus-fakes',
     model: 'Bonus',

@@ -49,7 +49,7 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     const files = fs.readdirSync(path.join(cacheRoot, first.features!.weightsHash));
     assert.equal(files.length, 48);
     assert.ok(files.every((f) => /^[0-9a-f]{64}-(plain|aug[01])\.f32$/.test(f)), files[0]);
-    assert.equal(fs.statSync(path.join(cacheRoot, first.features!.weightsHash, files[0]!)).size, 768 * 4);
+    assert.equal(fs.statSync(path.join(cacheRoot, first.features!.weightsHash, files[0]!)).size, 8928 * 4);
 
     const run = store.getRun(first.run);
     assert.deepEqual(

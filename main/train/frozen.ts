@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mixSeed, permutation, rngFrom, type BadFile, type FaceDataset } from '../data/index.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
+import { FeatureNormalization } from '../models/feature-norm.js';
 import { layersBefore } from '../models/pretrained/assign.js';
 import { checkCancelled, Meter, type PassResult } from './epoch.js';
 import { augmentedViews, backboneHash, FeatureCache, type ViewName } from './feature-cache.js';
@@ -30,6 +31,8 @@ export interface FrozenSetup {
   seed: number;
   /** Root of the feature cache (`<db dir>/feature-cache`). */
   cacheRoot: string;
+  /** Fit the head's feature standardisation (if it has one) to the training features: a run's first epoch, not a resume. */
+  adaptNorm: boolean;
   signal?: AbortSignal;
   onFeatures?: (p: FeatureProgress) => void;
 }
@@ -75,6 +78,46 @@ export function headModel(model: tf.LayersModel, featureLayer: string): tf.Layer
   return tf.model({ inputs: input, outputs: h, name: `${model.name}_head` });
 }
 
+/**
+ * The backbone up to `featureLayer` (input [b, 256, 256, 3] → [b, F]) with its feature cache, and a function
+ * that extracts (or reads back) one split's views through them.
+ */
+function cachedBackbone(model: tf.LayersModel, featureLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
+  // Not disposed by its users: it owns no layer of its own, and disposing it would free the detector's.
+  const backbone = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).getOutputAt(0) as tf.SymbolicTensor, name: `${model.name}_backbone` });
+  const dim = (backbone.outputs[0]!.shape[1] as number) ?? 0;
+  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, featureLayer, layersBefore(model, featureLayer)), dim);
+  const run = async (split: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(backbone, dataset, views, cache, { split, batchSize, signal, onProgress });
+  return { cache, run };
+}
+
+/** The model's FeatureNormalization applied directly to `featureLayer`'s output, if it has one. */
+export function featureNorm(model: tf.LayersModel, featureLayer: string): FeatureNormalization | null {
+  const found = model.layers.find((l) => l instanceof FeatureNormalization && l.inboundNodes[0]?.inboundLayers[0]?.name === featureLayer);
+  return (found as FeatureNormalization | undefined) ?? null;
+}
+
+/**
+ * Full fine-tuning of a backbone whose head starts with a FeatureNormalization: fits it to the pretrained
+ * backbone's features of the plain training images (read from, or written to, the same feature cache), so
+ * the head starts as in a frozen run. Returns the number of images, or null when the model has no such layer.
+ */
+export async function adaptFeatureNorm(
+  model: tf.LayersModel,
+  featureLayer: string,
+  train: FaceDataset,
+  cacheRoot: string,
+  options: { batchSize: number; signal?: AbortSignal; onFeatures?: (p: FeatureProgress) => void },
+): Promise<number | null> {
+  const norm = featureNorm(model, featureLayer);
+  if (!norm) return null;
+  const { run } = cachedBackbone(model, featureLayer, cacheRoot, Math.min(options.batchSize, 16), options.signal, options.onFeatures);
+  const { features } = await run('train', train, ['plain']);
+  if (features.n === 0) throw new UnmaskError('DATASET_INVALID', 'no train image could be read to fit the feature standardisation');
+  norm.adapt(features.x, features.n);
+  return features.n;
+}
+
 /** Rows of `f` for the given images, each at its chosen view, as [rows.length, dim]. */
 function gather(f: SplitFeatures, rows: readonly number[], view: (i: number) => number): Float32Array {
   const out = new Float32Array(rows.length * f.dim);
@@ -105,7 +148,8 @@ function evalPass(head: tf.LayersModel, f: SplitFeatures, batchSize: number, opt
 /**
  * Computes (or reads from the cache) the backbone features of every image — `views` seeded augmented views
  * per training image, the plain image for val and test — then returns epoch passes that train and evaluate
- * only the head on them. Training epoch e visits the images in permutation(rngFrom(seed, e)) order, each at
+ * only the head on them (after fitting its feature standardisation, if any, to every cached training view when
+ * `adaptNorm`). Training epoch e visits the images in permutation(rngFrom(seed, e)) order, each at
  * view (e + offset_i) mod views, so every view is used equally often. Batch-norm layers of the backbone stay
  * in inference mode throughout (features are computed once, with their moving statistics).
  */
@@ -113,16 +157,11 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const started = performance.now();
   const { model, featureLayer } = setup;
   if (!Number.isInteger(setup.views) || setup.views < 1) throw new UnmaskError('BAD_ARGUMENT', `feature views must be a positive integer, got ${setup.views}`);
-  const backbone = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).getOutputAt(0) as tf.SymbolicTensor, name: `${model.name}_backbone` });
-  const dim = (backbone.outputs[0]!.shape[1] as number) ?? 0;
-  const cache = new FeatureCache(setup.cacheRoot, backboneHash(model.name, featureLayer, layersBefore(model, featureLayer)), dim);
-  const extractBatch = Math.min(setup.batchSize, 16);
-  const run = async (split: string, dataset: FaceDataset, views: readonly ViewName[]) =>
-    extractFeatures(backbone, dataset, views, cache, { split, batchSize: extractBatch, signal: setup.signal, onProgress: setup.onFeatures });
+  const { cache, run } = cachedBackbone(model, featureLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures);
+  const dim = cache.dim;
   const train = await run('train', setup.datasets.train, augmentedViews(setup.views));
   const val = await run('val', setup.datasets.val, ['plain']);
   const test = setup.datasets.test ? await run('test', setup.datasets.test, ['plain']) : null;
-  // `backbone` is not disposed: it owns no layer of its own, and disposing it would free the detector's.
   const parts = [train, val, ...(test ? [test] : [])];
   for (const [name, part] of [['train', train], ['val', val]] as const) {
     if (part.features.n === 0) throw new UnmaskError('DATASET_INVALID', `no ${name} image could be read for feature extraction`);
@@ -136,8 +175,9 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
     bad: parts.flatMap((p) => p.bad),
   };
 
-  const head = headModel(model, featureLayer);
   const f = train.features;
+  if (setup.adaptNorm) featureNorm(model, featureLayer)?.adapt(f.x, f.n * f.views);
+  const head = headModel(model, featureLayer);
   const offsets = Int32Array.from({ length: f.n }, (_, i) => randomInt(rngFrom(setup.seed, i, VIEW_PICK_TAG), f.views));
   const passes: EpochPasses = {
     train: async (epoch, options) => {

@@ -10,7 +10,7 @@ import type { BatchProgress } from './epoch.js';
 import type { FeatureProgress } from './features.js';
 import { fit, restoreEpoch, type EpochMetrics, type Phase } from './fit.js';
 import { backboneParams, pretrainedOptions, resolveFreeze, resumedMode } from './backbone-mode.js';
-import { DEFAULT_FEATURE_VIEWS, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
+import { adaptFeatureNorm, DEFAULT_FEATURE_VIEWS, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
 import { FusedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
 
 export interface TrainRequest {
@@ -145,6 +145,8 @@ async function runFit(
   options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs, training });
   const { loaders, model, optimizer } = prepared;
   let frozen: FrozenTraining | null = null;
+  const cacheRoot = options.featureCacheDir ?? path.join(path.dirname(options.runsDir), 'feature-cache');
+  const onFeatures = (p: FeatureProgress) => options.onEvent?.({ type: 'features', ...p });
   try {
     if (request.freezeBackbone && pretrained) {
       frozen = await prepareFrozen(
@@ -155,13 +157,17 @@ async function runFit(
           views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
           batchSize: request.batchSize,
           seed: request.seed,
-          cacheRoot: options.featureCacheDir ?? path.join(path.dirname(options.runsDir), 'feature-cache'),
+          cacheRoot,
+          adaptNorm: startEpoch === 0,
           signal: options.signal,
-          onFeatures: (p) => options.onEvent?.({ type: 'features', ...p }),
+          onFeatures,
         },
         optimizer,
       );
       options.onEvent?.({ type: 'features-done', ...frozen.stats });
+    } else if (request.pretrained && pretrained && startEpoch === 0) {
+      // A resumed run has its fitted standardisation in the checkpoint.
+      await adaptFeatureNorm(model, pretrained.featureLayer, loaders.train.dataset, cacheRoot, { batchSize: request.batchSize, signal: options.signal, onFeatures });
     }
     const fitStarted = performance.now();
     const history = await fit({
