@@ -28,6 +28,8 @@ export interface ModelInfo {
   pretrained: boolean;
   /** Default Grad-CAM layer. */
   camLayer: string;
+  /** Learning rate and epochs the form starts from for this model. */
+  trainDefaults: { lr: number; epochs: number };
 }
 
 export interface ExplainMethodInfo {

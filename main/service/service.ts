@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiEvent, AppInfo, UnmaskApi } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
-import { MODEL_NAMES, models } from '../models/registry.js';
+import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
 import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
 import { OPTIMIZER_NAMES } from '../train/optimizers.js';
 import { checkTrainRequest } from '../train/session.js';
@@ -87,8 +87,9 @@ export function createService(options: ServiceOptions): UnmaskService {
         transport: options.transport,
         canPickFolders: options.pickFolder != null,
         models: MODEL_NAMES.map((name) => {
-          const m = models[name];
-          return { name, description: m.description, inputSize: m.inputSize, pretrained: 'pretrained' in m, camLayer: m.camLayer };
+          const m: ModelEntry = models[name];
+          const trainDefaults = m.trainDefaults ?? { lr: DEFAULTS.lr, epochs: DEFAULTS.epochs };
+          return { name, description: m.description, inputSize: m.inputSize, pretrained: m.pretrained != null, camLayer: m.camLayer, trainDefaults };
         }),
         optimizers: [...OPTIMIZER_NAMES],
         explainMethods: EXPLAIN_METHODS.map((name) => {

@@ -88,9 +88,9 @@ export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string 
     dataset: r.dataset!,
     model: model as ModelName,
     optimizer: optimizer as OptimizerName,
-    lr: positive('lr', r.lr, 0.001, false),
+    lr: positive('lr', r.lr, modelEntry(model as ModelName).trainDefaults?.lr ?? 0.001, false),
     batchSize: positive('batch size', r.batchSize, 32, true),
-    epochs: positive('epochs', r.epochs, 5, true),
+    epochs: positive('epochs', r.epochs, modelEntry(model as ModelName).trainDefaults?.epochs ?? 5, true),
     seed: Number.isInteger(r.seed) ? r.seed! : 0,
     ...pretrainedOptions(model as ModelName, r, bad, positive),
   };

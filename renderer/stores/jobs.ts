@@ -1,6 +1,6 @@
 // Training: the new-run form, the job list kept live from 'job' events, start and cancel; other events routed on.
 import { defineStore } from 'pinia';
-import { computed, reactive, ref } from 'vue';
+import { computed, reactive, ref, watch } from 'vue';
 import type { ApiEvent, JobInfo, TrainRequest } from '../../main/api/contract';
 import { api } from '../api';
 import { useAppStore } from './app';
@@ -37,6 +37,11 @@ export const useJobsStore = defineStore('jobs', () => {
     if (!d || form.model) return;
     Object.assign(form, { model: d.model, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, epochs: d.epochs, seed: d.seed });
   }
+
+  // A model's own learning rate and epochs replace the form's when the model changes (the user can still edit them).
+  watch(modelInfo, (model, previous) => {
+    if (model && previous && model.name !== previous.name) Object.assign(form, model.trainDefaults);
+  });
 
   /** A listJobs snapshot can be older than an event that overtook it: keep whichever has got further. */
   function staleAgainst(job: JobInfo): boolean {
