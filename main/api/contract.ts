@@ -1,5 +1,6 @@
 // The one API between the renderer and the main side: methods, payloads, results and events (types only).
-// Self-contained on purpose: the renderer type-imports this file, so it must not pull Node or tfjs types in.
+// The renderer type-imports this file: it may only type-import modules that are plain types too (no Node, no tfjs).
+import type { EpochRecord, RunStatus } from '../store/types.js';
 
 /** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
 export const API_CHANNEL_PREFIX = 'unmask:';
@@ -153,18 +154,8 @@ export interface JobProgress {
   runningAccuracy: number | null;
 }
 
-/** One finished epoch. Accuracies are percentages. */
-export interface EpochPoint {
-  epoch: number;
-  trainLoss: number;
-  trainAcc: number;
-  valLoss: number;
-  valAcc: number;
-  testLoss: number | null;
-  testAcc: number | null;
-  seconds: number;
-  imgPerSec: number;
-}
+/** One finished epoch, as the run store records it. Accuracies are percentages. */
+export type EpochPoint = EpochRecord;
 
 export interface JobInfo {
   id: number;
@@ -181,7 +172,7 @@ export interface JobInfo {
   finishedAt: string | null;
 }
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type { RunStatus };
 
 export interface RunRow {
   id: number;

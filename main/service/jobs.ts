@@ -1,5 +1,5 @@
 // The training queue: one job at a time, each in its own worker process, with progress, ETA and cancel.
-import type { EpochPoint, JobInfo, JobProgress, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { JobInfo, JobProgress, TrainRequest as ApiTrainRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { TrainRequest } from '../train/session.js';
 import type { LaunchWorker, WorkerHandle } from '../worker/launch.js';
@@ -136,7 +136,7 @@ export class JobQueue {
         info.progress = this.progress(job, message.progress);
         return this.emit(info, false);
       case 'epoch':
-        info.epochs = [...info.epochs.filter((e) => e.epoch !== message.epoch.epoch), message.epoch as EpochPoint];
+        info.epochs = [...info.epochs.filter((e) => e.epoch !== message.epoch.epoch), message.epoch];
         return this.emit(info, true);
       case 'done':
         return this.finish(job, 'completed', null);

@@ -1,7 +1,7 @@
 // Run records as the API shows them: store summaries plus the model's parameter count.
 import path from 'node:path';
-import type { EpochPoint, RunRow } from '../api/contract.js';
-import type { EpochRecord, RunSummary } from '../store/index.js';
+import type { RunRow } from '../api/contract.js';
+import type { RunSummary } from '../store/index.js';
 
 /** `parameters` comes from the caller: counting builds the model, which is the analysis worker's job. */
 export function toRunRow(run: RunSummary, parameters: number | null): RunRow {
@@ -23,20 +23,5 @@ export function toRunRow(run: RunSummary, parameters: number | null): RunRow {
     testAccAtBestVal: run.testAccAtBestVal,
     auc: run.auc,
     seconds: run.seconds,
-  };
-}
-
-/** The store's epoch record without the fields the API does not carry. */
-export function toEpochPoint(e: EpochRecord): EpochPoint {
-  return {
-    epoch: e.epoch,
-    trainLoss: e.trainLoss,
-    trainAcc: e.trainAcc,
-    valLoss: e.valLoss,
-    valAcc: e.valAcc,
-    testLoss: e.testLoss,
-    testAcc: e.testAcc,
-    seconds: e.seconds,
-    imgPerSec: e.imgPerSec,
   };
 }

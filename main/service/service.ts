@@ -14,7 +14,7 @@ import { AnalysisClient } from './analysis-client.js';
 import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
 import { DatasetRegistry } from './datasets.js';
 import { JobQueue } from './jobs.js';
-import { toEpochPoint, toRunRow } from './runs.js';
+import { toRunRow } from './runs.js';
 
 export interface ServiceOptions {
   /** The run database (created if missing); checkpoints go to `runs/` beside it. */
@@ -119,7 +119,7 @@ export function createService(options: ServiceOptions): UnmaskService {
     async getRun({ runId }) {
       return {
         run: await runRow(runId),
-        epochs: store.getEpochs(runId).map(toEpochPoint),
+        epochs: store.getEpochs(runId),
         checkpoints: store.getCheckpoints(runId).map((c) => ({ epoch: c.epoch, kind: c.kind })),
       };
     },
