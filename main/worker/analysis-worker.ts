@@ -27,16 +27,17 @@ reportCrashes((error) => port.send({ id: -1, ok: false, error }));
 const cache = new Map<string, RunModel>();
 const CACHE_SIZE = 3;
 
-function withStore<T>(fn: (store: RunStore) => T): T {
+/** Opens the run store for one request, closing it once `fn` (sync or async) has finished. */
+async function withStore<T>(fn: (store: RunStore) => T | Promise<T>): Promise<T> {
   const store = RunStore.open(dbPath!);
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
     store.close();
   }
 }
 
-function runModel(runId: number, kind: 'best' | 'last'): RunModel {
+async function runModel(runId: number, kind: 'best' | 'last'): Promise<RunModel> {
   const key = `${runId}:${kind}`;
   const hit = cache.get(key);
   if (hit) {
@@ -44,7 +45,7 @@ function runModel(runId: number, kind: 'best' | 'last'): RunModel {
     cache.set(key, hit);
     return hit;
   }
-  const loaded = withStore((store) => loadRunModel(store, runId, kind));
+  const loaded = await withStore((store) => loadRunModel(store, runId, kind));
   cache.set(key, loaded);
   for (const [k, old] of cache) {
     if (cache.size <= CACHE_SIZE) break;
@@ -55,17 +56,17 @@ function runModel(runId: number, kind: 'best' | 'last'): RunModel {
 }
 
 async function explain(params: ExplainRequest) {
-  const { model, entry } = runModel(params.runId, params.checkpoint ?? 'best');
+  const { model, entry } = await runModel(params.runId, params.checkpoint ?? 'best');
   const image = 'path' in params.image ? params.image.path : Buffer.from(params.image.base64, 'base64');
   if (typeof image !== 'string' && image.length === 0) throw new UnmaskError('BAD_ARGUMENT', 'the dropped image is empty (or not base64)');
   const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target }, entry.camLayer);
   return { ...result, png: result.png.toString('base64') };
 }
 
-function choices(params: { runId: number }): ExplainChoices {
-  const checkpoints = withStore((store) => store.getCheckpoints(params.runId)).map((c) => c.kind);
+async function choices(params: { runId: number }): Promise<ExplainChoices> {
+  const checkpoints = (await withStore((store) => store.getCheckpoints(params.runId))).map((c) => c.kind);
   if (checkpoints.length === 0) throw new UnmaskError('NOT_FOUND', `run ${params.runId} has no checkpoint (it finished no epoch)`);
-  const { model, entry, name } = runModel(params.runId, checkpoints.includes('best') ? 'best' : 'last');
+  const { model, entry, name } = await runModel(params.runId, checkpoints.includes('best') ? 'best' : 'last');
   return { runId: params.runId, model: name, layers: featureMapLayers(model), defaultLayer: entry.camLayer, checkpoints };
 }
 
@@ -94,13 +95,8 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'score': {
       const { runId, split } = request.params as { runId: number; split: SplitName };
-      const store = RunStore.open(dbPath!);
-      try {
-        const { n, skipped } = await scoreRun(store, runId, { split });
-        return { n, skipped: skipped.length };
-      } finally {
-        store.close();
-      }
+      const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));
+      return { n, skipped: skipped.length };
     }
     case 'explain':
       return explain(request.params as ExplainRequest);
@@ -117,14 +113,11 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       return render(request.params as RenderParams);
     case 'export': {
       const { runIds, ...options } = request.params as { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] };
-      const store = RunStore.open(dbPath!);
-      try {
+      return withStore(async (store) => {
         const result = await exportFigures(store, runIds, options);
         result.files.push(...(await writeRunsSummary(store, runIds, result.out, options.split ?? 'test')));
         return result;
-      } finally {
-        store.close();
-      }
+      });
     }
     default:
       throw new UnmaskError('BAD_ARGUMENT', `unknown analysis op '${String(request.op)}'`);

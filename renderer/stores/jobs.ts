@@ -1,20 +1,15 @@
 // Training: the new-run form, the job list kept live from 'job' events, start and cancel; other events routed on.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
-import type { ApiEvent, JobInfo, TrainRequest } from '../../main/api/contract';
+import type { ApiEvent, JobInfo, TrainDefaults, TrainRequest } from '../../main/api/contract';
 import { api } from '../api';
 import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';
 import { useRunsStore } from './runs';
 
-export interface TrainForm {
+/** The server's defaults plus what only a form has: the dataset and the frozen-backbone switch. */
+export interface TrainForm extends TrainDefaults {
   dataset: string;
-  model: string;
-  optimizer: string;
-  lr: number;
-  batchSize: number;
-  epochs: number;
-  seed: number;
   freezeBackbone: boolean;
 }
 
