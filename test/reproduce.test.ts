@@ -35,5 +35,28 @@ describe('unmask reproduce --quick', () => {
     assert.match(summary, /\| 3 \| MobileNetBased \| synthetic_dataset \| 11,018,394 \| 1 \|/);
     assert.match(summary, /\| 4 \| Bonus \| fakes_dataset \| 56,098 \| 1 \|/);
     assert.match(summary, /## Skipped/);
+    assert.match(summary, /## The course assignment's Xception step \(Q25\)\n\nNot run: Keras's ImageNet Xception weights are neither given \(--xception-weights FILE/);
+    assert.ok(result.written.includes('self-blended-pseudo-fakes.png'));
+  });
+
+  it('with --xception-weights, runs the Xception step and the best detectors and sets them beside the baseline', () => {
+    const weights = path.resolve(root, '../shared/weights/keras_xception_imagenet_notop/xception_weights_tf_dim_ordering_tf_kernels_notop.h5');
+    const out2 = path.join(out, 'with-weights');
+    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', path.resolve(root, '../shared/data'), '--out', out2, '--xception-weights', weights], {
+      cwd: root,
+      env: { ...process.env, UNMASK_ENGINE: 'wasm', UNMASK_WEIGHTS_DIR: path.join(out, 'no-weights') },
+      encoding: 'utf8',
+      timeout: 900_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runs: { key: string }[]; skipped: { step: string }[] };
+    assert.ok(result.runs.some((run) => run.key === 'xception-synthetic'));
+    assert.ok(result.runs.some((run) => run.key.startsWith('best-')));
+    assert.ok(!result.skipped.some((s) => s.step.startsWith('xception-synthetic')));
+    const summary = fs.readFileSync(path.join(out2, 'summary.md'), 'utf8');
+    assert.match(summary, /XceptionBased from Keras's ImageNet weights on synthetic_dataset \(Adam, lr 0\.001, batch 32, 1 epoch\(s\)\): \*\*test accuracy \d+\.\d\d %\*\* at the best validation epoch \(1\), \*\*test AUC \d\.\d{3}\*\*/);
+    assert.match(summary, /## The baseline recipe and the best one, side by side/);
+    assert.match(summary, /\| fakes_dataset \| \*\*best\*\* \| XceptionRegions \| AdamW lr 0\.0001, 1 epochs, --weight-decay 0\.5 --schedule cosine --select-by auc --tta-flip \|/);
+    assert.match(summary, /\| fakes_dataset \| baseline \| SimpleNet \|/);
   });
 });

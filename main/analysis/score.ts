@@ -86,10 +86,10 @@ export interface ImageSetScores {
 export async function scoreImages(
   model: tf.LayersModel,
   set: FaceDataset,
-  options: { batchSize: number; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
+  options: { batchSize: number; ttaFlip?: boolean; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
 ): Promise<ImageSetScores> {
   const loader = createLoader(set, { batchSize: options.batchSize });
-  const pass = await evaluate(model, loader, { collect: true, onBatch: options.onProgress, signal: options.signal });
+  const pass = await evaluate(model, loader, { collect: true, ttaFlip: options.ttaFlip, onBatch: options.onProgress, signal: options.signal });
   const rows = toScoreRows(pass.scores!);
   const labels = rows.map((r) => r.label);
   const both = labels.includes(0) && labels.includes(1);
@@ -128,7 +128,9 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
   try {
     loadCheckpoint(checkpoint.path, model);
     const batchSize = options.batchSize ?? run.params.batchSize ?? 32;
-    const { rows, summary, skipped } = await scoreImages(model, set, { batchSize, onProgress: options.onProgress, signal: options.signal });
+    // A run trained with test-time flips is scored with them, as its recorded validation metrics were.
+    const ttaFlip = run.params.ttaFlip === true;
+    const { rows, summary, skipped } = await scoreImages(model, set, { batchSize, ttaFlip, onProgress: options.onProgress, signal: options.signal });
     store.saveScores(runId, split, rows);
     return {
       run: runId,

@@ -1,6 +1,7 @@
 // The one API between the renderer and the main side: methods, payloads, results and events (types only).
 // The renderer type-imports this file: it may only type-import modules that are plain types too (no Node, no tfjs).
 import type { EpochRecord, RunStatus } from '../store/types.js';
+import type { RecipeOptions } from '../train/recipe-types.js';
 
 /** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
 export const API_CHANNEL_PREFIX = 'unmask:';
@@ -31,6 +32,20 @@ export interface ModelInfo {
   camLayer: string;
   /** Learning rate and epochs the form starts from for this model. */
   trainDefaults: { lr: number; epochs: number };
+  /** Backbone blocks that can be unfrozen (0 for a model trained from scratch). */
+  backboneBlocks: number;
+  /** The strongest recipe found for this model (chosen on validation data), one click away in the form. */
+  recommended: RecommendedRecipe | null;
+}
+
+/** A model's recommended training settings: the optimizer, rate and epochs, and the recipe options. */
+export interface RecommendedRecipe {
+  optimizer: string;
+  lr: number;
+  epochs: number;
+  recipe: RecipeOptions;
+  /** How it was chosen, in a sentence. */
+  why: string;
 }
 
 export interface ExplainMethodInfo {
@@ -118,7 +133,8 @@ export interface EncodedImage {
   height: number;
 }
 
-export interface TrainRequest {
+/** A training job; the recipe fields (partial unfreezing, schedule, selection, self-blending…) default to the baseline recipe. */
+export interface TrainRequest extends RecipeOptions {
   /** A dataset folder opened with openDataset. */
   dataset: string;
   model: string;

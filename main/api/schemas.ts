@@ -31,6 +31,16 @@ const trainRequest = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   pretrained: z.boolean().optional(),
   freezeBackbone: z.boolean().optional(),
+  // The recipe (main/train/recipe.ts checks each field against the model, as for the CLI).
+  unfreezeBlocks: z.union([z.number().int().min(0).max(64), z.literal('all')]).optional(),
+  backboneLrScale: z.number().min(0).max(10).optional(),
+  schedule: z.enum(['constant', 'cosine']).optional(),
+  warmupEpochs: z.number().min(0).max(10_000).optional(),
+  weightDecay: z.number().min(0).lt(1).optional(),
+  selectBy: z.enum(['accuracy', 'auc']).optional(),
+  patience: z.number().int().min(1).max(10_000).optional(),
+  ttaFlip: z.boolean().optional(),
+  selfBlend: z.enum(['mix', 'replace']).optional(),
 });
 
 /** The params schema of each method (`undefined` params are accepted where the method takes none). */

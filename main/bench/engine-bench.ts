@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, type EngineName } from '../engine/select.js';
 import { models } from '../models/registry.js';
-import { measureInference, measureThroughput } from './throughput.js';
+import { cutForUnfreeze } from '../train/recipe.js';
+import { measureFineTune, measureInference, measureThroughput } from './throughput.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BATCH = 32;
+const FINE_TUNE_BLOCKS = 2;
 
 export interface EngineBenchOptions {
   quick: boolean;
@@ -31,7 +33,12 @@ export async function benchCurrentEngine(quick: boolean, log: (line: string) => 
   if (info.engine !== 'cpu') {
     const model = models.XceptionBased.create({ seed: 0, inputSize: 256 });
     xception = ` xception_infer_img_s=${fmt(measureInference(model, 8, quick ? 2 : 5))}`;
+    // Fine-tuning with the last FINE_TUNE_BLOCKS blocks unfrozen, on cached cut tensors (--unfreeze-blocks).
+    xception += ` xception_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(measureFineTune(model, cutForUnfreeze(models.XceptionBased, 'XceptionBased', FINE_TUNE_BLOCKS), 8, quick ? 2 : 5))}`;
     model.dispose();
+    const mobileNet = models.MobileNetBased.create({ seed: 0 });
+    xception += ` mobilenet_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(measureFineTune(mobileNet, cutForUnfreeze(models.MobileNetBased, 'MobileNetBased', FINE_TUNE_BLOCKS), BATCH, quick ? 2 : 5))}`;
+    mobileNet.dispose();
   }
   log(
     `RESULT engine=${info.engine} train_img_s=${fmt(trainImgPerSec)} infer_img_s=${fmt(inferImgPerSec)}${xception}` +

@@ -1,5 +1,6 @@
 // Measures training and inference throughput of a model on the engine this process runs.
 import * as tf from '@tensorflow/tfjs';
+import { frontierTensors, splitModel } from '../train/model-split.js';
 import { FusedOptimizer } from '../train/optimizers.js';
 import { trainStep } from '../train/step.js';
 
@@ -47,4 +48,25 @@ export function measureThroughput(model: tf.LayersModel, batch: number, runs: nu
   tf.dispose([xs, labels]);
   optimizer.dispose();
   return { trainImgPerSec: batch / trainSeconds, inferImgPerSec: measureInference(model, batch, runs) };
+}
+
+/**
+ * Training img/s of partial fine-tuning: `model` split at `cutLayer`, one Adam step of the part after the cut on
+ * cached cut tensors (the trunk's output for a random batch, computed once), median of `runs` after two warm-ups.
+ */
+export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: number, runs: number): number {
+  const split = splitModel(model, cutLayer);
+  const size = model.inputs[0]!.shape[1]!;
+  const cut = tf.tidy(() => {
+    const outs = [split.trunk.predict(tf.randomNormal([batch, size, size, 3])) as tf.Tensor | tf.Tensor[]].flat();
+    return tf.concat(outs.map((t) => tf.reshape(t, [batch, -1])), 1).dataSync() as Float32Array;
+  });
+  const inputs = frontierTensors(split, batch, cut);
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32');
+  const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-4 });
+  const seconds = timeCalls(() => trainStep(split.part, optimizer, inputs, labels, false), 2, runs);
+  tf.dispose([...inputs, labels]);
+  optimizer.dispose();
+  split.dispose();
+  return batch / seconds;
 }

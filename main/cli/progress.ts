@@ -75,9 +75,10 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
       }
       case 'epoch': {
         const m = event.metrics;
-        const test = m.testAcc == null ? '' : ` test ${m.testLoss!.toFixed(4)}/${m.testAcc.toFixed(2)}%`;
+        const auc = (v: number | null | undefined) => (v == null ? '' : ` AUC ${v.toFixed(3)}`);
+        const test = m.testAcc == null ? '' : ` test ${m.testLoss!.toFixed(4)}/${m.testAcc.toFixed(2)}%${auc(m.testAuc)}`;
         stream.write(
-          `${tty ? '\r\u001b[K' : ''}epoch ${m.epoch}: train ${m.trainLoss.toFixed(4)}/${m.trainAcc.toFixed(2)}% val ${m.valLoss.toFixed(4)}/${m.valAcc.toFixed(2)}%${test}` +
+          `${tty ? '\r\u001b[K' : ''}epoch ${m.epoch}: train ${m.trainLoss.toFixed(4)}/${m.trainAcc.toFixed(2)}% val ${m.valLoss.toFixed(4)}/${m.valAcc.toFixed(2)}%${auc(m.valAuc)}${test}` +
             ` (${duration(m.seconds)}, ${m.imgPerSec.toFixed(1)} img/s, decode wait ${(100 * m.decodeShare).toFixed(1)}%)\n`,
         );
         break;

@@ -13,6 +13,7 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'figures' },
       quick: { type: 'boolean', default: false },
       seed: { type: 'string', default: '0' },
+      'xception-weights': { type: 'string' },
       ...storeOptions,
     },
   });
@@ -29,6 +30,7 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
       seed: Number(values.seed),
       store,
       runsDir,
+      xceptionWeights: values['xception-weights'],
       onEvent: progress,
       log: (line) => process.stderr.write(`${line}\n`),
     });

@@ -7,6 +7,7 @@ import { defaultDbPath, RunStore } from '../store/index.js';
 import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
+import type { LrSchedule, SelectBy, SelfBlendMode } from '../train/recipe-types.js';
 import { trainingProgress } from './progress.js';
 
 export const storeOptions = {
@@ -58,6 +59,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'freeze-backbone': { type: 'boolean' },
       'no-freeze-backbone': { type: 'boolean' },
       'feature-views': { type: 'string' },
+      // The recipe beyond the baseline (see main/train/recipe.ts).
+      'unfreeze-blocks': { type: 'string' },
+      'backbone-lr-scale': { type: 'string' },
+      schedule: { type: 'string' },
+      'warmup-epochs': { type: 'string' },
+      'weight-decay': { type: 'string' },
+      'select-by': { type: 'string' },
+      patience: { type: 'string' },
+      'tta-flip': { type: 'boolean' },
+      'self-blend': { type: 'string' },
       ...storeOptions,
     },
   });
@@ -78,6 +89,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     weights: values.weights,
     freezeBackbone: pair(values['freeze-backbone'], values['no-freeze-backbone'], 'freeze-backbone'),
     featureViews: num(values['feature-views']),
+    unfreezeBlocks: values['unfreeze-blocks'] === 'all' ? 'all' : num(values['unfreeze-blocks']),
+    backboneLrScale: num(values['backbone-lr-scale']),
+    schedule: values.schedule as LrSchedule | undefined,
+    warmupEpochs: num(values['warmup-epochs']),
+    weightDecay: num(values['weight-decay']),
+    selectBy: values['select-by'] as SelectBy | undefined,
+    patience: num(values.patience),
+    ttaFlip: values['tta-flip'],
+    selfBlend: values['self-blend'] as SelfBlendMode | undefined,
   });
   return withSession(values.db, (store, options) => trainRun(store, request, options));
 }

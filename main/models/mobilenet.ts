@@ -21,6 +21,9 @@ export const MOBILENET_POOL = 'avg_pool';
 /** Standardisation of those features (fitted to the training features), the first layer of the head. */
 export const MOBILENET_FEATURE_NORM = 'feature_norm';
 
+/** The output of each of the 13 depthwise-separable blocks (the cut points of partial unfreezing). */
+export const MOBILENET_BLOCK_OUTPUTS: readonly string[] = Array.from({ length: 13 }, (_, i) => `conv_pw_${i + 1}_relu`);
+
 /** Keras's BatchNormalization defaults, as in the bundled model.json. */
 const BN = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
 

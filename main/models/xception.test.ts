@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/select.js';
-import { createXception, createXceptionBased } from './xception.js';
+import { createXception, createXceptionBased, createXceptionRegions, XCEPTION_BLOCK_OUTPUTS } from './xception.js';
 
 function trainableParams(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
@@ -36,6 +36,27 @@ describe('Xception', () => {
     withModel(createXceptionBased(), (m) => {
       assert.equal(trainableParams(m), 23_128_786);
       assert.deepEqual(m.outputs[0]!.shape, [null, 2]);
+    });
+  });
+
+  it('has 14,088,458 trainable parameters as XceptionRegions: Keras’s backbone to block 12 and a 34,944 → 2 linear head', () => {
+    withModel(createXceptionRegions(), (m) => {
+      // Keras's no-top Xception trains 20,806,952; blocks 13 (2,039,584) and 14 (4,748,800) are not built.
+      assert.equal(trainableParams(m), 20_806_952 - 2_039_584 - 4_748_800 + 34_944 * 2 + 2);
+      assert.deepEqual(m.getLayer('region_pool').outputShape, [null, 3 * 16 * 728]);
+      assert.deepEqual(m.getLayer('add_10').outputShape, [null, 16, 16, 728]);
+      assert.ok(!m.layers.some((l) => l.name.startsWith('block13') || l.name.startsWith('block14')));
+      assert.deepEqual(m.outputs[0]!.shape, [null, 2]);
+    });
+  });
+
+  it('names the 14 block outputs as the cut points of partial unfreezing', () => {
+    withModel(createXception({ widthDivisor: 16, inputSize: 71 }), (m) => {
+      assert.equal(XCEPTION_BLOCK_OUTPUTS.length, 14);
+      const shapes = XCEPTION_BLOCK_OUTPUTS.map((name) => (m.getLayer(name).outputShape as number[]).slice(1));
+      assert.deepEqual(shapes[0], [33, 33, 4]); // block 1 (two valid 3×3 convs, the first strided)
+      assert.deepEqual(shapes[11], [5, 5, 46]); // block 12: the middle flow's last residual sum
+      assert.deepEqual(shapes[13], [3, 3, 128]); // block 14
     });
   });
 

@@ -89,7 +89,16 @@ export function createService(options: ServiceOptions): UnmaskService {
         models: MODEL_NAMES.map((name) => {
           const m: ModelEntry = models[name];
           const trainDefaults = m.trainDefaults ?? { lr: DEFAULTS.lr, epochs: DEFAULTS.epochs };
-          return { name, description: m.description, inputSize: m.inputSize, pretrained: m.pretrained != null, camLayer: m.camLayer, trainDefaults };
+          return {
+            name,
+            description: m.description,
+            inputSize: m.inputSize,
+            pretrained: m.pretrained != null,
+            camLayer: m.camLayer,
+            trainDefaults,
+            backboneBlocks: m.pretrained?.blocks?.length ?? 0,
+            recommended: m.recommended ?? null,
+          };
         }),
         optimizers: [...OPTIMIZER_NAMES],
         explainMethods: EXPLAIN_METHODS.map((name) => {

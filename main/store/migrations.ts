@@ -87,6 +87,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'per-epoch validation and test ROC AUC (checkpoint selection by AUC, and its resume)',
+    up: `
+      ALTER TABLE epochs ADD COLUMN val_auc REAL;  -- NULL: not measured (older runs) or undefined
+      ALTER TABLE epochs ADD COLUMN test_auc REAL;
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's. */

@@ -39,6 +39,8 @@ export interface EpochRow {
   test_acc: number | null;
   seconds: number;
   img_per_sec: number;
+  val_auc: number | null;
+  test_auc: number | null;
 }
 
 /** A `scores` row. */
@@ -99,6 +101,8 @@ export function toEpochRecord(row: EpochRow): EpochRecord {
     testAcc: row.test_acc,
     seconds: row.seconds,
     imgPerSec: row.img_per_sec,
+    valAuc: row.val_auc,
+    testAuc: row.test_auc,
   };
 }
 

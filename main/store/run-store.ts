@@ -44,9 +44,12 @@ const SUMMARY_SQL = `
     (SELECT s.auc FROM score_sets s WHERE s.run_id = r.id AND s.auc IS NOT NULL
       ORDER BY CASE s.split WHEN 'test' THEN 0 WHEN 'val' THEN 1 ELSE 2 END, s.split LIMIT 1) AS auc
   FROM runs r
-  LEFT JOIN epochs b ON b.run_id = r.id AND b.epoch = (
-    SELECT e.epoch FROM epochs e WHERE e.run_id = r.id AND e.val_acc IS NOT NULL
-    ORDER BY e.val_acc DESC, e.epoch ASC LIMIT 1)
+  -- The best epoch is the one training kept as its best checkpoint (by validation accuracy, or AUC when the
+  -- run selects by AUC); runs without one fall back to the best validation accuracy.
+  LEFT JOIN epochs b ON b.run_id = r.id AND b.epoch = COALESCE(
+    (SELECT c.epoch FROM checkpoints c WHERE c.run_id = r.id AND c.kind = 'best'),
+    (SELECT e.epoch FROM epochs e WHERE e.run_id = r.id AND e.val_acc IS NOT NULL
+     ORDER BY e.val_acc DESC, e.epoch ASC LIMIT 1))
   ORDER BY r.created_at DESC, r.id DESC`;
 
 /**
@@ -209,8 +212,8 @@ export class RunStore {
     this.guard(() => {
       const insertEpoch = this.db.prepare(
         `INSERT OR REPLACE INTO epochs
-           (run_id, epoch, train_loss, train_acc, val_loss, val_acc, test_loss, test_acc, seconds, img_per_sec)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (run_id, epoch, train_loss, train_acc, val_loss, val_acc, test_loss, test_acc, seconds, img_per_sec, val_auc, test_auc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const upsertCheckpoint = this.db.prepare(
         `INSERT INTO checkpoints (run_id, kind, epoch, path) VALUES (?, ?, ?, ?)
@@ -219,7 +222,7 @@ export class RunStore {
       this.db.transaction(() => {
         this.runRow(id);
         const e = epoch;
-        insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec);
+        insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec, e.valAuc ?? null, e.testAuc ?? null);
         for (const checkpoint of checkpoints) upsertCheckpoint.run(id, checkpoint.kind, checkpoint.epoch, checkpoint.path);
       })();
     });

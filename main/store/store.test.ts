@@ -22,6 +22,7 @@ function epoch(n: number, valAcc: number, testAcc: number | null): EpochRecord {
   return {
     epoch: n, trainLoss: 1 / n, trainAcc: 50 + n, valLoss: 0.9 / n, valAcc,
     testLoss: testAcc === null ? null : 0.8 / n, testAcc, seconds: 10 + n, imgPerSec: 100 * n,
+    valAuc: null, testAuc: null,
   };
 }
 
@@ -96,16 +97,24 @@ describe('RunStore', () => {
       [4, 75, 2, 70, 11 + 12 + 13 + 14, null],
     );
 
+    // A run that selects its best checkpoint by validation AUC reports that checkpoint's epoch, not the best accuracy's.
+    const byAuc = store.createRun(newRun);
+    store.recordEpoch(byAuc.id, { ...epoch(1, 80, 60), valAuc: 0.7 }, [{ epoch: 1, kind: 'best', path: '/c/best-1' }]);
+    store.recordEpoch(byAuc.id, { ...epoch(2, 70, 65), valAuc: 0.9 }, [{ epoch: 2, kind: 'best', path: '/c/best-2' }]);
+    const aucRun = store.listRuns().find((r) => r.id === byAuc.id)!;
+    assert.deepEqual([aucRun.bestEpoch, aucRun.bestValAcc, aucRun.testAccAtBestVal], [2, 70, 65]);
+    assert.deepEqual(store.getEpochs(byAuc.id).map((e) => e.valAuc), [0.7, 0.9]);
+
     // AUC: 'val' scores alone give the summary their AUC; 'test' scores take precedence once saved.
     const row = (label: 0 | 1, p: number): ScoreRow => ({ path: `${label}-${p}.png`, label, logits: [0, p], probs: [1 - p, p] });
     store.saveScores(first.id, 'val', [row(0, 0.2), row(1, 0.9)]);
-    assert.equal(store.listRuns()[1]?.auc, 1);
+    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 1);
     // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs ordered correctly.
     store.saveScores(first.id, 'test', [row(0, 0.1), row(0, 0.4), row(1, 0.35), row(1, 0.8)]);
-    assert.equal(store.listRuns()[1]?.auc, 0.75);
+    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 0.75);
     // Ties count half: 0.5 vs 0.5.
     store.saveScores(first.id, 'test', [row(0, 0.5), row(1, 0.5)]);
-    assert.equal(store.listRuns()[1]?.auc, 0.5);
+    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 0.5);
     store.close();
   });
 
@@ -126,7 +135,8 @@ describe('RunStore', () => {
     assert.deepEqual(store.getEpochs(id).at(-1), diverged);
     store.recordEpoch(id, epoch(4, 81, null), []);
     assert.equal(store.getEpochs(id).length, 4);
-    assert.equal(store.listRuns()[0]?.bestValAcc, 81);
+    // The summary follows the best checkpoint training kept (epoch 3), not a better epoch recorded without one.
+    assert.equal(store.listRuns()[0]?.bestValAcc, 80);
     store.close();
   });
 

@@ -50,6 +50,9 @@ export interface EpochRecord {
   testAcc: number | null;
   seconds: number;
   imgPerSec: number;
+  /** ROC AUC of the fake score on val and test (null where not measured or undefined). */
+  valAuc?: number | null;
+  testAuc?: number | null;
 }
 
 /** A checkpoint written at the end of an epoch; a run keeps at most one of each kind. */

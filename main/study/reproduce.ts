@@ -9,11 +9,12 @@ import { findCheckpoint, scoreRun } from '../analysis/score.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { decodeImage, linkSubset, normalise, type DatasetScan } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
-import { countTrainableParams, models } from '../models/registry.js';
+import { countTrainableParams, modelEntry, models } from '../models/registry.js';
 import type { RunStore } from '../store/index.js';
 import { checkTrainRequest, trainRun, type TrainEvent } from '../train/session.js';
-import { QUICK, STUDY_JOBS, type StudyJob } from './jobs.js';
-import { renderSummary, type JobResult, type StudyReport } from './summary.js';
+import { QUICK, STUDY_JOBS, xceptionWeights, type StudyJob } from './jobs.js';
+import { describeRecipe, renderSummary, type JobResult, type StudyReport } from './summary.js';
+import { selfBlendGrid } from '../analysis/figures/self-blend-grid.js';
 
 export interface StudyOptions {
   dataRoot: string;
@@ -22,6 +23,8 @@ export interface StudyOptions {
   seed: number;
   store: RunStore;
   runsDir: string;
+  /** Keras's ImageNet Xception no-top .h5 for the Xception step (else UNMASK_XCEPTION_WEIGHTS, else the cache). */
+  xceptionWeights?: string;
   onEvent?: (event: TrainEvent) => void;
   log: (line: string) => void;
 }
@@ -34,8 +37,15 @@ function datasetFor(job: StudyJob, options: StudyOptions, scratch: string): stri
   return fs.existsSync(subset) ? subset : linkSubset(full, subset, QUICK.perClass);
 }
 
-async function runJob(job: StudyJob & { model: keyof typeof models }, options: StudyOptions, scratch: string, scans: Map<string, DatasetScan>): Promise<JobResult> {
+async function runJob(
+  job: StudyJob & { model: keyof typeof models },
+  options: StudyOptions,
+  scratch: string,
+  scans: Map<string, DatasetScan>,
+  weights: string | undefined,
+): Promise<JobResult> {
   const request = checkTrainRequest({
+    weights,
     dataset: datasetFor(job, options, scratch),
     model: job.model,
     optimizer: job.optimizer,
@@ -43,8 +53,11 @@ async function runJob(job: StudyJob & { model: keyof typeof models }, options: S
     batchSize: job.batchSize,
     epochs: options.quick ? QUICK.epochs : job.epochs,
     seed: options.seed,
+    ...(job.featureViews ? { featureViews: job.featureViews } : {}),
+    ...job.recipe,
   });
-  options.log(`== ${job.key}: ${job.model} on ${job.dataset}, ${request.epochs} epoch(s), ${job.optimizer} lr ${job.lr} batch ${job.batchSize}`);
+  const recipe = job.recipe ? ` (${describeRecipe(job.recipe)})` : '';
+  options.log(`== ${job.key}: ${job.model} on ${job.dataset}, ${request.epochs} epoch(s), ${job.optimizer} lr ${job.lr} batch ${job.batchSize}${recipe}`);
   const outcome = await trainRun(options.store, request, {
     runsDir: options.runsDir,
     onEvent: (event) => {
@@ -92,6 +105,14 @@ async function writeExplainGrid(options: StudyOptions, result: JobResult): Promi
   }
 }
 
+/** A sample of the self-blended pseudo-fakes that `--self-blend` trains with, made from fakes_dataset's real faces. */
+async function writePseudoFakes(options: StudyOptions, scratch: string): Promise<string> {
+  const file = 'self-blended-pseudo-fakes.png';
+  const root = datasetFor({ dataset: 'fakes_dataset' } as StudyJob, options, scratch);
+  fs.writeFileSync(path.join(options.out, file), await selfBlendGrid(root, { count: 8, seed: options.seed }));
+  return file;
+}
+
 /** Runs every study job that can run, writes figures and summary.md to `out`, and returns the report. */
 export async function reproduce(options: StudyOptions): Promise<StudyReport> {
   const report: StudyReport = { quick: options.quick, startedAt: new Date().toISOString(), results: [], scans: new Map(), skipped: [], figures: [] };
@@ -99,18 +120,20 @@ export async function reproduce(options: StudyOptions): Promise<StudyReport> {
   fs.mkdirSync(options.out, { recursive: true });
   try {
     for (const job of STUDY_JOBS) {
-      const reason = job.skip ?? job.unavailable?.() ?? null;
+      const source = modelEntry(job.model).pretrained?.source === 'imagenet:keras_xception_notop' ? xceptionWeights(options.xceptionWeights) : {};
+      const reason = job.skip ?? ('missing' in source ? source.missing : null);
       if (reason) {
         report.skipped.push({ step: `${job.key} (${job.model} on ${job.dataset})`, reason });
         options.log(`== ${job.key}: skipped — ${reason}`);
         continue;
       }
-      report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans));
+      report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans, 'weights' in source ? source.weights : undefined));
     }
     const figures = await exportFigures(options.store, report.results.map((r) => r.run), { out: options.out, split: 'test' });
     report.figures.push(...figures.files.map((f) => path.relative(options.out, f)));
     report.skipped.push(...figures.skipped.map((s) => ({ step: `figures ${s.figures.join(', ')}`, reason: s.reason })));
     for (const result of report.results) report.figures.push(await writeExplainGrid(options, result));
+    report.figures.push(await writePseudoFakes(options, scratch));
     const summary = path.join(options.out, 'summary.md');
     fs.writeFileSync(summary, renderSummary(report));
     report.figures.push('summary.md');

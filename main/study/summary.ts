@@ -2,6 +2,7 @@
 import type { DatasetScan } from '../data/index.js';
 import type { MetricSummary } from '../analysis/metrics.js';
 import type { StudyJob } from './jobs.js';
+import type { RecipeOptions } from '../train/recipe-types.js';
 
 export interface JobResult {
   job: StudyJob;
@@ -37,6 +38,54 @@ function proportions(name: string, scan: DatasetScan): string[] {
   return [...rows, `| ${name} | all | ${scan.counts.real} | ${scan.counts.fake} | ${num(scan.fakeToReal)} |`];
 }
 
+/** A recipe in words, as flags (e.g. "--unfreeze-blocks 2 --schedule cosine"). */
+export function describeRecipe(recipe: RecipeOptions): string {
+  const flag = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return Object.entries(recipe)
+    .map(([k, v]) => (v === true ? `--${flag(k)}` : `--${flag(k)} ${String(v)}`))
+    .join(' ');
+}
+
+/** Per dataset: the course assignment's runs beside the strongest detector the study trains. */
+function baselineVersusBest(report: StudyReport): string[] {
+  const best = report.results.filter((r) => r.job.role === 'best');
+  if (best.length === 0) return [];
+  const rows = [...best.flatMap((b) => report.results.filter((r) => r.job.dataset === b.job.dataset && r.job.role === 'assignment')), ...best]
+    .sort((a, b) => a.job.dataset.localeCompare(b.job.dataset) || (a.job.role === b.job.role ? 0 : a.job.role === 'assignment' ? -1 : 1));
+  return [
+    '## The baseline recipe and the best one, side by side',
+    '',
+    '| dataset | recipe | model | settings | test AUC (95 % CI) | test acc at best val | wall |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.job.dataset} | ${r.job.role === 'best' ? '**best**' : 'baseline'} | ${r.job.model} | ${r.job.optimizer} lr ${r.job.lr}, ${r.epochs} epochs` +
+        `${r.job.recipe ? `, ${describeRecipe(r.job.recipe)}` : ''} | ${num(r.test?.auc)}${r.aucInterval ? ` (${num(r.aucInterval.low)}–${num(r.aucInterval.high)})` : ''} | ` +
+        `${pct(r.testAccAtBestVal)} | ${Math.round(r.wallSeconds)} s |`,
+    ),
+    '',
+    ...best.filter((b) => b.job.why).map((b) => `- **${b.job.key}**: ${b.job.why}`),
+    '',
+  ];
+}
+
+/** The course assignment's Xception question (Q25): XceptionBased from ImageNet weights on synthetic_dataset. */
+function xceptionStep(report: StudyReport): string[] {
+  const r = report.results.find((x) => x.job.key === 'xception-synthetic');
+  const head = ['## The course assignment\'s Xception step (Q25)', ''];
+  if (!r) {
+    const skipped = report.skipped.find((s) => s.step.startsWith('xception-synthetic'));
+    return [...head, `Not run: ${skipped?.reason ?? 'not part of this study'}.`, ''];
+  }
+  return [
+    ...head,
+    `XceptionBased from Keras's ImageNet weights on ${r.job.dataset} (${r.job.optimizer}, lr ${r.job.lr}, batch ${r.job.batchSize}, ${r.epochs} epoch(s)): ` +
+      `**test accuracy ${pct(r.testAccAtBestVal)}** at the best validation epoch (${r.bestEpoch ?? '–'}), **test AUC ${num(r.test?.auc)}**` +
+      `${r.aucInterval ? ` (95 % CI ${num(r.aucInterval.low)}–${num(r.aucInterval.high)})` : ''}, ${Math.round(r.wallSeconds)} s on the ${r.engine} engine.`,
+    '',
+  ];
+}
+
 /** Markdown answering the seed's questions from what this study measured (nothing is filled in by hand). */
 export function renderSummary(report: StudyReport): string {
   const lines = [
@@ -66,6 +115,8 @@ export function renderSummary(report: StudyReport): string {
     'stratified bootstrap (1000 resamples).',
     '',
   ];
+  lines.push(...xceptionStep(report));
+  lines.push(...baselineVersusBest(report));
   if (report.skipped.length) {
     lines.push('## Skipped', '', ...report.skipped.map((s) => `- **${s.step}**: ${s.reason}`), '');
   }

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { batchToTensors, type Batch, type Loader } from '../data/index.js';
+import { rocAuc } from '../analysis/curves.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { FusedOptimizer } from './optimizers.js';
 import { trainStep } from './step.js';
@@ -16,6 +17,8 @@ export interface PassResult {
   imgPerSec: number;
   /** Share of the wall time spent waiting for decoded images (0–1). */
   decodeShare: number;
+  /** ROC AUC of the fake score over the pass (evaluation passes; null when one class is missing). */
+  auc?: number | null;
 }
 
 export interface BatchProgress {
@@ -32,6 +35,8 @@ export interface PassOptions {
   /** Which epoch of the loader to run (its shuffle and augmentation depend on it). */
   epoch: number;
   onBatch?: (p: BatchProgress) => void;
+  /** Called before each optimisation step with the batch index and the batches of the pass (learning-rate schedules). */
+  beforeStep?: (batch: number, batches: number) => void;
   signal?: AbortSignal;
 }
 
@@ -42,12 +47,22 @@ export class Meter {
   samples = 0;
   waitMs = 0;
   readonly started = performance.now();
+  private readonly labels: number[] = [];
+  private readonly fakeScores: number[] = [];
 
   add(batch: Pick<Batch, 'size' | 'waitMs'>, meanLoss: number, correct: number): void {
     this.lossSum += meanLoss * batch.size;
     this.correct += correct;
     this.samples += batch.size;
     this.waitMs += batch.waitMs;
+  }
+
+  /** Records each sample's label and fake score (softmax column 1), for the pass's AUC. */
+  addScores(labels: ArrayLike<number>, fakeScores: ArrayLike<number>): void {
+    for (let i = 0; i < labels.length; i++) {
+      this.labels.push(labels[i]!);
+      this.fakeScores.push(fakeScores[i]!);
+    }
   }
 
   progress(batchIndex: number, batches: number): BatchProgress {
@@ -73,8 +88,15 @@ export class Meter {
       seconds,
       imgPerSec: this.samples / seconds,
       decodeShare: this.waitMs / 1000 / seconds,
+      ...(this.labels.length ? { auc: passAuc(this.labels, this.fakeScores) } : {}),
     };
   }
+}
+
+/** AUC of a pass, or null where it is undefined (one class only, or a NaN score from a diverged model). */
+function passAuc(labels: number[], scores: number[]): number | null {
+  if (!labels.includes(0) || !labels.includes(1) || scores.some((v) => !Number.isFinite(v))) return null;
+  return rocAuc(labels, scores);
 }
 
 export function checkCancelled(signal: AbortSignal | undefined): void {
@@ -91,6 +113,7 @@ export async function trainOneEpoch(model: tf.LayersModel, optimizer: FusedOptim
   for await (const batch of loader.epoch(options.epoch)) {
     checkCancelled(options.signal);
     const { xs, ys } = batchToTensors(batch, 'int');
+    options.beforeStep?.(index, loader.batchesPerEpoch);
     const { loss, correct } = trainStep(model, optimizer, xs, ys);
     tf.dispose([xs, ys]);
     meter.add(batch, loss, correct);
@@ -110,12 +133,13 @@ export interface ImageScores {
 
 /**
  * Loss and accuracy over a loader's epoch 0 without gradients or weight updates (inference mode, so
- * batch-norm uses its moving statistics). With `collect`, also returns every image's logits and softmax.
+ * batch-norm uses its moving statistics). With `collect`, also returns every image's logits and softmax; with
+ * `ttaFlip`, each image's prediction averages it and its mirror image.
  */
 export async function evaluate(
   model: tf.LayersModel,
   loader: Loader,
-  options: Omit<PassOptions, 'epoch'> & { collect?: boolean } = {},
+  options: Omit<PassOptions, 'epoch'> & { collect?: boolean; ttaFlip?: boolean } = {},
 ): Promise<PassResult & { scores?: ImageScores }> {
   const meter = new Meter();
   const scores: { paths: string[]; labels: number[]; logits: number[]; probs: number[] } = { paths: [], labels: [], logits: [], probs: [] };
@@ -124,13 +148,19 @@ export async function evaluate(
     checkCancelled(options.signal);
     const { xs, ys } = batchToTensors(batch, 'int');
     const [lossValue, correctValue, logits, probs] = tf.tidy(() => {
-      const out = model.predict(xs) as tf.Tensor2D;
+      let out = model.predict(xs) as tf.Tensor2D;
+      if (options.ttaFlip) {
+        // Test-time flips: the mean of the image's and its mirror's softmax, as a logit pair whose softmax it is.
+        const mirrored = model.predict(tf.reverse(xs, 2)) as tf.Tensor2D;
+        out = tf.log(tf.maximum(tf.div(tf.add(tf.softmax(out), tf.softmax(mirrored)), 2), 1e-12)) as tf.Tensor2D;
+      }
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), out);
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), 'int32'));
       return [loss.dataSync()[0]!, correct.dataSync()[0]!, out.dataSync(), tf.softmax(out).dataSync()] as const;
     });
     tf.dispose([xs, ys]);
     meter.add(batch, lossValue, correctValue);
+    meter.addScores(batch.labels, Float32Array.from({ length: batch.size }, (_, k) => probs[2 * k + 1]!));
     if (options.collect) {
       scores.paths.push(...batch.paths);
       scores.labels.push(...batch.labels);

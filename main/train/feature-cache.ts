@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import { augmentNormalise, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import { drawSelfBlend, selfBlend } from '../data/self-blend.js';
+import { fromHalf, toHalf } from './half.js';
 
 /**
  * Version of everything between an image file and its cached feature vector that the weights hash does not
@@ -16,11 +18,22 @@ export const FEATURE_PIPELINE = 'unmask-features-1:decode256-cover:crop4-flip:ci
 /** Tag mixed into the augmentation seeds of cached views (never equal to the loader's AUGMENT_TAG). */
 const VIEW_AUGMENT_TAG = 0x46564147;
 
-/** 'plain' = the image as evaluated (no augmentation); 'aug0', 'aug1', … = fixed augmented training views. */
-export type ViewName = 'plain' | `aug${number}`;
+/**
+ * 'plain' = the image as evaluated (no augmentation); 'flip' = its mirror image (test-time flips); 'aug0',
+ * 'aug1', … = fixed augmented training views; 'sbi0', … = self-blended pseudo-fakes of a real image, augmented
+ * like the matching 'aug' view. Rename a kind when what renders it changes, so old cache files are not reused.
+ */
+export type ViewName = 'plain' | 'flip' | `aug${number}` | `sbi${number}`;
+
+/** Tag mixed into the self-blend parameter seeds of 'sbi' views. */
+const SELF_BLEND_TAG = 0x53424931;
 
 export function augmentedViews(count: number): ViewName[] {
   return Array.from({ length: count }, (_, k): ViewName => `aug${k}`);
+}
+
+export function selfBlendViews(count: number): ViewName[] {
+  return Array.from({ length: count }, (_, k): ViewName => `sbi${k}`);
 }
 
 /**
@@ -47,19 +60,24 @@ export async function contentHash(file: string): Promise<string> {
 }
 
 /** The augmentation stream of one cached view, drawn from the image's content hash (not the run's seed). */
-export function viewRng(hash: string, view: ViewName): Rng | null {
-  if (view === 'plain') return null;
+export function viewRng(hash: string, view: `aug${number}`): Rng {
   return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), VIEW_AUGMENT_TAG);
 }
 
 /** Writes the normalised (and, for an augmented view, cropped and flipped) image [256, 256, 3] into `out` at `offset`. */
 export function renderView(bytes: Uint8Array, hash: string, view: ViewName, out: Float32Array, offset: number): void {
-  transformImage(bytes, viewRng(hash, view), out, offset);
+  if (view === 'flip') augmentNormalise(bytes, { dy: 0, dx: 0, flip: true }, out, offset);
+  else if (view.startsWith('sbi')) {
+    const k = Number(view.slice(3));
+    const blended = selfBlend(bytes, drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)));
+    transformImage(blended, viewRng(hash, `aug${k}`), out, offset);
+  } else transformImage(bytes, view === 'plain' ? null : viewRng(hash, view as `aug${number}`), out, offset);
 }
 
 /**
  * Feature files under `root/<weightsHash>/<imageContentHash>-<view>.f32` (raw little-endian float32, one
- * vector each), written atomically. Counts its hits and misses.
+ * vector each; `.f16` half precision for the large activations of a cut inside the backbone), written
+ * atomically. Counts its hits and misses.
  */
 export class FeatureCache {
   readonly dir: string;
@@ -70,13 +88,14 @@ export class FeatureCache {
     root: string,
     readonly weightsHash: string,
     readonly dim: number,
+    readonly precision: 'f32' | 'f16' = 'f32',
   ) {
     this.dir = path.join(root, weightsHash);
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
   file(hash: string, view: ViewName): string {
-    return path.join(this.dir, `${hash}-${view}.f32`);
+    return path.join(this.dir, `${hash}-${view}.${this.precision}`);
   }
 
   /** The cached vector, or null (a missing or wrong-sized file is a miss). */
@@ -88,20 +107,32 @@ export class FeatureCache {
       this.misses++;
       return null;
     }
-    if (buffer.byteLength !== this.dim * 4) {
+    const bytes = this.precision === 'f16' ? 2 : 4;
+    if (buffer.byteLength !== this.dim * bytes) {
       this.misses++;
       return null;
     }
     this.hits++;
+    if (this.precision === 'f16') {
+      const bits = new Uint16Array(this.dim);
+      new Uint8Array(bits.buffer).set(buffer);
+      return fromHalf(bits);
+    }
     const out = new Float32Array(this.dim);
     new Uint8Array(out.buffer).set(buffer);
     return out;
   }
 
-  write(hash: string, view: ViewName, vector: Float32Array): void {
+  /**
+   * Stores `vector` and returns it as a later read() will (rounded to half precision in an f16 cache), so a run
+   * that computes its features trains on exactly what a run reading them back does.
+   */
+  write(hash: string, view: ViewName, vector: Float32Array): Float32Array {
     const file = this.file(hash, view);
     const tmp = `${file}.tmp-${process.pid}-${mixSeed(Date.now(), Math.random() * 2 ** 32).toString(16)}`;
-    fs.writeFileSync(tmp, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+    const stored = this.precision === 'f16' ? toHalf(vector) : vector;
+    fs.writeFileSync(tmp, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
     fs.renameSync(tmp, file);
+    return stored instanceof Uint16Array ? fromHalf(stored) : vector;
   }
 }

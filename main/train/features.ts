@@ -60,7 +60,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T, i
 
 /**
  * Features [n, views.length, dim] of every image of `dataset` from `backbone` (input [b, 256, 256, 3] →
- * pooled features [b, dim], run in inference mode). Each (content hash, view) is looked up in `cache` first;
+ * pooled features [b, dim], or several outputs flattened and concatenated to dim, run in inference mode). Each (content hash, view) is looked up in `cache` first;
  * only the missing ones are decoded, rendered, pushed through the backbone in batches and written back.
  * Decodes of upcoming images run on libuv threads while the backbone computes.
  */
@@ -127,14 +127,14 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
     const m = slots.length;
     const out = tf.tidy(() => {
       const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
-      const y = backbone.predict(xs) as tf.Tensor;
-      if (y.rank !== 2 || y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
+      // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
+      const ys = [backbone.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
+      const y = ys.length === 1 ? tf.reshape(ys[0]!, [m, -1]) : tf.concat(ys.map((t) => tf.reshape(t, [m, -1])), 1);
+      if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
       return y.dataSync() as Float32Array;
     });
     slots.forEach(({ i, j }, k) => {
-      const v = out.slice(k * dim, (k + 1) * dim);
-      x.set(v, (i * V + j) * dim);
-      cache.write(hashes[i]!, views[j]!, v);
+      x.set(cache.write(hashes[i]!, views[j]!, out.slice(k * dim, (k + 1) * dim)), (i * V + j) * dim);
     });
     computed += m;
     slots = [];

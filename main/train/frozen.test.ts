@@ -94,11 +94,48 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.equal(last(resumed.run).trainLoss, last(first.run).trainLoss);
   });
 
+  it('unfreezes the last block: resumed after a cancel, it ends exactly where an uninterrupted run does', async () => {
+    const partial = (epochs: number) => checkTrainRequest({ ...request(epochs), unfreezeBlocks: 1, selectBy: 'auc', schedule: 'cosine', warmupEpochs: 1, selfBlend: 'mix' });
+    const whole = await trainRun(store, partial(2), { runsDir, featureCacheDir: cacheRoot });
+    // 12 train views × 2 + 6 real images' pseudo-fakes × 2 + 12 val + 12 test, all at the cut (half precision).
+    assert.equal(whole.features!.computed + whole.features!.cached, 60);
+    const files = fs.readdirSync(path.join(cacheRoot, whole.features!.weightsHash));
+    assert.ok(files.every((f) => /-(plain|aug[01]|sbi[01])\.f16$/.test(f)), files[0]);
+    assert.equal(store.getRun(whole.run).params.unfreezeBlocks, 1);
+    assert.ok(store.getEpochs(whole.run).every((e) => e.valAuc != null && e.testAuc != null));
+
+    const controller = new AbortController();
+    await assert.rejects(
+      trainRun(store, partial(2), {
+        runsDir,
+        featureCacheDir: cacheRoot,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'epoch' && e.metrics.epoch === 1) controller.abort();
+        },
+      }),
+      (e: unknown) => e instanceof UnmaskError && e.code === 'CANCELLED',
+    );
+    const cancelled = store.listRuns().find((r) => r.status === 'cancelled')!;
+    const resumed = await resumeRun(store, cancelled.id, { runsDir, featureCacheDir: cacheRoot });
+    assert.equal(resumed.features?.computed, 0);
+    const strip = (id: number) => store.getEpochs(id).map(({ seconds: _s, imgPerSec: _r, ...rest }) => rest);
+    assert.deepEqual(strip(resumed.run), strip(whole.run));
+    assert.deepEqual(store.getCheckpoints(resumed.run).map((c) => [c.kind, c.epoch]), store.getCheckpoints(whole.run).map((c) => [c.kind, c.epoch]));
+  });
+
   it('checks the backbone options against the model', () => {
     const base = { dataset, optimizer: 'Adam' as const };
     assert.throws(() => checkTrainRequest({ ...base, model: 'SimpleNet', freezeBackbone: true }), /SimpleNet has no pretrained backbone/);
     assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', pretrained: false, freezeBackbone: true }), /needs the pretrained backbone/);
     assert.equal(checkTrainRequest({ ...base, model: 'MobileNetBased' }).featureViews, 2);
     assert.equal(checkTrainRequest({ ...base, model: 'SimpleNet' }).featureViews, undefined);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'SimpleNet', unfreezeBlocks: 1 }), /SimpleNet has no pretrained backbone blocks/);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', unfreezeBlocks: 13 }), /13 backbone blocks: unfreeze 1 to 12/);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', unfreezeBlocks: 2, freezeBackbone: false }), /contradicts/);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', weightDecay: 0.1 }), /Adam has no weight decay/);
+    assert.throws(() => checkTrainRequest({ ...base, model: 'MobileNetBased', unfreezeBlocks: 'all', selfBlend: 'mix' }), /not 'all'/);
+    assert.equal(checkTrainRequest({ ...base, model: 'MobileNetBased', unfreezeBlocks: 'all' }).freezeBackbone, false);
+    assert.equal(checkTrainRequest({ ...base, model: 'MobileNetBased', unfreezeBlocks: 3 }).freezeBackbone, true);
   });
 });

@@ -1,16 +1,17 @@
 // Frozen-backbone fine-tuning: cached backbone features once per image view, then epochs of the head alone.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { mixSeed, permutation, rngFrom, type BadFile, type FaceDataset } from '../data/index.js';
+import { FaceDataset, mixSeed, permutation, rngFrom, type BadFile } from '../data/index.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
 import { FeatureNormalization } from '../models/feature-norm.js';
-import { layersBefore } from '../models/pretrained/assign.js';
 import { checkCancelled, Meter, type PassResult } from './epoch.js';
-import { augmentedViews, backboneHash, FeatureCache, type ViewName } from './feature-cache.js';
+import { augmentedViews, backboneHash, FeatureCache, selfBlendViews, type ViewName } from './feature-cache.js';
+import type { SelfBlendMode } from './recipe-types.js';
 import { extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
 import type { EpochPasses } from './fit.js';
 import type { FusedOptimizer } from './optimizers.js';
+import { ancestorsOf, frontierTensors, splitModel, type ModelSplit } from './model-split.js';
 import { trainStep } from './step.js';
 
 /** Augmented views cached per training image unless asked otherwise. */
@@ -22,8 +23,19 @@ const VIEW_PICK_TAG = 0x46564b50;
 export interface FrozenSetup {
   /** The whole detector (input [b, 256, 256, 3] → logits [b, 2]); checkpoints hold all of it. */
   model: tf.LayersModel;
-  /** Pooled feature layer ([b, F]); layers before it are the frozen backbone, the chain after it is the head. */
+  /** Pooled feature layer ([b, F]); layers before it are the backbone, the layers after it the head. */
   featureLayer: string;
+  /**
+   * Where the frozen trunk ends (default `featureLayer`: the head alone trains). A block output inside the
+   * backbone unfreezes the blocks after it: their input is cached (float16) and they train with the head.
+   */
+  cutLayer?: string;
+  /** Learning-rate factor of the unfrozen backbone layers (default 1). */
+  backboneLrScale?: number;
+  /** Also cache each val/test image's mirror view and average the two fake probabilities (test-time flips). */
+  ttaFlip?: boolean;
+  /** Self-blended pseudo-fakes of the real training images: added to the dataset's fakes ('mix') or instead of them ('replace'). */
+  selfBlend?: SelfBlendMode;
   datasets: { train: FaceDataset; val: FaceDataset; test: FaceDataset | null };
   /** Augmented views per training image (val/test use the plain image). */
   views: number;
@@ -50,7 +62,7 @@ export interface FrozenStats {
 
 export interface FrozenTraining {
   passes: EpochPasses;
-  /** The head as its own model ([b, F] → [b, 2]); it shares its layers (and weights) with `model`. */
+  /** The trainable part as its own model (cut tensors → [b, 2]); it shares its layers (and weights) with `model`. */
   head: tf.LayersModel;
   stats: FrozenStats;
   /** Disposes the head model's own parts; the shared layers stay with `model`. */
@@ -58,36 +70,16 @@ export interface FrozenTraining {
 }
 
 /**
- * The layers after `featureLayer`, applied to a new input [b, F]: a model sharing the detector's head layers,
- * so training it trains the detector. The head must be a chain of single-input layers.
+ * The trunk up to `cutLayer` (input [b, 256, 256, 3] → the cut tensors, flattened to [b, dim]) with its
+ * feature cache, and a function that extracts (or reads back) one split's views through them.
  */
-export function headModel(model: tf.LayersModel, featureLayer: string): tf.LayersModel {
-  const chain: tf.layers.Layer[] = [];
-  let layer = model.outputs[0]!.sourceLayer;
-  while (layer.name !== featureLayer) {
-    chain.unshift(layer);
-    const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
-    if (inbound.length !== 1) throw new UnmaskError('INTERNAL', `the head of '${model.name}' is not a chain of single-input layers (at '${layer.name}')`);
-    layer = inbound[0]!;
-  }
-  const shape = model.getLayer(featureLayer).getOutputAt(0) as tf.SymbolicTensor;
-  if (shape.rank !== 2) throw new UnmaskError('INTERNAL', `'${featureLayer}' outputs rank ${shape.rank}; the frozen head needs pooled features [batch, F]`);
-  const input = tf.input({ shape: [shape.shape[1]!], name: `${model.name}_features` });
-  let h = input;
-  for (const l of chain) h = l.apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: h, name: `${model.name}_head` });
-}
-
-/**
- * The backbone up to `featureLayer` (input [b, 256, 256, 3] → [b, F]) with its feature cache, and a function
- * that extracts (or reads back) one split's views through them.
- */
-function cachedBackbone(model: tf.LayersModel, featureLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
-  // Not disposed by its users: it owns no layer of its own, and disposing it would free the detector's.
-  const backbone = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).getOutputAt(0) as tf.SymbolicTensor, name: `${model.name}_backbone` });
-  const dim = (backbone.outputs[0]!.shape[1] as number) ?? 0;
-  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, featureLayer, layersBefore(model, featureLayer)), dim);
-  const run = async (split: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(backbone, dataset, views, cache, { split, batchSize, signal, onProgress });
+function cachedTrunk(model: tf.LayersModel, split: ModelSplit, cutLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
+  // The key covers the frozen layers before the cut (for a cut at the pooled features: the whole backbone, as before).
+  const keyLayers = model.layers.filter((l) => split.frozen.has(l.name) && l.name !== cutLayer);
+  // Half precision for large cuts (maps inside the backbone, region grids): half the disk, ~3 significant digits.
+  const precision = split.shapes.some((s) => s.length > 1) || split.dim > 16_384 ? 'f16' : 'f32';
+  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers), split.dim, precision);
+  const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress });
   return { cache, run };
 }
 
@@ -111,7 +103,7 @@ export async function adaptFeatureNorm(
 ): Promise<number | null> {
   const norm = featureNorm(model, featureLayer);
   if (!norm) return null;
-  const { run } = cachedBackbone(model, featureLayer, cacheRoot, Math.min(options.batchSize, 16), options.signal, options.onFeatures);
+  const { run } = cachedTrunk(model, splitModel(model, featureLayer), featureLayer, cacheRoot, Math.min(options.batchSize, 16), options.signal, options.onFeatures);
   const { features } = await run('train', train, ['plain']);
   if (features.n === 0) throw new UnmaskError('DATASET_INVALID', 'no train image could be read to fit the feature standardisation');
   norm.adapt(features.x, features.n);
@@ -125,50 +117,97 @@ function gather(f: SplitFeatures, rows: readonly number[], view: (i: number) => 
   return out;
 }
 
-function evalPass(head: tf.LayersModel, f: SplitFeatures, batchSize: number, options: { signal?: AbortSignal; onBatch?: (p: ReturnType<Meter['progress']>) => void }): PassResult {
+/** One training example: an image (its cached views in `f`, row `i`) and the label it trains with. */
+interface TrainingEntry {
+  f: SplitFeatures;
+  i: number;
+  label: number;
+}
+
+/**
+ * The training set of a cached run: every image with its label, plus (with self-blending) every pseudo-fake as
+ * a fake; 'replace' drops the dataset's own fakes, so the detector learns from real faces alone.
+ */
+function trainingEntries(f: SplitFeatures, blended: SplitFeatures | null, mode: SelfBlendMode | undefined): TrainingEntry[] {
+  const own = Array.from({ length: f.n }, (_, i) => ({ f, i, label: f.labels[i]! })).filter((e) => mode !== 'replace' || e.label === 0);
+  const pseudo = blended ? Array.from({ length: blended.n }, (_, i) => ({ f: blended, i, label: 1 })) : [];
+  return [...own, ...pseudo];
+}
+
+/** One evaluation pass of the trainable part over cached views; with two views per image (plain, mirror) their fake probabilities are averaged. */
+function evalPass(split: ModelSplit, f: SplitFeatures, batchSize: number, options: { signal?: AbortSignal; onBatch?: (p: ReturnType<Meter['progress']>) => void }): PassResult {
   const meter = new Meter();
   const batches = Math.ceil(f.n / batchSize);
   for (let b = 0; b < batches; b++) {
     checkCancelled(options.signal);
     const rows = Array.from({ length: Math.min(batchSize, f.n - b * batchSize) }, (_, k) => b * batchSize + k);
-    const [loss, correct] = tf.tidy(() => {
-      const xs = tf.tensor2d(gather(f, rows, () => 0), [rows.length, f.dim]);
+    const [loss, correct, fake] = tf.tidy(() => {
       const ys = tf.tensor1d(Int32Array.from(rows, (i) => f.labels[i]!), 'int32');
-      const out = head.predict(xs) as tf.Tensor2D;
-      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), out);
-      const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), 'int32'));
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      const probs = Array.from({ length: f.views }, (_, v) => tf.softmax(split.part.predict(frontierTensors(split, rows.length, gather(f, rows, () => v))) as tf.Tensor2D));
+      const p = probs.length === 1 ? probs[0]! : tf.div(tf.addN(probs), probs.length);
+      // Cross-entropy of the (averaged) probabilities: the logits' own loss when there is one view.
+      const l = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(ys, 2), tf.log(tf.maximum(p, 1e-12))), 1)));
+      const c = tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), ys), 'int32'));
+      return [l.dataSync()[0]!, c.dataSync()[0]!, tf.squeeze(tf.slice(p, [0, 1], [-1, 1]), [1]).dataSync() as Float32Array] as const;
     });
     meter.add({ size: rows.length, waitMs: 0 }, loss, correct);
+    meter.addScores(rows.map((i) => f.labels[i]!), fake);
     options.onBatch?.(meter.progress(b, batches));
   }
   return meter.result();
 }
 
+/** Fits the head's feature standardisation to the training views, computing the pooled features through the part when the cut is inside the backbone. */
+function adaptNorm(model: tf.LayersModel, split: ModelSplit, featureLayer: string, cutLayer: string, f: SplitFeatures): void {
+  const norm = featureNorm(model, featureLayer);
+  if (!norm) return;
+  if (cutLayer === featureLayer) {
+    norm.adapt(f.x, f.n * f.views);
+    return;
+  }
+  const toFeatures = split.partTo(featureLayer);
+  const rows = f.n * f.views;
+  const chunks: Float32Array[] = [];
+  for (let r = 0; r < rows; r += 32) {
+    const m = Math.min(32, rows - r);
+    chunks.push(tf.tidy(() => (toFeatures.predict(frontierTensors(split, m, f.x.subarray(r * f.dim, (r + m) * f.dim))) as tf.Tensor).dataSync() as Float32Array));
+  }
+  const dim = chunks[0]!.length / Math.min(32, rows);
+  const all = new Float32Array(rows * dim);
+  chunks.forEach((c, k) => all.set(c, k * 32 * dim));
+  norm.adapt(all, rows);
+}
+
 /**
- * Computes (or reads from the cache) the backbone features of every image — `views` seeded augmented views
- * per training image, the plain image for val and test — then returns epoch passes that train and evaluate
- * only the head on them (after fitting its feature standardisation, if any, to every cached training view when
+ * Computes (or reads from the cache) the trunk's output at the cut for every image — `views` seeded augmented
+ * views per training image, the plain image (and its mirror with `ttaFlip`) for val and test — then returns
+ * epoch passes that train and evaluate only the part after the cut on them: the head, or the unfrozen blocks
+ * and the head (after fitting the head's feature standardisation, if any, to every training view when
  * `adaptNorm`). Training epoch e visits the images in permutation(rngFrom(seed, e)) order, each at
- * view (e + offset_i) mod views, so every view is used equally often. Batch-norm layers of the backbone stay
- * in inference mode throughout (features are computed once, with their moving statistics).
+ * view (e + offset_i) mod views, so every view is used equally often. Batch-norm layers stay in inference
+ * mode throughout (the trunk's outputs are computed once with their moving statistics; unfrozen blocks keep theirs).
  */
 export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimizer): Promise<FrozenTraining> {
   const started = performance.now();
   const { model, featureLayer } = setup;
+  const cutLayer = setup.cutLayer ?? featureLayer;
   if (!Number.isInteger(setup.views) || setup.views < 1) throw new UnmaskError('BAD_ARGUMENT', `feature views must be a positive integer, got ${setup.views}`);
-  const { cache, run } = cachedBackbone(model, featureLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures);
-  const dim = cache.dim;
+  const split = splitModel(model, cutLayer);
+  const { cache, run } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures);
+  const evalViews: ViewName[] = setup.ttaFlip ? ['plain', 'flip'] : ['plain'];
   const train = await run('train', setup.datasets.train, augmentedViews(setup.views));
-  const val = await run('val', setup.datasets.val, ['plain']);
-  const test = setup.datasets.test ? await run('test', setup.datasets.test, ['plain']) : null;
-  const parts = [train, val, ...(test ? [test] : [])];
+  // Pseudo-fakes of every real training image, one per augmented view.
+  const reals = new FaceDataset(setup.datasets.train.samples.filter((s) => s.label === 0), 'train-self-blend');
+  const blended = setup.selfBlend && reals.length > 0 ? await run('train (self-blended)', reals, selfBlendViews(setup.views)) : null;
+  const val = await run('val', setup.datasets.val, evalViews);
+  const test = setup.datasets.test ? await run('test', setup.datasets.test, evalViews) : null;
+  const parts = [train, val, ...(test ? [test] : []), ...(blended ? [blended] : [])];
   for (const [name, part] of [['train', train], ['val', val]] as const) {
     if (part.features.n === 0) throw new UnmaskError('DATASET_INVALID', `no ${name} image could be read for feature extraction`);
   }
   const stats: FrozenStats = {
     weightsHash: cache.weightsHash,
-    dim,
+    dim: split.dim,
     computed: parts.reduce((s, p) => s + p.computed, 0),
     cached: parts.reduce((s, p) => s + p.cached, 0),
     seconds: (performance.now() - started) / 1000,
@@ -176,28 +215,41 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   };
 
   const f = train.features;
-  if (setup.adaptNorm) featureNorm(model, featureLayer)?.adapt(f.x, f.n * f.views);
-  const head = headModel(model, featureLayer);
-  const offsets = Int32Array.from({ length: f.n }, (_, i) => randomInt(rngFrom(setup.seed, i, VIEW_PICK_TAG), f.views));
+  if (setup.adaptNorm) adaptNorm(model, split, featureLayer, cutLayer, f);
+  const backbone = ancestorsOf(model.getLayer(featureLayer));
+  for (const layer of split.part.layers) {
+    if (!backbone.has(layer.name)) continue;
+    for (const w of layer.trainableWeights) optimizer.scaleLearningRate((w as unknown as { val: tf.Variable }).val, setup.backboneLrScale ?? 1);
+  }
+  const entries = trainingEntries(f, blended?.features ?? null, setup.selfBlend);
+  const offsets = Int32Array.from(entries, (e, k) => randomInt(rngFrom(setup.seed, k, VIEW_PICK_TAG), e.f.views));
   const passes: EpochPasses = {
     train: async (epoch, options) => {
       const meter = new Meter();
-      const order = permutation(f.n, rngFrom(mixSeed(setup.seed, SHUFFLE_TAG), epoch));
-      const batches = Math.ceil(f.n / setup.batchSize);
+      const order = permutation(entries.length, rngFrom(mixSeed(setup.seed, SHUFFLE_TAG), epoch));
+      const batches = Math.ceil(entries.length / setup.batchSize);
       for (let b = 0; b < batches; b++) {
         checkCancelled(options.signal);
         const rows = Array.from(order.subarray(b * setup.batchSize, (b + 1) * setup.batchSize));
-        const xs = tf.tensor2d(gather(f, rows, (i) => (epoch + offsets[i]!) % f.views), [rows.length, f.dim]);
-        const ys = tf.tensor1d(Int32Array.from(rows, (i) => f.labels[i]!), 'int32');
-        const { loss, correct } = trainStep(head, optimizer, xs, ys);
-        tf.dispose([xs, ys]);
+        const data = new Float32Array(rows.length * split.dim);
+        rows.forEach((k, r) => {
+          const { f: source, i } = entries[k]!;
+          const v = (epoch + offsets[k]!) % source.views;
+          data.set(source.x.subarray((i * source.views + v) * source.dim, (i * source.views + v + 1) * source.dim), r * split.dim);
+        });
+        const xs = frontierTensors(split, rows.length, data);
+        const ys = tf.tensor1d(Int32Array.from(rows, (k) => entries[k]!.label), 'int32');
+        options.beforeStep?.(b, batches);
+        // Inference mode: unfrozen blocks keep their batch-norm statistics (the head has no mode-dependent layer).
+        const { loss, correct } = trainStep(split.part, optimizer, xs, ys, false);
+        tf.dispose([...xs, ys]);
         meter.add({ size: rows.length, waitMs: 0 }, loss, correct);
         options.onBatch?.(meter.progress(b, batches));
       }
       return meter.result();
     },
-    val: async (options) => evalPass(head, val.features, setup.batchSize, options),
-    test: test ? async (options) => evalPass(head, test.features, setup.batchSize, options) : null,
+    val: async (options) => evalPass(split, val.features, setup.batchSize, options),
+    test: test ? async (options) => evalPass(split, test.features, setup.batchSize, options) : null,
   };
-  return { passes, head, stats, dispose: () => head.dispose() };
+  return { passes, head: split.part, stats, dispose: () => split.dispose() };
 }

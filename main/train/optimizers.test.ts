@@ -44,11 +44,12 @@ const grads = [
   [0.05, 0.05, -0.4, 3, 0.5],
 ];
 
-function run(config: OptimizerConfig, shareStorage: boolean): Float32Array {
-  const variable = tf.variable(tf.tensor1d(w0), true, `w_${config.name}_${shareStorage}`);
+function run(config: OptimizerConfig, shareStorage: boolean, factor?: number): Float32Array {
+  const variable = tf.variable(tf.tensor1d(w0), true, `w_${config.name}_${shareStorage}_${factor}`);
   // A reshape shares the variable's storage, which forces the tensor-op path instead of the in-place loop.
   const alias = shareStorage ? tf.reshape(variable, [w0.length]) : null;
   const optimizer = new FusedOptimizer(config);
+  if (factor != null) optimizer.scaleLearningRate(variable, factor);
   for (const g of grads) {
     const grad = tf.tensor1d(g);
     optimizer.applyGradients([variable], { [variable.name]: grad });
@@ -75,6 +76,35 @@ describe('FusedOptimizer', () => {
       });
     }
   }
+
+  for (const shared of [false, true]) {
+    it(`a per-variable rate factor equals training at the scaled rate (${shared ? 'tensor ops' : 'in place'})`, () => {
+      for (const config of configs) {
+        const expected = reference({ ...config, lr: config.lr * 0.1 }, w0, grads);
+        const actual = run(config, shared, 0.1);
+        expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) <= 1e-6 * Math.max(1, Math.abs(e)), `${config.name} w[${i}] ${actual[i]} vs ${e}`));
+        // Factor 0 freezes the weight (no decay either).
+        assert.deepEqual(Array.from(run(config, shared, 0)), Array.from(Float32Array.from(w0)));
+      }
+    });
+  }
+
+  it('setLearningRate changes the rate of later steps only', () => {
+    const variable = tf.variable(tf.tensor1d([1]));
+    const optimizer = new FusedOptimizer({ name: 'SGD', lr: 0.1, momentum: 0 });
+    const step = () => {
+      const grad = tf.tensor1d([1]);
+      optimizer.applyGradients([variable], { [variable.name]: grad });
+      grad.dispose();
+    };
+    step();
+    optimizer.setLearningRate(0.01);
+    step();
+    assert.ok(Math.abs(variable.dataSync()[0]! - (1 - 0.1 - 0.01)) < 1e-7);
+    assert.equal(optimizer.learningRate, 0.01);
+    optimizer.dispose();
+    variable.dispose();
+  });
 
   it('Adam stays exact when allocating the new weights grows the wasm heap', () => {
     // A fresh 16 MB weight per step makes the heap grow mid-update; views taken before that growth used to

@@ -32,9 +32,30 @@ interface Slot {
 export class FusedOptimizer {
   private readonly slots = new Map<string, Slot>();
   private step = 0;
+  /** The learning rate of the next step: `config.lr` unless a schedule set another. */
+  private rate: number;
+  /** Per-variable factors on the rate (e.g. a smaller one for unfrozen backbone blocks than for the head). */
+  private readonly scales = new Map<string, number>();
 
   constructor(readonly config: OptimizerConfig) {
     if (!(config.lr > 0)) throw new RangeError(`learning rate must be > 0, got ${config.lr}`);
+    this.rate = config.lr;
+  }
+
+  get learningRate(): number {
+    return this.rate;
+  }
+
+  /** Sets the rate of the following steps (a schedule calls this before each step). */
+  setLearningRate(lr: number): void {
+    if (!(lr >= 0 && Number.isFinite(lr))) throw new RangeError(`learning rate must be finite and >= 0, got ${lr}`);
+    this.rate = lr;
+  }
+
+  /** Multiplies the rate of `variable` by `factor` in every later step. */
+  scaleLearningRate(variable: tf.Variable, factor: number): void {
+    if (!(factor >= 0 && Number.isFinite(factor))) throw new RangeError(`learning-rate factor must be finite and >= 0, got ${factor}`);
+    this.scales.set(variable.name, factor);
   }
 
   get iterations(): number {
@@ -47,6 +68,7 @@ export class FusedOptimizer {
       const grad = grads[variable.name];
       if (grad == null) continue;
       const slot = this.slotFor(variable);
+      const lr = this.rate * (this.scales.get(variable.name) ?? 1);
       if (hostView(grad) && slot.state.every((s) => hostView(s) != null)) {
         // New weights go to a fresh buffer: XNNPACK caches packed weights per tensor, so an in-place write
         // to a variable would leave the next forward pass computing with the old values.
@@ -54,11 +76,11 @@ export class FusedOptimizer {
         // Every view is taken after that allocation: growing the wasm heap detaches views taken before it
         // (they then read as undefined, and Adam's moments turn into NaN).
         const state = slot.state.map((s) => hostView(s)!);
-        this.updateFused(hostView(variable)!, hostView(next)!, hostView(grad)!, state);
+        this.updateFused(lr, hostView(variable)!, hostView(next)!, hostView(grad)!, state);
         variable.assign(next);
         next.dispose();
       } else {
-        this.updateWithOps(slot, grad);
+        this.updateWithOps(lr, slot, grad);
       }
     }
   }
@@ -95,8 +117,8 @@ export class FusedOptimizer {
   }
 
   /** One pass: reads weights `w`, writes `out`, updates the optimizer state in place. */
-  private updateFused(w: Float32Array, out: Float32Array, g: Float32Array, state: Float32Array[]): void {
-    const { name, lr } = this.config;
+  private updateFused(lr: number, w: Float32Array, out: Float32Array, g: Float32Array, state: Float32Array[]): void {
+    const { name } = this.config;
     const n = w.length;
     if (name === 'SGD') {
       const mu = this.config.momentum ?? 0.9;
@@ -128,8 +150,8 @@ export class FusedOptimizer {
     }
   }
 
-  private updateWithOps(slot: Slot, grad: tf.Tensor): void {
-    const { name, lr } = this.config;
+  private updateWithOps(lr: number, slot: Slot, grad: tf.Tensor): void {
+    const { name } = this.config;
     const w = slot.variable;
     const next = tf.tidy(() => {
       if (name === 'SGD') {

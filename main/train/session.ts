@@ -8,12 +8,14 @@ import { isModelName, MODEL_NAMES, modelEntry, type ModelName } from '../models/
 import type { RunStore, TrainParams } from '../store/index.js';
 import type { BatchProgress } from './epoch.js';
 import type { FeatureProgress } from './features.js';
-import { fit, restoreEpoch, type EpochMetrics, type Phase } from './fit.js';
+import { bestOf, fit, restoreEpoch, type BestSoFar, type EpochMetrics, type Phase } from './fit.js';
+import { checkRecipe, cutForUnfreeze, DEFAULT_BACKBONE_LR_SCALE, recipeFromParams, type RecipeOptions } from './recipe.js';
+import { learningRateAt } from './schedule.js';
 import { backboneParams, pretrainedOptions, resolveFreeze, resumedMode } from './backbone-mode.js';
 import { adaptFeatureNorm, DEFAULT_FEATURE_VIEWS, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
 import { FusedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
 
-export interface TrainRequest {
+export interface TrainRequest extends RecipeOptions {
   dataset: string;
   model: ModelName;
   optimizer: OptimizerName;
@@ -84,7 +86,16 @@ export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string 
     return value;
   };
   if (!r.dataset) bad('a dataset folder is required (-d DATASET)');
+  const entry = modelEntry(model as ModelName);
+  const recipe = checkRecipe(r, model, entry, optimizer);
+  // Unfreezing K blocks trains on cached cut activations (a frozen trunk); 'all' is full fine-tuning.
+  if (recipe.unfreezeBlocks != null) {
+    const freeze = recipe.unfreezeBlocks !== 'all';
+    if (r.freezeBackbone != null && r.freezeBackbone !== freeze) bad(`--unfreeze-blocks ${recipe.unfreezeBlocks} contradicts --${r.freezeBackbone ? '' : 'no-'}freeze-backbone`);
+    r = { ...r, freezeBackbone: freeze };
+  }
   return {
+    ...recipe,
     dataset: r.dataset!,
     model: model as ModelName,
     optimizer: optimizer as OptimizerName,
@@ -123,7 +134,7 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
       throw error;
     }
   }
-  const optimizer = new FusedOptimizer({ name: request.optimizer, lr: request.lr });
+  const optimizer = new FusedOptimizer({ name: request.optimizer, lr: request.lr, ...(request.weightDecay != null ? { weightDecay: request.weightDecay } : {}) });
   return { scan, loaders, model, optimizer };
 }
 
@@ -136,7 +147,7 @@ async function runFit(
   options: SessionOptions,
   prepared: Awaited<ReturnType<typeof prepare>>,
   training: string | undefined,
-  bestValAcc?: number,
+  best?: BestSoFar,
 ): Promise<TrainOutcome> {
   const started = performance.now();
   const engine = (await initEngine()).engine;
@@ -153,6 +164,10 @@ async function runFit(
         {
           model,
           featureLayer: pretrained.featureLayer,
+          cutLayer: cutForUnfreeze(modelEntry(request.model), request.model, typeof request.unfreezeBlocks === 'number' ? request.unfreezeBlocks : 0),
+          backboneLrScale: request.backboneLrScale ?? DEFAULT_BACKBONE_LR_SCALE,
+          ttaFlip: request.ttaFlip,
+          selfBlend: request.selfBlend,
           datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
           views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
           batchSize: request.batchSize,
@@ -175,10 +190,17 @@ async function runFit(
       optimizer,
       loaders,
       passes: frozen?.passes,
+      ttaFlip: request.ttaFlip,
       epochs: request.epochs,
       checkpointDir: path.join(options.runsDir, String(runId)),
       startEpoch,
-      bestValAcc,
+      best,
+      selectBy: request.selectBy,
+      patience: request.patience,
+      learningRate:
+        request.schedule || request.warmupEpochs
+          ? (t) => learningRateAt({ schedule: request.schedule ?? 'constant', lr: request.lr, epochs: request.epochs, warmupEpochs: request.warmupEpochs ?? 0 }, t)
+          : undefined,
       signal: options.signal,
       callbacks: {
         onBatch: (phase, epoch, p) => options.onEvent?.({ type: 'batch', phase, epoch, epochs: request.epochs, ...p }),
@@ -216,6 +238,12 @@ async function runFit(
   }
 }
 
+/** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
+function recipeOf(request: TrainRequest): RecipeOptions {
+  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend'];
+  return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
+}
+
 /** Starts a new run: scans and fingerprints the dataset, records the run, trains `epochs` epochs. */
 export async function trainRun(store: RunStore, request: TrainRequest, options: SessionOptions): Promise<TrainOutcome> {
   const engine = (await initEngine()).engine;
@@ -226,6 +254,7 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
   const params: TrainParams = { lr: request.lr, batchSize: request.batchSize, epochs: request.epochs, optimizer: request.optimizer, seed: request.seed };
   // Recorded so the run list says how it was trained, and so `resume` trains it the same way.
   if (pretrained) Object.assign(params, backboneParams(request, pretrained.source));
+  Object.assign(params, recipeOf(request));
   const run = store.createRun({
     model: request.model,
     datasetPath: prepared.scan.root,
@@ -255,6 +284,7 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
     weights: typeof p.weights === 'string' ? p.weights : undefined,
     freezeBackbone: typeof p.freezeBackbone === 'boolean' ? p.freezeBackbone : undefined,
     featureViews: typeof p.featureViews === 'number' ? p.featureViews : undefined,
+    ...recipeFromParams(p),
   });
   if (done.length >= request.epochs) throw new UnmaskError('BAD_ARGUMENT', `run ${runId} already has all ${request.epochs} epochs`);
   // A checkpoint holds every weight; the pretrained ones are only needed when no epoch was recorded.
@@ -264,6 +294,5 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
   }
   const startEpoch = done.length === 0 ? 0 : restoreEpoch(path.join(options.runsDir, String(runId)), done.length, prepared.model, prepared.optimizer);
   if (startEpoch !== done.length) throw new UnmaskError('INTERNAL', `run ${runId}: checkpoint is at epoch ${startEpoch} but ${done.length} epochs are recorded`);
-  const bestValAcc = done.length ? Math.max(...done.map((e) => e.valAcc)) : undefined;
-  return runFit(store, runId, request, startEpoch, options, prepared, resumedMode(request), bestValAcc);
+  return runFit(store, runId, request, startEpoch, options, prepared, resumedMode(request), bestOf(done, request.selectBy ?? 'accuracy'));
 }

@@ -11,17 +11,18 @@ export interface StepResult {
 }
 
 /**
- * xs: the model's input, [batch, H, W, 3] normalised images (or [batch, F] features for a head trained on
- * cached backbone features); labels [batch] int32 (0 real, 1 fake). Reads back only two scalars,
+ * xs: the model's input, [batch, H, W, 3] normalised images (or the cached cut tensors of a model's trainable
+ * part); labels [batch] int32 (0 real, 1 fake). `training` false runs batch-norm layers in inference mode
+ * (unfrozen backbone blocks keep their ImageNet statistics). Reads back only two scalars,
  * so the step costs one host sync; every intermediate tensor is freed.
  */
-export function trainStep(model: tf.LayersModel, optimizer: FusedOptimizer, xs: tf.Tensor, labels: tf.Tensor1D): StepResult {
+export function trainStep(model: tf.LayersModel, optimizer: FusedOptimizer, xs: tf.Tensor | tf.Tensor[], labels: tf.Tensor1D, training = true): StepResult {
   const variables = trainable(model).map(([, v]) => v);
   const { loss, correct } = tf.tidy(() => {
     const onehot = tf.oneHot(labels, 2);
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
+      const logits = model.apply(xs, { training }) as tf.Tensor2D;
       // variableGrads frees everything made in here except what is kept.
       hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32'))) as tf.Scalar;
       return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;

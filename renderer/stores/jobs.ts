@@ -1,16 +1,19 @@
 // Training: the new-run form, the job list kept live from 'job' events, start and cancel; other events routed on.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
-import type { ApiEvent, JobInfo, TrainDefaults, TrainRequest } from '../../main/api/contract';
+import type { ApiEvent, JobInfo, RecommendedRecipe, TrainDefaults, TrainRequest } from '../../main/api/contract';
+import type { RecipeOptions } from '../../main/train/recipe-types';
 import { api } from '../api';
 import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';
 import { useRunsStore } from './runs';
 
-/** The server's defaults plus what only a form has: the dataset and the frozen-backbone switch. */
+/** The server's defaults plus what only a form has: the dataset, the frozen-backbone switch and the recipe. */
 export interface TrainForm extends TrainDefaults {
   dataset: string;
   freezeBackbone: boolean;
+  /** Recipe options beyond the baseline recipe; an unset field keeps the baseline's behaviour. */
+  recipe: RecipeOptions;
 }
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -19,7 +22,7 @@ export const useJobsStore = defineStore('jobs', () => {
   const app = useAppStore();
   const jobs = ref<JobInfo[]>([]);
   const starting = ref(false);
-  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0.001, batchSize: 32, epochs: 5, seed: 0, freezeBackbone: true });
+  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0.001, batchSize: 32, epochs: 5, seed: 0, freezeBackbone: true, recipe: {} });
   let unsubscribe: (() => void) | null = null;
 
   const active = computed(() => jobs.value.filter((j) => ACTIVE.has(j.state)));
@@ -33,10 +36,25 @@ export const useJobsStore = defineStore('jobs', () => {
     Object.assign(form, { model: d.model, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, epochs: d.epochs, seed: d.seed });
   }
 
-  // A model's own learning rate and epochs replace the form's when the model changes (the user can still edit them).
+  // A model's own learning rate and epochs replace the form's when the model changes (the user can still edit
+  // them), and the recipe goes back to the baseline: its options depend on the model.
   watch(modelInfo, (model, previous) => {
-    if (model && previous && model.name !== previous.name) Object.assign(form, model.trainDefaults);
+    if (model && previous && model.name !== previous.name) Object.assign(form, model.trainDefaults, { recipe: {} });
   });
+
+  /** Fills the form with the model's recommended settings (optimizer, rate, epochs and recipe). */
+  function applyRecommended(recommended: RecommendedRecipe): void {
+    Object.assign(form, { optimizer: recommended.optimizer, lr: recommended.lr, epochs: recommended.epochs, recipe: { ...recommended.recipe } });
+    if (recommended.recipe.unfreezeBlocks != null) form.freezeBackbone = recommended.recipe.unfreezeBlocks !== 'all';
+  }
+
+  /** The recipe as sent: empty fields dropped; unfreezing blocks replaces the frozen-backbone switch. */
+  function recipeRequest(): RecipeOptions {
+    // A cleared number input gives '' (v-model.number), which means "not set".
+    const set = (v: unknown) => v !== undefined && v !== '' && v !== null && !(typeof v === 'number' && Number.isNaN(v));
+    const entries = Object.entries(form.recipe).filter(([, v]) => set(v));
+    return Object.fromEntries(entries) as RecipeOptions;
+  }
 
   /** A listJobs snapshot can be older than an event that overtook it: keep whichever has got further. */
   function staleAgainst(job: JobInfo): boolean {
@@ -80,7 +98,8 @@ export const useJobsStore = defineStore('jobs', () => {
       batchSize: Number(form.batchSize),
       epochs: Number(form.epochs),
       seed: Number(form.seed),
-      ...(modelInfo.value?.pretrained ? { freezeBackbone: form.freezeBackbone } : {}),
+      ...(modelInfo.value?.pretrained && form.recipe.unfreezeBlocks == null ? { freezeBackbone: form.freezeBackbone } : {}),
+      ...recipeRequest(),
     };
     starting.value = true;
     const job = await app.attempt(() => api().startTraining(request));
@@ -94,5 +113,5 @@ export const useJobsStore = defineStore('jobs', () => {
     if (job) upsert(job);
   }
 
-  return { jobs, form, starting, active, finished, modelInfo, applyDefaults, connect, disconnect, start, cancel };
+  return { jobs, form, starting, active, finished, modelInfo, applyDefaults, applyRecommended, connect, disconnect, start, cancel };
 });

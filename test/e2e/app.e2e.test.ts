@@ -195,7 +195,25 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await page.waitForFunction((name) => document.querySelector('[data-testid="dataset-name"]')?.textContent === name, path.basename(subset));
     await go('train');
     await page.selectOption(tid('train-dataset'), path.resolve(subset));
+    // The recommended recipe is one click away, and a model change puts the baseline recipe back.
+    await page.selectOption(tid('train-model'), 'XceptionRegions');
+    await page.click(tid('train-recommended'));
+    assert.deepEqual(
+      await page.evaluate(() => {
+        const value = (id: string) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | HTMLSelectElement).value;
+        return {
+          optimizer: value('train-optimizer'), lr: value('train-lr'), epochs: value('train-epochs'), decay: value('train-weight-decay'),
+          schedule: value('train-schedule'), selectBy: value('train-select-by'), unfreeze: value('train-unfreeze'),
+          tta: (document.querySelector('[data-testid="train-tta"]') as HTMLInputElement).checked,
+        };
+      }),
+      { optimizer: 'AdamW', lr: '0.0001', epochs: '20', decay: '0.5', schedule: 'cosine', selectBy: 'auc', unfreeze: '', tta: true },
+    );
+    await shot('02a-train-recipe');
     await page.selectOption(tid('train-model'), 'SimpleNet');
+    assert.equal(await page.$eval(tid('train-weight-decay'), (e) => (e as HTMLInputElement).value), '');
+    assert.equal(await page.$(tid('train-unfreeze')), null); // SimpleNet has no backbone to unfreeze
+    await page.selectOption(tid('train-optimizer'), 'Adam');
     await page.fill(tid('train-batch'), '8');
     await page.fill(tid('train-epochs'), '1');
     await page.fill(tid('train-lr'), '0.0005');

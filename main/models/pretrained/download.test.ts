@@ -89,6 +89,19 @@ describe('ensureWeightsFile', () => {
     assert.ok(!fs.existsSync(path.join(tmp, 'c.h5')) && !fs.existsSync(path.join(tmp, 'c.h5.part')));
   });
 
+  it('moves a cached file with the wrong hash aside (never deletes it), says so, and fetches the official one', async () => {
+    const dest = path.join(tmp, 'e.h5');
+    fs.writeFileSync(dest, 'a re-saved copy');
+    const notices: string[] = [];
+    const file = await ensureWeightsFile(weights('e.h5'), { cacheDir: tmp, onNotice: (m) => notices.push(m) });
+    assert.ok(fs.readFileSync(file).equals(fixture));
+    const kept = fs.readdirSync(tmp).filter((n) => n.startsWith('e.h5.mismatch-'));
+    assert.equal(kept.length, 1);
+    assert.equal(fs.readFileSync(path.join(tmp, kept[0]!), 'utf8'), 'a re-saved copy');
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, new RegExp(`kept as .*${kept[0]!.replace(/[.]/g, '\\.')}.*--weights FILE`));
+  });
+
   it('offline: says so and offers --weights FILE', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../../data/fixtures.js';
 import { UnmaskError } from '../../engine/errors.js';
 import { initEngine } from '../../engine/select.js';
-import { createXception, createXceptionBased } from '../xception.js';
+import { createXception, createXceptionBased, createXceptionRegions } from '../xception.js';
 import { layersBefore, shortName } from './assign.js';
 import { importKerasWeights, readKerasH5 } from './keras-h5.js';
 
@@ -80,6 +80,19 @@ describe('importKerasWeights', () => {
       assert.equal(result.tensors, 234);
       assert.equal(assertLanded(layersBefore(model, 'avg_pool')), 234);
       assert.deepEqual(model.getLayer('head_fc1').getWeights()[0]!.dataSync(), head);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('loads the same no-top file into XceptionRegions, whose backbone stops after block 12 (3 of the 4 shortcuts)', async () => {
+    const model = createXceptionRegions({ widthDivisor: 16, inputSize: 71, seed: 2 });
+    try {
+      const result = await importKerasWeights(model, noTop, layersBefore(model, 'region_pool'));
+      // Blocks 13 and 14 hold 29 of the 234 arrays: 4 separable convs (2 each), 5 batch norms (4 each), a shortcut conv (1).
+      assert.equal(result.tensors, 234 - 29);
+      assert.ok(result.unused.some((k) => k.startsWith('block14_sepconv2/')));
+      assert.equal(assertLanded(layersBefore(model, 'region_pool')), 234 - 29);
     } finally {
       model.dispose();
     }

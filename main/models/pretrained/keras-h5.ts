@@ -88,7 +88,8 @@ const SHORTCUTS = /^(conv2d|batch_normalization)(?:_(\d+))?$/;
 /**
  * Renames Keras's auto-named layers to ours: the Xception shortcut convolutions and batch-norms are `conv2d`,
  * `conv2d_1`… in a fresh Keras session but `conv2d_1`…`conv2d_4` in the official 2017 ImageNet files. They are
- * matched by order (numeric suffix, none = 0) to the model's own layers of that family, so both spellings load.
+ * matched by order (numeric suffix, none = 0) to the model's own layers of that family, so both spellings load
+ * (a model with fewer of them, its backbone cut short, takes the first ones).
  */
 export function matchAutoNamedLayers(named: NamedWeights, model: tf.LayersModel, source: string): NamedWeights {
   const out: NamedWeights = new Map();
@@ -102,7 +103,8 @@ export function matchAutoNamedLayers(named: NamedWeights, model: tf.LayersModel,
   for (const [family, found] of families) {
     const theirs = [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name);
     const ours = model.layers.map((l) => l.name).filter((n) => SHORTCUTS.exec(n)?.[1] === family);
-    if (theirs.length !== ours.length) {
+    // A backbone cut short (XceptionRegions ends at block 12) has the first of them, in the same order.
+    if (theirs.length < ours.length) {
       throw new UnmaskError('BAD_ARGUMENT', `${source} has ${theirs.length} '${family}' layers (${theirs.join(', ')}), the model has ${ours.length} (${ours.join(', ')})`);
     }
     theirs.forEach((name, i) => rename.set(name, ours[i]!));

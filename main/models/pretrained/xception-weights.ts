@@ -40,6 +40,20 @@ export interface EnsureOptions {
   signal?: AbortSignal;
   attempts?: number;
   idleMs?: number;
+  /** Told when a cached file fails its hash check and is moved aside (never deleted). */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * Moves a cached file that fails its hash check to `<file>.mismatch-<timestamp>`: it may be a user's own copy
+ * (a re-saved container, say) that `--weights FILE` still accepts, so it is kept, never deleted.
+ */
+export function moveAside(file: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let kept = `${file}.mismatch-${stamp}`;
+  for (let n = 1; fs.existsSync(kept); n++) kept = `${file}.mismatch-${stamp}-${n}`;
+  fs.renameSync(file, kept);
+  return kept;
 }
 
 /**
@@ -51,8 +65,13 @@ export async function ensureWeightsFile(weights: WeightsFile, options: EnsureOpt
   const dest = path.join(options.cacheDir ?? weightsCacheDir(), weights.file);
   const expected = kerasHash(weights.hash);
   if (fs.existsSync(dest)) {
-    if ((await fileHash(dest, expected.algorithm)) === expected.hex) return dest;
-    fs.rmSync(dest); // damaged or replaced: fetch it again
+    const actual = await fileHash(dest, expected.algorithm);
+    if (actual === expected.hex) return dest;
+    const kept = moveAside(dest);
+    options.onNotice?.(
+      `the cached ${weights.file} has ${expected.algorithm} ${actual}, not Keras's ${expected.hex}; it was kept as ${kept} ` +
+        `(pass it with --weights FILE if it is a Keras-layout copy you trust) and the official file is fetched instead`,
+    );
   }
   try {
     return await downloadVerified({ url: weights.url, dest, hash: expected, onProgress: options.onProgress, signal: options.signal, attempts: options.attempts, idleMs: options.idleMs });
@@ -68,10 +87,10 @@ export async function ensureWeightsFile(weights: WeightsFile, options: EnsureOpt
 }
 
 /**
- * ImageNet weights into the backbone of an XceptionBased model (every layer before `avg_pool`): from
+ * ImageNet weights into the backbone of an Xception detector (every layer before its feature layer, default `avg_pool`): from
  * `weights` (a local .h5 or tfjs folder) when given, else Keras's no-top file from the cache or the network.
  */
-export async function loadXceptionImageNet(model: tf.LayersModel, options: EnsureOptions & { weights?: string } = {}): Promise<AssignResult> {
+export async function loadXceptionImageNet(model: tf.LayersModel, options: EnsureOptions & { weights?: string; featureLayer?: string } = {}): Promise<AssignResult> {
   const source = options.weights ?? (await ensureWeightsFile(KERAS_XCEPTION.notop, options));
-  return importKerasWeights(model, source, layersBefore(model, 'avg_pool'));
+  return importKerasWeights(model, source, layersBefore(model, options.featureLayer ?? 'avg_pool'));
 }
