@@ -1,6 +1,6 @@
 // Measures training and inference throughput of a model on the engine this process runs.
 import * as tf from '@tensorflow/tfjs';
-import { frontierTensors, splitModel } from '../train/model-split.js';
+import { frontierTensors, splitModel, trunkOutputs } from '../train/model-split.js';
 import { FusedOptimizer } from '../train/optimizers.js';
 import { trainStep } from '../train/step.js';
 
@@ -57,10 +57,7 @@ export function measureThroughput(model: tf.LayersModel, batch: number, runs: nu
 export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: number, runs: number): number {
   const split = splitModel(model, cutLayer);
   const size = model.inputs[0]!.shape[1]!;
-  const cut = tf.tidy(() => {
-    const outs = [split.trunk.predict(tf.randomNormal([batch, size, size, 3])) as tf.Tensor | tf.Tensor[]].flat();
-    return tf.concat(outs.map((t) => tf.reshape(t, [batch, -1])), 1).dataSync() as Float32Array;
-  });
+  const cut = tf.tidy(() => trunkOutputs(split.trunk, tf.randomNormal([batch, size, size, 3])).dataSync() as Float32Array);
   const inputs = frontierTensors(split, batch, cut);
   const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32');
   const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-4 });

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, IMAGE_VALUES, firstLine, type BadFile, type FaceDataset } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { contentHash, renderView, type FeatureCache, type ViewName } from './feature-cache.js';
+import { trunkOutputs } from './model-split.js';
 
 /** One split's features: `x` is [n, views, dim] row-major (view order as asked), with labels and paths per image. */
 export interface SplitFeatures {
@@ -128,8 +129,7 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
     const out = tf.tidy(() => {
       const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
       // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
-      const ys = [backbone.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
-      const y = ys.length === 1 ? tf.reshape(ys[0]!, [m, -1]) : tf.concat(ys.map((t) => tf.reshape(t, [m, -1])), 1);
+      const y = trunkOutputs(backbone, xs);
       if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
       return y.dataSync() as Float32Array;
     });

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/select.js';
 import { createMobileNetBased, MOBILENET_BLOCK_OUTPUTS } from '../models/mobilenet.js';
 import { createXceptionBased, XCEPTION_BLOCK_OUTPUTS } from '../models/xception.js';
-import { frontierTensors, splitModel } from './model-split.js';
+import { frontierTensors, splitModel, trunkOutputs } from './model-split.js';
 import { FusedOptimizer } from './optimizers.js';
 import { trainStep } from './step.js';
 
@@ -59,8 +59,7 @@ describe('splitModel', () => {
       try {
         const full = loss(model.predict(xs) as tf.Tensor, labels);
         const cached = tf.tidy(() => {
-          const outs = [split.trunk.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
-          const flat = tf.concat(outs.map((t) => tf.reshape(t, [3, -1])), 1).dataSync() as Float32Array;
+          const flat = trunkOutputs(split.trunk, xs).dataSync() as Float32Array;
           return loss(split.part.predict(frontierTensors(split, 3, flat)) as tf.Tensor, labels);
         });
         assert.ok(Math.abs(full - cached) <= 1e-5, `${full} vs ${cached}`);
@@ -81,10 +80,7 @@ describe('splitModel', () => {
     const xs = tf.randomNormal([4, 64, 64, 3], 0, 1, 'float32', 9);
     const labels = tf.tensor1d([0, 1, 0, 1], 'int32');
     try {
-      const cut = tf.tidy(() => {
-        const outs = [split.trunk.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
-        return tf.concat(outs.map((t) => tf.reshape(t, [4, -1])), 1).dataSync() as Float32Array;
-      });
+      const cut = tf.tidy(() => trunkOutputs(split.trunk, xs).dataSync() as Float32Array);
       const inputs = frontierTensors(split, 4, cut);
       trainStep(split.part, optimizer, inputs, labels, false);
       tf.dispose(inputs);

@@ -91,6 +91,15 @@ export function splitModel(model: tf.LayersModel, cutLayer: string): ModelSplit 
   };
 }
 
+/** The trunk's outputs for images [m, s, s, 3], each flattened and concatenated in frontier order: [m, dim]. */
+export function trunkOutputs(trunk: tf.LayersModel, images: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const m = images.shape[0]!;
+    const outs = [trunk.predict(images) as tf.Tensor | tf.Tensor[]].flat();
+    return (outs.length === 1 ? tf.reshape(outs[0]!, [m, -1]) : tf.concat(outs.map((t) => tf.reshape(t, [m, -1])), 1)) as tf.Tensor2D;
+  });
+}
+
 /** Splits rows of cached vectors [rows, dim] into the part's inputs [rows, ...shape] (frontier order). */
 export function frontierTensors(split: Pick<ModelSplit, 'shapes' | 'sizes'>, rows: number, data: Float32Array): tf.Tensor[] {
   if (split.sizes.length === 1) return [tf.tensor(data, [rows, ...split.shapes[0]!])];
