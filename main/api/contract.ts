@@ -3,6 +3,8 @@
 import type { EpochRecord, RunStatus } from '../store/types.js';
 import type { RecipeOptions } from '../train/recipe-types.js';
 
+export type { RecipeOptions } from '../train/recipe-types.js';
+
 /** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
 export const API_CHANNEL_PREFIX = 'unmask:';
 

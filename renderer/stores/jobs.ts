@@ -1,8 +1,7 @@
 // Training: the new-run form, the job list kept live from 'job' events, start and cancel; other events routed on.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
-import type { ApiEvent, JobInfo, RecommendedRecipe, TrainDefaults, TrainRequest } from '../../main/api/contract';
-import type { RecipeOptions } from '../../main/train/recipe-types';
+import type { ApiEvent, JobInfo, RecipeOptions, RecommendedRecipe, TrainDefaults, TrainRequest } from '../../main/api/contract';
 import { api } from '../api';
 import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';

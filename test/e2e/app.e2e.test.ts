@@ -198,17 +198,11 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     // The recommended recipe is one click away, and a model change puts the baseline recipe back.
     await page.selectOption(tid('train-model'), 'XceptionRegions');
     await page.click(tid('train-recommended'));
-    assert.deepEqual(
-      await page.evaluate(() => {
-        const value = (id: string) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | HTMLSelectElement).value;
-        return {
-          optimizer: value('train-optimizer'), lr: value('train-lr'), epochs: value('train-epochs'), decay: value('train-weight-decay'),
-          schedule: value('train-schedule'), selectBy: value('train-select-by'), unfreeze: value('train-unfreeze'),
-          tta: (document.querySelector('[data-testid="train-tta"]') as HTMLInputElement).checked,
-        };
-      }),
-      { optimizer: 'AdamW', lr: '0.0001', epochs: '20', decay: '0.5', schedule: 'cosine', selectBy: 'auc', unfreeze: '', tta: true },
-    );
+    const fields = ['train-optimizer', 'train-lr', 'train-epochs', 'train-weight-decay', 'train-schedule', 'train-select-by', 'train-unfreeze'];
+    // No named helpers inside evaluate(): the test loader's keepNames wraps them in a __name() the page lacks.
+    const values = await page.evaluate((ids) => ids.map((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).value), fields);
+    assert.deepEqual(values, ['AdamW', '0.0001', '20', '0.5', 'cosine', 'auc', '']);
+    assert.equal(await page.$eval(tid('train-tta'), (e) => (e as HTMLInputElement).checked), true);
     await shot('02a-train-recipe');
     await page.selectOption(tid('train-model'), 'SimpleNet');
     assert.equal(await page.$eval(tid('train-weight-decay'), (e) => (e as HTMLInputElement).value), '');
