@@ -1,4 +1,4 @@
-// `unmask bonus` (the seed's bonus_main.py): a Bonus checkpoint's test AUC, accuracy and parameter count as one JSON line.
+// `unmask bonus` (the course assignment's bonus step): a Bonus checkpoint's test AUC, accuracy and parameter count as one JSON line.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreImages } from '../analysis/score.js';

@@ -47,7 +47,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./runs.js')).runsCommand(argv),
   },
   'export-log': {
-    summary: "export-log RUN [--out FILE]: a run's per-epoch log as JSON (the seed's shape)",
+    summary: "export-log RUN [--out FILE]: a run's per-epoch log as JSON (the course assignment's shape)",
     run: async (argv) => (await import('./runs.js')).exportLogCommand(argv),
   },
   metrics: {
@@ -75,7 +75,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./bonus.js')).bonusCommand(argv),
   },
   reproduce: {
-    summary: 'reproduce [--data-root DIR] [--out figures] [--quick]: the seed study — train, score, figures, summary.md',
+    summary: 'reproduce [--data-root DIR] [--out figures] [--quick] [--xception-weights FILE]: the course assignment’s steps and the best detectors — train, score, figures, summary.md',
     run: async (argv) => (await import('./reproduce.js')).reproduceCommand(argv),
   },
   bench: {

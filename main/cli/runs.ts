@@ -1,4 +1,4 @@
-// `unmask runs` (the run table) and `unmask export-log RUN` (a run's log in the seed's JSON shape).
+// `unmask runs` (the run table) and `unmask export-log RUN` (a run's log in the course assignment's JSON shape).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';

@@ -1,4 +1,4 @@
-// `unmask train` and `unmask resume`: the seed's training flags, progress on stderr, one JSON line on stdout.
+// `unmask train` and `unmask resume`: the course assignment's training flags, progress on stderr, one JSON line on stdout.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-// `unmask reproduce`: the seed's whole study in one command — train, score, figures, summary.md.
+// `unmask reproduce`: the course assignment's whole study in one command — train, score, figures, summary.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,7 @@ async function runJob(
   };
 }
 
-/** The seed's explanation figure: 4 real and 4 fake test images × (image, saliency, Grad-CAM), best checkpoint. */
+/** The course assignment's explanation figure: 4 real and 4 fake test images × (image, saliency, Grad-CAM), best checkpoint. */
 async function writeExplainGrid(options: StudyOptions, result: JobResult): Promise<string> {
   const rows = options.store.getScores(result.run, 'test');
   const pick = (label: 0 | 1) => rows.filter((r) => r.label === label).slice(0, 4);

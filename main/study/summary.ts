@@ -1,4 +1,4 @@
-// summary.md of a study: the seed's numeric answers (accuracies, proportions, parameter counts, AUCs).
+// summary.md of a study: the course assignment's numeric answers (accuracies, proportions, parameter counts, AUCs).
 import type { DatasetScan } from '../data/index.js';
 import type { MetricSummary } from '../analysis/metrics.js';
 import type { StudyJob } from './jobs.js';
@@ -86,10 +86,10 @@ function xceptionStep(report: StudyReport): string[] {
   ];
 }
 
-/** Markdown answering the seed's questions from what this study measured (nothing is filled in by hand). */
+/** Markdown answering the course assignment's questions from what this study measured (nothing is filled in by hand). */
 export function renderSummary(report: StudyReport): string {
   const lines = [
-    `# Unmask study${report.quick ? ' (quick: small subsets, 1 epoch — not the seed numbers)' : ''}`,
+    `# Unmask study${report.quick ? ' (quick: small subsets, 1 epoch — not the course assignment’s numbers)' : ''}`,
     '',
     `Started ${report.startedAt}. Every number below was measured by this run of \`unmask reproduce\`.`,
     '',
@@ -110,7 +110,7 @@ export function renderSummary(report: StudyReport): string {
         `${num(r.test?.ap)} | ${num(r.test?.eer)} | ${Math.round(r.wallSeconds)} s | ${r.engine} |`,
     ),
     '',
-    'Test accuracy is taken at the epoch with the best validation accuracy (the seed\'s Q8 and Q14); runs that select',
+    'Test accuracy is taken at the epoch with the best validation accuracy (the course assignment’s Q8 and Q14); runs that select',
     'by validation AUC (`--select-by auc`) report the epoch of their best validation AUC instead. AUC, AP and',
     'EER use the fake output (B) of the best-validation checkpoint on the test split; the 95 % interval is a',
     'stratified bootstrap (1000 resamples).',
