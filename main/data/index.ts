@@ -8,5 +8,6 @@ export { mulberry32, rngFrom, mixSeed, permutation, type Rng } from './rng.js';
 export { FaceDataset, datasetsFromScan, type DatasetItem, type DatasetOptions } from './dataset.js';
 export { createLoader, type Batch, type Loader, type LoaderOptions } from './loader.js';
 export { batchToTensors, type BatchTensors } from './tensors.js';
-export { fingerprintDataset } from './fingerprint.js';
+export { fingerprintDataset, fingerprintSamples, type DigestCache } from './fingerprint.js';
+export { imageFiles, type ImageFileEntry } from './image-files.js';
 export { linkSubset } from './subset.js';

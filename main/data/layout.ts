@@ -71,8 +71,10 @@ async function classFolders(dir: string): Promise<{ folders: ClassFolder[]; clas
 /**
  * Finds the layout of a dataset root. Throws UnmaskError NOT_FOUND when `root` does not exist, and
  * DATASET_INVALID naming the folder when a split or class folder is missing or the folder is empty.
+ * With `partialSplits`, split folders may be missing (a folder of test/{real,fake} alone, to evaluate on):
+ * the splits that are there are used, and the others stay empty.
  */
-export async function resolveLayout(root: string): Promise<ResolvedLayout> {
+export async function resolveLayout(root: string, options: { partialSplits?: boolean } = {}): Promise<ResolvedLayout> {
   const subs = await subfolders(root);
   const present = SPLITS.filter((s) => subs.has(s));
   if (present.length > 0) {
@@ -80,6 +82,7 @@ export async function resolveLayout(root: string): Promise<ResolvedLayout> {
     let classes: DatasetLayout['classes'] | undefined;
     for (const split of SPLITS) {
       const dir = subs.get(split);
+      if (dir === undefined && options.partialSplits) continue;
       if (dir === undefined) throw invalid(`missing split folder: ${path.join(root, split)} (${EXPECTED})`);
       const found = await classFolders(dir);
       if (found === null) throw invalid(`no real/ and fake/ (or 0_real/ and 1_fake/) folders in ${dir}`);

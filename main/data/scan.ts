@@ -26,9 +26,14 @@ export interface ScanOptions {
   maxPixels?: number;
   /** Header reads in flight (default 16); they run on libuv's thread pool. */
   concurrency?: number;
+  /** Accept a folder with only some of train/, val/, test/ (the others are empty): evaluation folders. */
+  partialSplits?: boolean;
 }
 
-function checkOptions(opts: ScanOptions): Required<ScanOptions> {
+/** The options every class folder's scan uses, defaults filled in. */
+type CheckedOptions = Required<Omit<ScanOptions, 'partialSplits'>>;
+
+function checkOptions(opts: ScanOptions): CheckedOptions {
   const seed = opts.seed ?? 0;
   const ratios = opts.ratios ?? DEFAULT_RATIOS;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -46,7 +51,7 @@ function checkOptions(opts: ScanOptions): Required<ScanOptions> {
 }
 
 /** Lists, then header-checks, one class folder. Throws when it holds no usable image. */
-async function scanClassFolder(folder: ClassFolder, opts: Required<ScanOptions>): Promise<{ samples: Sample[]; bad: BadFile[] }> {
+async function scanClassFolder(folder: ClassFolder, opts: CheckedOptions): Promise<{ samples: Sample[]; bad: BadFile[] }> {
   let walked;
   try {
     walked = await walkImages(folder.dir);
@@ -86,7 +91,7 @@ function summarise(samples: Sample[]): SplitSummary {
 }
 
 /** Assigns a flat class folder's samples to train/val/test by stableSplit on their relative paths. */
-function deriveSplits(dir: string, samples: readonly Sample[], opts: Required<ScanOptions>): Record<SplitName, Sample[]> {
+function deriveSplits(dir: string, samples: readonly Sample[], opts: CheckedOptions): Record<SplitName, Sample[]> {
   const keys = samples.map((s) => path.relative(dir, s.path).split(path.sep).join('/'));
   const where = stableSplit(keys, opts.seed, opts.ratios);
   const out: Record<SplitName, Sample[]> = { train: [], val: [], test: [] };
@@ -97,7 +102,8 @@ function deriveSplits(dir: string, samples: readonly Sample[], opts: Required<Sc
 /**
  * Scans a dataset folder. Accepted layouts: {train,val,test}/{real,fake}, the same with
  * {0_real,1_fake} (CNNDetection), or flat {real,fake} / {0_real,1_fake}, which is split 70/15/15 per class,
- * seeded and stable (see stableSplit). Sub-folders inside a class folder are searched too.
+ * seeded and stable (see stableSplit); with `partialSplits`, any of train/val/test alone. Sub-folders inside a
+ * class folder are searched too.
  * Each file is checked by extension, size and image header only; skipped files are listed in `bad`.
  * Throws UnmaskError: NOT_FOUND (no such folder), DATASET_INVALID (missing split/class folder, empty
  * folder, unrecognised layout), BAD_ARGUMENT (options).
@@ -106,7 +112,7 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
   const started = performance.now();
   const opts = checkOptions(options);
   const absRoot = path.resolve(root);
-  const { layout, folders } = await resolveLayout(absRoot);
+  const { layout, folders } = await resolveLayout(absRoot, { partialSplits: options.partialSplits });
   const perSplit: Record<SplitName, Sample[]> = { train: [], val: [], test: [] };
   const bad: BadFile[] = [];
   for (const [where, list] of Object.entries(folders)) {

@@ -1,12 +1,16 @@
 // The run store's SQL schema as ordered migrations, and the runner that applies them (PRAGMA user_version).
 import type Database from 'better-sqlite3';
 import { UnmaskError } from '../engine/errors.js';
+import { migrateToV4 } from './migrate-v4.js';
 
-/** One schema step: `up` takes a database at `version - 1` to `version`. */
+/**
+ * One schema step: `up` takes a database at `version - 1` to `version`: SQL, or a function for a step that has
+ * to look at the rows it moves (it runs inside the step's transaction).
+ */
 export interface Migration {
   version: number;
   description: string;
-  up: string;
+  up: string | ((db: Database.Database) => void);
 }
 
 /**
@@ -95,6 +99,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE epochs ADD COLUMN test_auc REAL;
     `,
   },
+  {
+    version: 4,
+    description:
+      "evaluations (any scoring other than a run's own best checkpoint on its own splits) with per-image scores; " +
+      "score sets that older versions let another scoring replace are moved into evaluations, every row kept",
+    up: migrateToV4,
+  },
 ];
 
 /** The schema version this code writes: the last migration's. */
@@ -133,7 +144,8 @@ export function migrate(db: Database.Database, file: string): { from: number; to
       if (current !== migration.version - 1) {
         throw new UnmaskError('INTERNAL', `Run database ${file}: cannot apply migration ${migration.version} to version ${current}`);
       }
-      db.exec(migration.up);
+      if (typeof migration.up === 'string') db.exec(migration.up);
+      else migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
     });
     step.immediate();

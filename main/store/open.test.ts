@@ -55,7 +55,7 @@ describe('RunStore.open', () => {
     const { id } = store.createRun(newRun);
     store.close();
     assert.equal(userVersion(file), SCHEMA_VERSION);
-    assert.deepEqual(tables(file), ['checkpoints', 'epochs', 'runs', 'score_sets', 'scores']);
+    assert.deepEqual(tables(file), ['checkpoints', 'epochs', 'evaluation_scores', 'evaluations', 'own_scores_replaced', 'runs', 'score_sets', 'scores']);
     const db = new Database(file);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
@@ -70,7 +70,7 @@ describe('RunStore.open', () => {
   it('migrates an older (v1) database on open, keeping its data', () => {
     const file = path.join(freshDir(), 'unmask.db');
     const db = new Database(file);
-    db.exec(MIGRATIONS[0]!.up);
+    db.exec(MIGRATIONS[0]!.up as string);
     db.pragma('user_version = 1');
     db.prepare(
       `INSERT INTO runs (model, dataset_path, dataset_fingerprint, params, engine, status, created_at, finished_at)
@@ -86,7 +86,7 @@ describe('RunStore.open', () => {
     assert.equal(userVersion(file), SCHEMA_VERSION);
     const [summary] = store.listRuns();
     assert.deepEqual(
-      [summary?.model, summary?.status, summary?.params.optimizer, summary?.bestValAcc, summary?.seconds, summary?.auc],
+      [summary?.model, summary?.status, summary?.params.optimizer, summary?.bestValAcc, summary?.seconds, summary?.testAuc],
       ['Xception', 'completed', 'Adam', 61.5, 30, null],
     );
     assert.deepEqual(store.getCheckpoints(1), [{ epoch: 1, kind: 'best', path: '/ck/best' }]);

@@ -1,7 +1,7 @@
 // Conversions between the run store's SQL rows and its public records, and validation of what callers pass in.
 import { UnmaskError } from '../engine/errors.js';
 import { rocAuc } from '../analysis/metrics.js';
-import type { EpochRecord, NewRun, RunRecord, RunStatus, RunSummary, ScoreRow, TrainParams } from './types.js';
+import type { EpochRecord, MissingOwnScores, NewRun, OwnScoreSet, RunRecord, RunStatus, RunSummary, ScoreRow, TrainParams } from './types.js';
 
 /** A `runs` row as selected by the store (owner_pid left out). */
 export interface RunRow {
@@ -25,7 +25,6 @@ export interface SummaryRow extends RunRow {
   best_val_acc: number | null;
   best_epoch: number | null;
   test_acc_at_best: number | null;
-  auc: number | null;
 }
 
 /** An `epochs` row. NULL metrics stand for NaN. */
@@ -76,8 +75,8 @@ export function toRunRecord(row: RunRow): RunRecord {
   };
 }
 
-/** SummaryRow → RunSummary. */
-export function toRunSummary(row: SummaryRow): RunSummary {
+/** SummaryRow plus the run's own score sets and the splits whose own scores are missing → RunSummary. */
+export function toRunSummary(row: SummaryRow, ownScores: OwnScoreSet[], missingOwnScores: MissingOwnScores[]): RunSummary {
   return {
     ...toRunRecord(row),
     epochsDone: row.epochs_done,
@@ -85,7 +84,9 @@ export function toRunSummary(row: SummaryRow): RunSummary {
     bestEpoch: row.best_epoch,
     testAccAtBestVal: row.test_acc_at_best,
     seconds: row.seconds,
-    auc: row.auc,
+    testAuc: ownScores.find((s) => s.split === 'test')?.auc ?? null,
+    ownScores,
+    missingOwnScores,
   };
 }
 

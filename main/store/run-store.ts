@@ -19,7 +19,21 @@ import {
   type ScoreDbRow,
   type SummaryRow,
 } from './rows.js';
-import type { CheckpointRecord, EpochRecord, NewRun, RunRecord, RunSummary, ScoreRow, SeedLog } from './types.js';
+import { getEvaluation, getEvaluationScores, listEvaluations, saveEvaluation } from './evaluation-table.js';
+import type {
+  CheckpointRecord,
+  EpochRecord,
+  EvaluationRecord,
+  MissingOwnScores,
+  NewEvaluation,
+  NewRun,
+  OwnScoreSet,
+  OwnScoreSource,
+  RunRecord,
+  RunSummary,
+  ScoreRow,
+  SeedLog,
+} from './types.js';
 
 /** Runs this process has marked running and not yet finished, per database file (realpath). */
 const liveRuns = new Map<string, Set<number>>();
@@ -40,9 +54,7 @@ const SUMMARY_SQL = `
   SELECT ${RUN_COLUMNS},
     (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
     (SELECT COALESCE(SUM(e.seconds), 0) FROM epochs e WHERE e.run_id = r.id) AS seconds,
-    b.epoch AS best_epoch, b.val_acc AS best_val_acc, b.test_acc AS test_acc_at_best,
-    (SELECT s.auc FROM score_sets s WHERE s.run_id = r.id AND s.auc IS NOT NULL
-      ORDER BY CASE s.split WHEN 'test' THEN 0 WHEN 'val' THEN 1 ELSE 2 END, s.split LIMIT 1) AS auc
+    b.epoch AS best_epoch, b.val_acc AS best_val_acc, b.test_acc AS test_acc_at_best
   FROM runs r
   -- The best epoch is the one training kept as its best checkpoint (by validation accuracy, or AUC when the
   -- run selects by AUC); runs without one fall back to the best validation accuracy.
@@ -252,12 +264,35 @@ export class RunStore {
 
   /** Every run with its summary figures, newest first. */
   listRuns(): RunSummary[] {
-    return this.guard(() => (this.db.prepare(SUMMARY_SQL).all() as SummaryRow[]).map(toRunSummary));
+    return this.guard(() => {
+      const own = new Map<number, OwnScoreSet[]>();
+      const sets = this.db.prepare('SELECT run_id, split, n, auc, checkpoint_epoch, saved_at FROM score_sets ORDER BY run_id, split').all() as {
+        run_id: number; split: string; n: number; auc: number | null; checkpoint_epoch: number | null; saved_at: string;
+      }[];
+      for (const s of sets) {
+        const list = own.get(s.run_id) ?? [];
+        list.push({ split: s.split, n: s.n, auc: s.auc, checkpointEpoch: s.checkpoint_epoch, savedAt: s.saved_at });
+        own.set(s.run_id, list);
+      }
+      const missing = new Map<number, MissingOwnScores[]>();
+      const gaps = this.db.prepare('SELECT run_id, split, reason, evaluation_id FROM own_scores_replaced ORDER BY run_id, split').all() as {
+        run_id: number; split: string; reason: string; evaluation_id: number | null;
+      }[];
+      for (const g of gaps) missing.set(g.run_id, [...(missing.get(g.run_id) ?? []), { split: g.split, reason: g.reason, evaluationId: g.evaluation_id }]);
+      return (this.db.prepare(SUMMARY_SQL).all() as SummaryRow[]).map((row) => toRunSummary(row, own.get(row.id) ?? [], missing.get(row.id) ?? []));
+    });
   }
 
-  /** Replaces a run's scores for `split` with `rows` (kept in order), in one transaction; [] deletes them. */
-  saveScores(id: number, split: string, rows: ScoreRow[]): void {
+  /**
+   * Replaces the run's OWN scores for `split` — its best checkpoint (`source.checkpointEpoch`) on that split of its
+   * own dataset — with `rows` (kept in order), in one transaction; [] deletes them. Saving them also clears a
+   * "missing" mark the schema-4 migration left for the split. Any other scoring is an evaluation: saveEvaluation.
+   */
+  saveScores(id: number, split: string, rows: ScoreRow[], source?: OwnScoreSource): void {
     validateScores(split, rows);
+    if (source !== undefined && !(Number.isInteger(source.checkpointEpoch) && source.checkpointEpoch >= 1)) {
+      throw new UnmaskError('BAD_ARGUMENT', `saveScores: checkpointEpoch must be a positive integer, got ${String(source.checkpointEpoch)}`);
+    }
     const auc = scoresAuc(rows);
     this.guard(() => {
       const insert = this.db.prepare(
@@ -268,14 +303,41 @@ export class RunStore {
         this.db.prepare('DELETE FROM score_sets WHERE run_id = ? AND split = ?').run(id, split); // cascades to scores
         if (rows.length === 0) return;
         this.db
-          .prepare('INSERT INTO score_sets (run_id, split, n, auc, saved_at) VALUES (?, ?, ?, ?, ?)')
-          .run(id, split, rows.length, auc, new Date().toISOString());
+          .prepare('INSERT INTO score_sets (run_id, split, n, auc, saved_at, checkpoint_epoch) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(id, split, rows.length, auc, new Date().toISOString(), source?.checkpointEpoch ?? null);
         rows.forEach((row, i) => insert.run(id, split, i, row.path, row.label, row.logits[0], row.logits[1], row.probs[0], row.probs[1]));
+        this.db.prepare('DELETE FROM own_scores_replaced WHERE run_id = ? AND split = ?').run(id, split);
       })();
     });
   }
 
-  /** A run's scores for `split`, in the order saved ([] if none were saved). */
+  /** Records an evaluation (any scoring but the run's own): see {@link saveEvaluation}. NOT_FOUND for an unknown run. */
+  saveEvaluation(evaluation: NewEvaluation): EvaluationRecord {
+    return this.guard(() => {
+      this.runRow(evaluation.runId);
+      return saveEvaluation(this.db, evaluation);
+    });
+  }
+
+  /** One evaluation; NOT_FOUND if there is none with that id. */
+  getEvaluation(id: number): EvaluationRecord {
+    return this.guard(() => getEvaluation(this.db, id));
+  }
+
+  /** Every evaluation, or one run's, newest first. */
+  listEvaluations(filter: { runId?: number } = {}): EvaluationRecord[] {
+    return this.guard(() => {
+      if (filter.runId !== undefined) this.runRow(filter.runId);
+      return listEvaluations(this.db, filter.runId);
+    });
+  }
+
+  /** An evaluation's per-image scores, in the order saved. */
+  getEvaluationScores(id: number): ScoreRow[] {
+    return this.guard(() => getEvaluationScores(this.db, id));
+  }
+
+  /** A run's own scores for `split`, in the order saved ([] if none were saved). */
   getScores(id: number, split: string): ScoreRow[] {
     return this.guard(() => {
       this.runRow(id);

@@ -86,14 +86,14 @@ describe('RunStore', () => {
     const [newest, older] = store.listRuns();
     assert.equal(newest?.id, second.id);
     assert.deepEqual(
-      [newest?.epochsDone, newest?.bestValAcc, newest?.bestEpoch, newest?.testAccAtBestVal, newest?.seconds, newest?.auc],
+      [newest?.epochsDone, newest?.bestValAcc, newest?.bestEpoch, newest?.testAccAtBestVal, newest?.seconds, newest?.testAuc],
       [0, null, null, null, 0, null],
     );
     assert.equal(older?.id, first.id);
     assert.equal(older?.model, 'SimpleNet');
     assert.deepEqual(older?.params, params);
     assert.deepEqual(
-      [older?.epochsDone, older?.bestValAcc, older?.bestEpoch, older?.testAccAtBestVal, older?.seconds, older?.auc],
+      [older?.epochsDone, older?.bestValAcc, older?.bestEpoch, older?.testAccAtBestVal, older?.seconds, older?.testAuc],
       [4, 75, 2, 70, 11 + 12 + 13 + 14, null],
     );
 
@@ -105,16 +105,18 @@ describe('RunStore', () => {
     assert.deepEqual([aucRun.bestEpoch, aucRun.bestValAcc, aucRun.testAccAtBestVal], [2, 70, 65]);
     assert.deepEqual(store.getEpochs(byAuc.id).map((e) => e.valAuc), [0.7, 0.9]);
 
-    // AUC: 'val' scores alone give the summary their AUC; 'test' scores take precedence once saved.
+    // AUC: 'val' scores are listed as val's, never shown as a test AUC; the test AUC is the test scores'.
     const row = (label: 0 | 1, p: number): ScoreRow => ({ path: `${label}-${p}.png`, label, logits: [0, p], probs: [1 - p, p] });
-    store.saveScores(first.id, 'val', [row(0, 0.2), row(1, 0.9)]);
-    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 1);
+    store.saveScores(first.id, 'val', [row(0, 0.2), row(1, 0.9)], { checkpointEpoch: 2 });
+    const valOnly = store.listRuns().find((r) => r.id === first.id)!;
+    assert.equal(valOnly.testAuc, null);
+    assert.deepEqual(valOnly.ownScores.map((s) => [s.split, s.n, s.auc, s.checkpointEpoch]), [['val', 2, 1, 2]]);
     // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs ordered correctly.
     store.saveScores(first.id, 'test', [row(0, 0.1), row(0, 0.4), row(1, 0.35), row(1, 0.8)]);
-    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 0.75);
+    assert.equal(store.listRuns().find((r) => r.id === first.id)?.testAuc, 0.75);
     // Ties count half: 0.5 vs 0.5.
     store.saveScores(first.id, 'test', [row(0, 0.5), row(1, 0.5)]);
-    assert.equal(store.listRuns().find((r) => r.id === first.id)?.auc, 0.5);
+    assert.equal(store.listRuns().find((r) => r.id === first.id)?.testAuc, 0.5);
     store.close();
   });
 

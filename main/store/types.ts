@@ -71,8 +71,38 @@ export interface RunSummary extends RunRecord {
   testAccAtBestVal: number | null;
   /** Sum of the epochs' seconds. */
   seconds: number;
-  /** ROC AUC of the saved scores ('test' split preferred, then 'val', then others); null until scores exist. */
+  /** ROC AUC of the run's own test scores (its best checkpoint on its own test split); null until scored or undefined. */
+  testAuc: number | null;
+  /** The run's own score sets, one per split scored. */
+  ownScores: OwnScoreSet[];
+  /** Splits whose own scores an older version replaced with another scoring: moved out, to be scored again. */
+  missingOwnScores: MissingOwnScores[];
+}
+
+/** Where a run's own score set came from: its best checkpoint on a split of its own dataset. */
+export interface OwnScoreSource {
+  /** Epoch of the best checkpoint that was scored. */
+  checkpointEpoch: number;
+}
+
+/** A run's own scores of one split, as listed. */
+export interface OwnScoreSet {
+  split: string;
+  n: number;
+  /** ROC AUC of P(fake); null when undefined (one class only, or a NaN score). */
   auc: number | null;
+  /** The best checkpoint's epoch; null when scored before Unmask recorded it (schema version 4). */
+  checkpointEpoch: number | null;
+  savedAt: string;
+}
+
+/** Own scores of a split that the schema-4 migration found replaced by another scoring, and moved into an evaluation. */
+export interface MissingOwnScores {
+  split: string;
+  /** Why they are not the run's own (a foreign folder, another checkpoint). */
+  reason: string;
+  /** The evaluation now holding the scores that had replaced them (null if it was deleted since). */
+  evaluationId: number | null;
 }
 
 /** One scored image: label 1 = fake (the positive class); probs[1] is the score used for AUC. */
@@ -96,4 +126,52 @@ export interface SeedLog {
   val_acc: number[];
   test_loss: (number | null)[];
   test_acc: (number | null)[];
+}
+
+/** What an evaluation scored: 'all' = every image of the folder, whatever split folders it has. */
+export type EvaluationSplit = 'all' | 'train' | 'val' | 'test';
+
+/**
+ * What identifies an evaluation: the run, the images' content, which of them, with which weights, and how each
+ * image was prepared. Saving the same key again re-measures the same thing and replaces it; any other scoring
+ * gets its own record, so nothing recorded is ever replaced by a different measurement.
+ */
+export interface EvaluationKey {
+  runId: number;
+  /** Absolute folder that was scored. */
+  datasetPath: string;
+  /** Content fingerprint of the images scored ('' when unknown: moved from an older database). */
+  datasetFingerprint: string;
+  split: EvaluationSplit;
+  /** null when unknown (moved from an older database, which did not record it). */
+  checkpoint: 'best' | 'last' | null;
+  checkpointEpoch: number | null;
+  /** Per-image preparation before the usual decode and resize ('none'; face cropping will add its own name). */
+  preprocess: string;
+}
+
+/** What saveEvaluation needs. `metrics` is stored as JSON and never interpreted by the store. */
+export interface NewEvaluation extends EvaluationKey {
+  rows: ScoreRow[];
+  metrics: Record<string, unknown> | null;
+  engine: string;
+  /** Images that could not be decoded and were left out. */
+  skipped: number;
+  note?: string | null;
+}
+
+/** One stored evaluation (its per-image scores come from getEvaluationScores). */
+export interface EvaluationRecord extends EvaluationKey {
+  id: number;
+  n: number;
+  /** ROC AUC of P(fake); null when undefined (one class only). */
+  auc: number | null;
+  /** The metrics the evaluator computed; null for evaluations moved from an older database. */
+  metrics: Record<string, unknown> | null;
+  engine: string;
+  skipped: number;
+  /** 'evaluated' by `unmask evaluate` (or score on another folder/checkpoint); 'migrated' from an older database. */
+  origin: 'evaluated' | 'migrated';
+  note: string | null;
+  createdAt: string;
 }
