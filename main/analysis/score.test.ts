@@ -68,7 +68,8 @@ describe('scoreRun', () => {
     assert.equal(result.n, 5);
     assert.equal(result.split, 'test');
     assert.equal(result.checkpoint.kind, 'best');
-    assert.equal(result.datasetMatchesRun, true);
+    assert.equal(result.recordedAs, 'own');
+    assert.deepEqual(store.listRuns().find((r) => r.id === runId)!.ownScores.map((o) => [o.split, o.n, o.checkpointEpoch]), [['test', 5, 1]]);
     assert.equal(result.skipped.length, 0);
     assert.ok(result.summary);
     assert.deepEqual([result.summary.n, result.summary.positives, result.summary.negatives], [5, 2, 3]);
@@ -81,20 +82,25 @@ describe('scoreRun', () => {
       assert.ok(Math.abs(row.probs[1] - 1 / (1 + Math.exp(row.logits[0] - row.logits[1]))) < 1e-5);
       assert.ok(path.isAbsolute(row.path) && row.path.startsWith(root));
     }
-    assert.ok(store.listRuns().find((r) => r.id === runId)!.auc !== null);
+    assert.ok(store.listRuns().find((r) => r.id === runId)!.testAuc !== null);
   });
 
-  it('the last checkpoint and small batches give the same scores; bad requests are refused', async () => {
+  it('small batches give the same scores; another checkpoint, a changed folder and bad requests are refused', async () => {
     const before = store.getScores(runId, 'test');
-    const result = await scoreRun(store, runId, { split: 'test', checkpoint: 'last', batchSize: 2 });
-    assert.equal(result.checkpoint.kind, 'last');
+    await scoreRun(store, runId, { split: 'test', batchSize: 2 });
     const after = store.getScores(runId, 'test');
     after.forEach((row, i) => assert.ok(Math.abs(row.probs[1] - before[i]!.probs[1]) < 1e-4));
-    const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
+    const code = (c: string, pattern?: RegExp) => (e: Error & { code?: string }) => e.code === c && (!pattern || pattern.test(e.message));
     await assert.rejects(scoreRun(store, 999), code('NOT_FOUND'));
     await assert.rejects(scoreRun(store, emptyRunId), code('NOT_FOUND'));
     await assert.rejects(scoreRun(store, runId, { split: 'dev' as 'test' }), code('BAD_ARGUMENT'));
     await assert.rejects(scoreRun(store, runId, { batchSize: 0 }), code('BAD_ARGUMENT'));
+    await assert.rejects(scoreRun(store, runId, { checkpoint: 'last' as 'best' }), code('BAD_ARGUMENT', /evaluation/));
+    // A folder whose content is not what the run trained on cannot give the run's own scores.
+    const changed = store.createRun({ model: 'SimpleNet', datasetPath: root, datasetFingerprint: 'sha256:other', params: store.getRun(runId).params, engine: 'wasm' });
+    store.recordEpoch(changed.id, { epoch: 1, trainLoss: 0.7, trainAcc: 50, valLoss: 0.7, valAcc: 50, testLoss: 0.7, testAcc: 50, seconds: 1, imgPerSec: 1 }, store.getCheckpoints(runId));
+    await assert.rejects(scoreRun(store, changed.id), code('DATASET_INVALID', /no longer holds the images run \d+ was trained on.*unmask evaluate/));
+    assert.deepEqual(store.getScores(changed.id, 'test'), []);
   });
 });
 

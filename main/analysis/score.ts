@@ -1,11 +1,11 @@
-// scoreRun: re-scores every image of one split with a run's saved checkpoint and stores the per-image outputs.
+// scoreRun: a run's own scores (its best checkpoint on a split of its own dataset), and the scoring both it and evaluations use.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, SPLITS, type BadFile, type FaceDataset, type SplitName } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { isModelName, MODEL_NAMES, models } from '../models/registry.js';
-import type { CheckpointRecord, RunStore, ScoreRow } from '../store/index.js';
+import { isModelName, MODEL_NAMES, models, type ModelName } from '../models/registry.js';
+import type { CheckpointRecord, RunRecord, RunStore, ScoreRow } from '../store/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate, type BatchProgress, type ImageScores } from '../train/epoch.js';
 import { summarize, type MetricSummary } from './metrics.js';
@@ -14,14 +14,12 @@ import { summarize, type MetricSummary } from './metrics.js';
 export type CheckpointKind = CheckpointRecord['kind'];
 
 export interface ScoreOptions {
-  /** Split of the dataset to score (default 'test'). */
+  /** Split of the run's own dataset to score (default 'test'). */
   split?: SplitName;
-  /** 'best' (highest validation accuracy, the default) or 'last' (the latest epoch). */
-  checkpoint?: CheckpointKind;
+  /** A run's own scores are always its best checkpoint's; any other checkpoint is an evaluation (evaluate.ts). */
+  checkpoint?: 'best';
   /** Images per forward pass (default: the run's training batch size). */
   batchSize?: number;
-  /** Score this dataset folder instead of the run's own (run.datasetPath); same layout rules. */
-  dataset?: string;
   onProgress?: (progress: BatchProgress) => void;
   signal?: AbortSignal;
 }
@@ -29,15 +27,12 @@ export interface ScoreOptions {
 export interface ScoreResult {
   run: number;
   split: SplitName;
-  /** The checkpoint that was scored (path absolute). */
+  /** The checkpoint that was scored (path absolute): always the best. */
   checkpoint: CheckpointRecord;
-  /** The dataset folder that was scored. */
+  /** The run's dataset folder, which was scored. */
   dataset: string;
-  /**
-   * Whether the dataset still has the content the run was trained on (same fingerprint); null when an
-   * override dataset was scored, which is compared with nothing.
-   */
-  datasetMatchesRun: boolean | null;
+  /** Always 'own': the scores that define the run (see evaluate.ts for every other scoring). */
+  recordedAs: 'own';
   engine: string;
   /** Images scored and saved. */
   n: number;
@@ -96,55 +91,79 @@ export async function scoreImages(
   return { rows, summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null, skipped: [...loader.bad] };
 }
 
-function checkOptions(options: ScoreOptions): { split: SplitName; kind: CheckpointKind } {
+function checkOptions(options: ScoreOptions): SplitName {
   const split = options.split ?? 'test';
   if (!(SPLITS as readonly string[]).includes(split)) throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
-  const bs = options.batchSize;
-  if (bs !== undefined && !(Number.isInteger(bs) && bs > 0)) throw new UnmaskError('BAD_ARGUMENT', `batch size must be a positive integer, got ${bs}`);
-  return { split, kind: options.checkpoint ?? 'best' };
+  if (options.checkpoint !== undefined && options.checkpoint !== 'best') {
+    throw new UnmaskError('BAD_ARGUMENT', `a run's own scores are its best checkpoint's; score '${String(options.checkpoint)}' as an evaluation`);
+  }
+  checkBatchSize(options.batchSize);
+  return split;
+}
+
+/** Throws BAD_ARGUMENT unless `batchSize` is undefined or a positive integer. */
+export function checkBatchSize(batchSize: number | undefined): void {
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+    throw new UnmaskError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
+  }
+}
+
+/** The run's model name, checked against this build's registry. */
+export function runModelName(run: RunRecord): ModelName {
+  if (!isModelName(run.model)) throw new UnmaskError('BAD_ARGUMENT', `run ${run.id} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
+  return run.model;
 }
 
 /**
- * Loads run `runId`'s model with its 'best' (default) or 'last' checkpoint, scores every image of the split
- * (default 'test') of the run's dataset in inference mode, and saves each image's logits and softmax with
- * store.saveScores(runId, split, rows), replacing earlier scores of that split. The dataset is scanned with
- * the run's seed, so a derived (flat-layout) split holds the same images as in training.
- * Throws UnmaskError: NOT_FOUND (run, checkpoint or dataset folder), BAD_ARGUMENT (options, unknown model),
- * DATASET_INVALID (the split is empty or nothing decodes), CANCELLED (signal).
+ * Scores `set` with `run`'s model loaded from `checkpoint` (inference mode; with test-time flips when the run
+ * trained with them, as its recorded validation metrics were), `batchSize` images per pass (default the run's).
  */
-export async function scoreRun(store: RunStore, runId: number, options: ScoreOptions = {}): Promise<ScoreResult> {
-  const started = performance.now();
-  const { split, kind } = checkOptions(options);
-  const run = store.getRun(runId);
-  if (!isModelName(run.model)) throw new UnmaskError('BAD_ARGUMENT', `run ${runId} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
-  const checkpoint = findCheckpoint(store, runId, kind);
-  const root = path.resolve(options.dataset ?? run.datasetPath);
-  const scan = await scanDataset(root, { seed: run.params.seed });
-  const set = datasetsFromScan(scan)[split];
-  if (set.length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no ${split} images to score`);
-  const datasetMatchesRun = options.dataset === undefined ? (await fingerprintDataset(scan)) === run.datasetFingerprint : null;
+export async function scoreWithCheckpoint(
+  run: RunRecord,
+  checkpoint: CheckpointRecord,
+  set: FaceDataset,
+  options: { batchSize?: number; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal } = {},
+): Promise<ImageSetScores & { engine: string }> {
+  const name = runModelName(run);
   const engine = (await initEngine()).engine;
-  const model = models[run.model].create();
+  const model = models[name].create();
   try {
     loadCheckpoint(checkpoint.path, model);
     const batchSize = options.batchSize ?? run.params.batchSize ?? 32;
-    // A run trained with test-time flips is scored with them, as its recorded validation metrics were.
-    const ttaFlip = run.params.ttaFlip === true;
-    const { rows, summary, skipped } = await scoreImages(model, set, { batchSize, ttaFlip, onProgress: options.onProgress, signal: options.signal });
-    store.saveScores(runId, split, rows);
-    return {
-      run: runId,
-      split,
-      checkpoint,
-      dataset: scan.root,
-      datasetMatchesRun,
-      engine,
-      n: rows.length,
-      summary,
-      skipped,
-      seconds: (performance.now() - started) / 1000,
-    };
+    const scores = await scoreImages(model, set, { batchSize, ttaFlip: run.params.ttaFlip === true, onProgress: options.onProgress, signal: options.signal });
+    return { ...scores, engine };
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The run's own scores of a split: loads run `runId`'s best checkpoint, scores every image of that split
+ * (default 'test') of the run's own dataset in inference mode, and saves each image's logits and softmax with
+ * store.saveScores, replacing the run's earlier own scores of that split (the same weights on the same images).
+ * The dataset is scanned with the run's seed, so a derived (flat-layout) split holds the same images as in
+ * training, and must still hold what the run was trained on (same content fingerprint). Scoring another folder
+ * or checkpoint is an evaluation: see evaluateRun.
+ * Throws UnmaskError: NOT_FOUND (run, checkpoint or dataset folder), BAD_ARGUMENT (options, unknown model),
+ * DATASET_INVALID (the split is empty, nothing decodes, or the folder's content changed), CANCELLED (signal).
+ */
+export async function scoreRun(store: RunStore, runId: number, options: ScoreOptions = {}): Promise<ScoreResult> {
+  const started = performance.now();
+  const split = checkOptions(options);
+  const run = store.getRun(runId);
+  runModelName(run);
+  const checkpoint = findCheckpoint(store, runId, 'best');
+  const scan = await scanDataset(run.datasetPath, { seed: run.params.seed });
+  const set = datasetsFromScan(scan)[split];
+  if (set.length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no ${split} images to score`);
+  if ((await fingerprintDataset(scan)) !== run.datasetFingerprint) {
+    throw new UnmaskError(
+      'DATASET_INVALID',
+      `${scan.root} no longer holds the images run ${runId} was trained on (its content changed), so the run's own ${split} scores ` +
+        `cannot be taken from it. To score the folder as it is now, record an evaluation: unmask evaluate --run ${runId} -d ${scan.root} --split ${split}`,
+    );
+  }
+  const { rows, summary, skipped, engine } = await scoreWithCheckpoint(run, checkpoint, set, options);
+  store.saveScores(runId, split, rows, { checkpointEpoch: checkpoint.epoch });
+  return { run: runId, split, checkpoint, dataset: scan.root, recordedAs: 'own', engine, n: rows.length, summary, skipped, seconds: (performance.now() - started) / 1000 };
 }

@@ -1,4 +1,4 @@
-// Training worker process: runs one training session (then scores its test split) and reports progress.
+// Training worker process: runs one training session (then scores its own val and test splits) and reports progress.
 import { UnmaskError } from '../engine/errors.js';
 import { toErrorPayload } from '../api/errors.js';
 import { RunStore } from '../store/index.js';
@@ -55,13 +55,17 @@ async function run(command: Extract<TrainWorkerCommand, { type: 'start' }>): Pro
   const store = RunStore.open(command.store.dbPath);
   try {
     const outcome = await trainRun(store, command.request, { runsDir: command.store.runsDir, signal: controller.signal, onEvent: relay });
-    // Score the test split at once, so ROC/DET are there when the run appears finished.
+    // The run's own scores, at once: its best checkpoint on its validation split (where its decision threshold is
+    // chosen) and its test split, so ROC/DET are there when the run appears finished. Progress: val the first
+    // half of the phase, test the second, so the job's fraction never goes back.
     if (outcome.bestEpoch != null && outcome.testAccAtBestVal != null) {
-      await scoreRun(store, outcome.run, {
-        split: 'test',
-        signal: controller.signal,
-        onProgress: (p) => port.send(progress({ phase: 'score', done: p.batch, total: p.batches, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds })),
-      });
+      for (const [half, split] of [[0, 'val'], [1, 'test']] as const) {
+        await scoreRun(store, outcome.run, {
+          split,
+          signal: controller.signal,
+          onProgress: (p) => port.send(progress({ phase: 'score', done: half * p.batches + p.batch, total: 2 * p.batches, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds })),
+        });
+      }
     }
     port.send({ type: 'done', outcome });
   } finally {

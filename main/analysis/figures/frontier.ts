@@ -148,8 +148,7 @@ export const registryParamCounter: ParamCounter = async (model) => {
 };
 
 /**
- * Every run of the store that has saved test scores, as frontier points: its test AUC (RunSummary.auc, which
- * is the test AUC when test scores exist), its dataset folder, and its model's trainable parameter count as built by the registry
+ * Every run of the store that has its own test scores, as frontier points: its own test AUC (RunSummary.testAuc), its dataset folder, and its model's trainable parameter count as built by the registry
  * (what a device would hold: a frozen-backbone fine-tune still ships its backbone). Runs without test
  * scores are left out silently; runs whose AUC is undefined or whose model this build lacks are in `gaps`.
  */
@@ -159,8 +158,7 @@ export async function frontierPoints(store: RunStore, countParams: ParamCounter 
   for (const run of store.listRuns()) {
     const labels = new Set(store.getScores(run.id, 'test').map((r) => r.label));
     if (labels.size === 0) continue;
-    // With one class the store's AUC falls back to another split's: not a test AUC.
-    if (labels.size < 2 || run.auc === null) {
+    if (labels.size < 2 || run.testAuc === null) {
       gaps.push({ id: run.id, reason: `run ${run.id}'s test scores have no AUC (one class only)` });
       continue;
     }
@@ -169,7 +167,7 @@ export async function frontierPoints(store: RunStore, countParams: ParamCounter 
       gaps.push({ id: run.id, reason: `run ${run.id} uses model '${run.model}', which this build does not have` });
       continue;
     }
-    points.push({ id: run.id, label: runLabel(run.id, run.model), params, auc: run.auc, dataset: run.datasetPath });
+    points.push({ id: run.id, label: runLabel(run.id, run.model), params, auc: run.testAuc, dataset: run.datasetPath });
   }
   return { points: points.sort((a, b) => a.id - b.id), gaps };
 }

@@ -1,0 +1,67 @@
+// The cross-dataset matrix as a heatmap figure: runs down, evaluated datasets across, AUC and its interval per cell.
+import type { EChartsOption, HeatmapSeriesOption } from './echarts.js';
+import type { CrossDatasetMatrix } from '../matrix.js';
+import { baseOption, formatAuc, runLabel } from './style.js';
+
+/** Pixels per matrix row and column, so an exported figure fits its cells. */
+export const MATRIX_CELL = { width: 170, height: 58 } as const;
+const MARGIN = { left: 250, right: 110, top: 86, bottom: 80 } as const;
+
+/** The figure size that fits `matrix` (for exports). */
+export function matrixFigureSize(matrix: CrossDatasetMatrix): { width: number; height: number } {
+  return {
+    width: MARGIN.left + MARGIN.right + MATRIX_CELL.width * Math.max(1, matrix.columns.length),
+    height: MARGIN.top + MARGIN.bottom + MATRIX_CELL.height * Math.max(1, matrix.rows.length),
+  };
+}
+
+/**
+ * Rows = runs ("run 3 · MobileNetBased" over its training folder), columns = "dataset · split"; each cell is
+ * coloured by AUC (0.5 white to 1 blue) and shows "AUC / [low–high]", with "own" marking the run's own test
+ * split. The y axis runs top-down in matrix order. Cell data carry the evaluation id for click-through.
+ */
+export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset ROC AUC'): EChartsOption {
+  const columnIndex = new Map(matrix.columns.map((c, i) => [c.key, i]));
+  const rowIndex = new Map(matrix.rows.map((r, i) => [r.runId, i]));
+  const series: HeatmapSeriesOption = {
+    type: 'heatmap',
+    name: 'ROC AUC',
+    data: matrix.cells.map((cell) => ({
+      value: [columnIndex.get(cell.column)!, rowIndex.get(cell.runId)!, cell.auc ?? 0.5],
+      evaluationId: cell.evaluationId,
+      runId: cell.runId,
+      label: {
+        formatter:
+          `${cell.auc === null ? 'n/a' : formatAuc(cell.auc)}${cell.source === 'own' ? ' (own)' : ''}` +
+          `${cell.interval ? `\n[${formatAuc(cell.interval.low)}–${formatAuc(cell.interval.high)}]` : ''}`,
+      },
+    })),
+    label: { show: true, fontSize: 13, color: '#111111', lineHeight: 18 },
+    itemStyle: { borderColor: '#ffffff', borderWidth: 2 },
+  };
+  const category = (data: string[], name: string, inverse: boolean) =>
+    ({ type: 'category', data, name, nameLocation: 'middle', nameTextStyle: { fontSize: 13 }, inverse, splitArea: { show: false } }) as const;
+  return {
+    ...baseOption(title, "cells: AUC of P(fake) [95 % bootstrap interval]; 'own' = the run's own test split, best checkpoint"),
+    grid: { ...MARGIN },
+    xAxis: { ...category(matrix.columns.map((c) => `${c.datasetName} · ${c.split}`), 'Evaluated on', false), nameGap: 36, position: 'bottom' },
+    yAxis: {
+      ...category(matrix.rows.map((r) => `${runLabel(r.runId, r.model)}\ntrained on ${r.trainingDatasetName}`), 'Detector', true),
+      nameGap: 228,
+      axisLabel: { lineHeight: 16 },
+    },
+    visualMap: {
+      type: 'continuous',
+      min: 0.5,
+      max: 1,
+      calculable: false,
+      orient: 'vertical',
+      right: 16,
+      top: 'middle',
+      text: ['AUC 1', '0.5'],
+      inRange: { color: ['#ffffff', '#4e79a7'] },
+    },
+    legend: { show: false },
+    series: [series],
+  };
+}
