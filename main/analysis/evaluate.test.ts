@@ -140,7 +140,7 @@ describe('the CLI reads the run and its evaluations apart', () => {
   });
 
   it("evaluations survive a restart, and predict streams JSON lines whose P(fake) equals evaluate's per-image scores", async () => {
-    const evaluated = lastJson(runUnmask(['evaluate', '--run', String(runId), '-d', flat, '--db', dbFile]).stdout);
+    const evaluated = lastJson(runUnmask(['evaluate', '--run', String(runId), '-d', flat, '--split', 'all', '--db', dbFile]).stdout);
     store.close();
     store = RunStore.open(dbFile); // a restart: a fresh process-side handle on the same file
     const rows = store.getEvaluationScores(evaluated.evaluation as number);

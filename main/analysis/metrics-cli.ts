@@ -1,6 +1,5 @@
 // `unmask metrics --csv FILE`: reads label,score rows and prints the metric summary as one JSON line.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
 import { bootstrapAucInterval, summarize } from './metrics.js';
 
@@ -9,8 +8,6 @@ export interface ScoreTable {
   labels: number[];
   scores: number[];
 }
-
-const USAGE = 'usage: unmask metrics --csv FILE [--threshold 0.5] [--bootstrap SAMPLES [--seed N]]';
 
 /**
  * Parses CSV text with a header naming `label` and `score` columns (any order, extra columns ignored,
@@ -60,17 +57,8 @@ const numberOption = (name: string, text: string | undefined, fallback: number):
  * [, aucInterval: {low, high, level, samples, seed}]}. Accuracy, confusion and per-class accuracy predict
  * fake when score >= threshold (default 0.5). Returns the exit code; errors are thrown as UnmaskError.
  */
-export async function metricsCommand(argv: string[]): Promise<number> {
-  let values: { csv?: string; threshold?: string; bootstrap?: string; seed?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { csv: { type: 'string' }, threshold: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' } },
-    }));
-  } catch (error) {
-    throw new UnmaskError('BAD_ARGUMENT', `${(error as Error).message}\n${USAGE}`);
-  }
-  if (!values.csv) throw new UnmaskError('BAD_ARGUMENT', USAGE);
+export async function metricsCommand({ values }: { values: { csv?: string; threshold?: string; bootstrap?: string; seed?: string } }): Promise<number> {
+  if (!values.csv) throw new UnmaskError('BAD_ARGUMENT', '--csv is required');
   let text: string;
   try {
     text = await fs.promises.readFile(values.csv, 'utf8');

@@ -1,6 +1,5 @@
 // `unmask bonus` (the course assignment's bonus step): a Bonus checkpoint's test AUC, accuracy and parameter count as one JSON line.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { scoreImages } from '../analysis/score.js';
 import { datasetsFromScan, scanDataset, SPLITS, type SplitName } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
@@ -8,9 +7,9 @@ import { initEngine } from '../engine/select.js';
 import { countTrainableParams, models } from '../models/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDataset } from './train.js';
+import type { COMMANDS } from './commands.js';
 import { positiveInt } from './score.js';
-
-const USAGE = 'usage: unmask bonus --checkpoint DIR -d DATASET [--data-root DIR] [--split test] [--batch-size 32] [--seed 0]';
+import type { ParsedCommand } from './spec.js';
 
 /** What `unmask bonus` prints. */
 export interface BonusResult {
@@ -37,19 +36,8 @@ export interface BonusResult {
  * Loads the Bonus model from a checkpoint directory (`checkpoint.json` + `weights.bin`, as `train` writes to
  * runs/<id>/best-epoch-N), scores the dataset's split (default test) in inference mode, and prints the result.
  */
-export async function bonusCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      checkpoint: { type: 'string' },
-      dataset: { type: 'string', short: 'd' },
-      'data-root': { type: 'string' },
-      split: { type: 'string', default: 'test' },
-      'batch-size': { type: 'string' },
-      seed: { type: 'string', default: '0' },
-    },
-  });
-  if (!values.checkpoint) throw new UnmaskError('BAD_ARGUMENT', USAGE);
+export async function bonusCommand({ values }: ParsedCommand<typeof COMMANDS.bonus.options>): Promise<number> {
+  if (!values.checkpoint) throw new UnmaskError('BAD_ARGUMENT', '--checkpoint is required');
   const split = values.split as SplitName;
   if (!(SPLITS as readonly string[]).includes(split)) throw new UnmaskError('BAD_ARGUMENT', `--split must be one of ${SPLITS.join(', ')}, got '${split}'`);
   const seed = Number(values.seed);

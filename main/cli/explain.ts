@@ -1,39 +1,22 @@
 // `unmask explain`: a saliency or CAM overlay of one image for a trained run, written as PNG, plus one JSON line.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
-import { openStore, storeOptions } from './train.js';
-
-const USAGE =
-  'usage: unmask explain --run RUN --image PATH --method METHOD [--layer NAME] [--checkpoint best|last] ' +
-  '[--target real|fake|predicted] --out FILE.png [--db FILE]';
+import type { COMMANDS } from './commands.js';
+import { checkpointKind, runId as parseRunId } from './score.js';
+import type { ParsedCommand } from './spec.js';
+import { openStore } from './train.js';
 
 /**
  * Runs `unmask explain`: loads the run's checkpoint, explains the image (decoded to [1, 256, 256, 3], normalised)
  * for the target class, writes the 256 × 256 overlay PNG to --out and prints one JSON line. Returns the exit code.
  */
-export async function explainCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      run: { type: 'string' },
-      image: { type: 'string' },
-      method: { type: 'string' },
-      layer: { type: 'string' },
-      checkpoint: { type: 'string', default: 'best' },
-      target: { type: 'string', default: 'predicted' },
-      out: { type: 'string' },
-      ...storeOptions,
-    },
-  });
-  const runId = Number(values.run);
-  if (!values.run || !Number.isInteger(runId)) throw new UnmaskError('BAD_ARGUMENT', `--run must be a run id\n${USAGE}`);
-  if (!values.image) throw new UnmaskError('BAD_ARGUMENT', `--image is required\n${USAGE}`);
-  if (!values.out) throw new UnmaskError('BAD_ARGUMENT', `--out is required\n${USAGE}`);
-  if (!values.method) throw new UnmaskError('BAD_ARGUMENT', `--method is required\n${USAGE}`);
-  const kind = values.checkpoint;
-  if (kind !== 'best' && kind !== 'last') throw new UnmaskError('BAD_ARGUMENT', `--checkpoint must be best or last, got '${kind}'`);
+export async function explainCommand({ values }: ParsedCommand<typeof COMMANDS.explain.options>): Promise<number> {
+  const runId = parseRunId(values.run);
+  if (!values.image) throw new UnmaskError('BAD_ARGUMENT', '--image is required');
+  if (!values.out) throw new UnmaskError('BAD_ARGUMENT', '--out is required');
+  if (!values.method) throw new UnmaskError('BAD_ARGUMENT', '--method is required');
+  const kind = checkpointKind(values.checkpoint);
   const image = path.resolve(values.image);
   if (!fs.existsSync(image)) throw new UnmaskError('NOT_FOUND', `no image at ${image}`);
 

@@ -1,15 +1,14 @@
 // `unmask figures`: writes the figures of some runs (SVG + PNG) to a folder and prints one JSON line listing them.
-import { parseArgs } from 'node:util';
 import { exportFigures, type FigureFormat } from '../analysis/figures/export.js';
 import type { SplitName } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
-import { openStore, storeOptions } from './train.js';
-
-const USAGE = 'usage: unmask figures --runs 1,2,3 --out DIR [--split test] [--format svg,png] [--threshold 0.5] [--db FILE]';
+import type { COMMANDS } from './commands.js';
+import type { ParsedCommand } from './spec.js';
+import { openStore } from './train.js';
 
 /** Parses "1,2,3" into run ids; throws BAD_ARGUMENT for anything else. */
 export function parseRunIds(text: string | undefined): number[] {
-  if (!text) throw new UnmaskError('BAD_ARGUMENT', USAGE);
+  if (!text) throw new UnmaskError('BAD_ARGUMENT', '--runs needs run ids separated by commas');
   const ids = text.split(',').map((part) => part.trim());
   const bad = ids.find((id) => !/^[1-9]\d*$/.test(id));
   if (bad !== undefined) throw new UnmaskError('BAD_ARGUMENT', `--runs takes run ids separated by commas, got '${text}'`);
@@ -17,20 +16,9 @@ export function parseRunIds(text: string | undefined): number[] {
 }
 
 /** `unmask figures`: the result ({out, files, skipped}) as one JSON line on stdout. */
-export async function figuresCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      out: { type: 'string' },
-      split: { type: 'string', default: 'test' },
-      format: { type: 'string', default: 'svg,png' },
-      threshold: { type: 'string', default: '0.5' },
-      ...storeOptions,
-    },
-  });
+export async function figuresCommand({ values }: ParsedCommand<typeof COMMANDS.figures.options>): Promise<number> {
   const runIds = parseRunIds(values.runs);
-  if (!values.out) throw new UnmaskError('BAD_ARGUMENT', USAGE);
+  if (!values.out) throw new UnmaskError('BAD_ARGUMENT', '--out is required');
   const split = values.split!;
   if (!['train', 'val', 'test'].includes(split)) throw new UnmaskError('BAD_ARGUMENT', `--split must be train, val or test, got '${split}'`);
   const threshold = Number(values.threshold);

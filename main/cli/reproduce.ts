@@ -1,24 +1,14 @@
 // `unmask reproduce`: the whole study headless; progress on stderr, one JSON line (what was written) on stdout.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { reproduce } from '../study/reproduce.js';
-import { openStore, storeOptions } from './train.js';
+import type { COMMANDS } from './commands.js';
+import type { ParsedCommand } from './spec.js';
+import { openStore } from './train.js';
 import { trainingProgress } from './progress.js';
 
-export async function reproduceCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'data-root': { type: 'string' },
-      out: { type: 'string', default: 'figures' },
-      quick: { type: 'boolean', default: false },
-      seed: { type: 'string', default: '0' },
-      'xception-weights': { type: 'string' },
-      ...storeOptions,
-    },
-  });
+export async function reproduceCommand({ values }: ParsedCommand<typeof COMMANDS.reproduce.options>): Promise<number> {
   const dataRoot = path.resolve(values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? '../shared/data');
-  const out = path.resolve(values.out!);
+  const out = path.resolve(values.out ?? 'figures');
   // The study keeps its own database (and checkpoints) beside its figures unless --db says otherwise.
   const { store, runsDir } = openStore(values.db ?? path.join(out, 'study', 'unmask.db'));
   try {
@@ -26,8 +16,8 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
     const report = await reproduce({
       dataRoot,
       out,
-      quick: values.quick!,
-      seed: Number(values.seed),
+      quick: values.quick === true,
+      seed: Number(values.seed ?? 0),
       store,
       runsDir,
       xceptionWeights: values['xception-weights'],

@@ -1,11 +1,11 @@
-// `unmask score`: score a run's checkpoint on one split, store the per-image scores, print one JSON line.
-import { parseArgs } from 'node:util';
-import { scoreRun, type CheckpointKind } from '../analysis/score.js';
-import type { SplitName } from '../data/index.js';
+// `unmask score`: a run's own scores of a split into the store (another folder or checkpoint becomes an evaluation).
+import path from 'node:path';
 import { UnmaskError } from '../engine/errors.js';
-import { openStore, storeOptions } from './train.js';
-
-const USAGE = 'usage: unmask score --run RUN [--split test] [--checkpoint best|last] [--batch-size N] [--dataset DIR] [--db FILE]';
+import type { SplitName } from '../data/index.js';
+import type { COMMANDS } from './commands.js';
+import { evaluationLine, scoringProgress } from './evaluate.js';
+import type { ParsedCommand } from './spec.js';
+import { openStore } from './train.js';
 
 /** Parses a positive integer flag, or throws BAD_ARGUMENT naming it. */
 export function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -15,34 +15,46 @@ export function positiveInt(name: string, value: string | undefined): number | u
   return n;
 }
 
-/** `unmask score`: progress lines on stderr (when it is a terminal), the result as one JSON line on stdout. */
-export async function scoreCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      run: { type: 'string' },
-      split: { type: 'string', default: 'test' },
-      checkpoint: { type: 'string', default: 'best' },
-      'batch-size': { type: 'string' },
-      dataset: { type: 'string' },
-      ...storeOptions,
-    },
-  });
-  const run = positiveInt('run', values.run);
-  if (run === undefined) throw new UnmaskError('BAD_ARGUMENT', USAGE);
+/** --run as a run id. */
+export function runId(value: string | undefined): number {
+  const id = positiveInt('run', value);
+  if (id === undefined) throw new UnmaskError('BAD_ARGUMENT', '--run is required');
+  return id;
+}
+
+/** --checkpoint as best or last. */
+export function checkpointKind(value: string | undefined): 'best' | 'last' {
+  const kind = value ?? 'best';
+  if (kind !== 'best' && kind !== 'last') throw new UnmaskError('BAD_ARGUMENT', `--checkpoint must be best or last, got '${kind}'`);
+  return kind;
+}
+
+/**
+ * `unmask score`: progress on stderr (on a terminal), the result as one JSON line on stdout. The run's own scores
+ * are its best checkpoint on its own dataset; asked for another folder or the last checkpoint, it records an
+ * evaluation instead and says so, leaving the run's own scores as they were.
+ */
+export async function scoreCommand({ values }: ParsedCommand<typeof COMMANDS.score.options>): Promise<number> {
+  const run = runId(values.run);
+  const kind = checkpointKind(values.checkpoint);
+  const split = (values.split ?? 'test') as SplitName;
+  const batchSize = positiveInt('batch-size', values['batch-size']);
   const { initEngine } = await import('../engine/select.js');
   await initEngine();
   const { store } = openStore(values.db);
-  const tty = process.stderr.isTTY === true;
   try {
-    const result = await scoreRun(store, run, {
-      split: values.split as SplitName,
-      checkpoint: values.checkpoint as CheckpointKind,
-      batchSize: positiveInt('batch-size', values['batch-size']),
-      dataset: values.dataset,
-      onProgress: tty ? (p) => process.stderr.write(`\rscoring ${p.batch}/${p.batches} ${p.imgPerSec.toFixed(1)} img/s\u001b[K`) : undefined,
-    });
-    if (tty) process.stderr.write('\n');
+    const own = path.resolve(store.getRun(run).datasetPath);
+    const dataset = values.dataset === undefined ? own : path.resolve(values.dataset);
+    if (dataset !== own || kind !== 'best') {
+      const { evaluateRun } = await import('../analysis/evaluate.js');
+      const why = dataset !== own ? 'another folder' : 'the last checkpoint';
+      process.stderr.write(`scoring ${why}: recorded as an evaluation; run ${run}'s own scores are left as they are\n`);
+      const outcome = await evaluateRun(store, run, { dataset, split, checkpoint: kind, batchSize, onProgress: scoringProgress() });
+      process.stdout.write(`${JSON.stringify({ recordedAs: 'evaluation', ...evaluationLine(outcome) })}\n`);
+      return 0;
+    }
+    const { scoreRun } = await import('../analysis/score.js');
+    const result = await scoreRun(store, run, { split, batchSize, onProgress: scoringProgress() });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } finally {

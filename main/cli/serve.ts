@@ -2,22 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath } from '../store/index.js';
+import type { COMMANDS } from './commands.js';
+import type { ParsedCommand } from './spec.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
-export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '5175' },
-      db: { type: 'string' },
-      'data-root': { type: 'string' },
-      token: { type: 'string' },
-    },
-  });
+export async function serveCommand({ values }: ParsedCommand<typeof COMMANDS.serve.options>): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UnmaskError('BAD_ARGUMENT', `--port must be 0…65535, got '${values.port}'`);
   const token = values.token ?? process.env.UNMASK_TOKEN ?? randomBytes(24).toString('base64url');

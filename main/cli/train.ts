@@ -1,18 +1,15 @@
 // `unmask train` and `unmask resume`: the course assignment's training flags, progress on stderr, one JSON line on stdout.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath, RunStore } from '../store/index.js';
 import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import type { LrSchedule, SelectBy, SelfBlendMode } from '../train/recipe-types.js';
+import type { COMMANDS } from './commands.js';
 import { trainingProgress } from './progress.js';
-
-export const storeOptions = {
-  db: { type: 'string' },
-} as const;
+import type { ParsedCommand } from './spec.js';
 
 /** The database: --db, else UNMASK_DB, else the app's user-data folder. Checkpoints go in `runs/` beside it. */
 export function openStore(db: string | undefined): { store: RunStore; runsDir: string } {
@@ -40,38 +37,7 @@ function cancelOnSigint(): AbortController {
   return controller;
 }
 
-export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string', short: 'd' },
-      model: { type: 'string', short: 'm' },
-      lr: { type: 'string' },
-      'batch-size': { type: 'string', short: 'b' },
-      epochs: { type: 'string', short: 'e' },
-      optimizer: { type: 'string', short: 'o' },
-      seed: { type: 'string' },
-      'data-root': { type: 'string' },
-      // Pretrained backbones (MobileNetBased, XceptionBased).
-      pretrained: { type: 'boolean' },
-      'no-pretrained': { type: 'boolean' },
-      weights: { type: 'string' },
-      'freeze-backbone': { type: 'boolean' },
-      'no-freeze-backbone': { type: 'boolean' },
-      'feature-views': { type: 'string' },
-      // The recipe beyond the baseline (see main/train/recipe.ts).
-      'unfreeze-blocks': { type: 'string' },
-      'backbone-lr-scale': { type: 'string' },
-      schedule: { type: 'string' },
-      'warmup-epochs': { type: 'string' },
-      'weight-decay': { type: 'string' },
-      'select-by': { type: 'string' },
-      patience: { type: 'string' },
-      'tta-flip': { type: 'boolean' },
-      'self-blend': { type: 'string' },
-      ...storeOptions,
-    },
-  });
+export async function trainCommand({ values }: ParsedCommand<typeof COMMANDS.train.options>): Promise<number> {
   const pair = (yes: boolean | undefined, no: boolean | undefined, name: string): boolean | undefined => {
     if (yes && no) throw new UnmaskError('BAD_ARGUMENT', `--${name} and --no-${name} contradict each other`);
     return yes ? true : no ? false : undefined;
@@ -114,9 +80,8 @@ async function withSession(db: string | undefined, run: (store: RunStore, option
   }
 }
 
-export async function resumeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: storeOptions });
+export async function resumeCommand({ values, positionals }: ParsedCommand<typeof COMMANDS.resume.options>): Promise<number> {
   const id = Number(positionals[0]);
-  if (!Number.isInteger(id)) throw new UnmaskError('BAD_ARGUMENT', 'usage: unmask resume RUN_ID [--db FILE]');
+  if (!Number.isInteger(id) || id < 1) throw new UnmaskError('BAD_ARGUMENT', `unmask resume: RUN must be a run id, got '${positionals[0]}'`);
   return withSession(values.db, (store, options) => resumeRun(store, id, options));
 }

@@ -1,0 +1,201 @@
+// Every `unmask` command, described once: its summary, flags and arguments. Parsing, `--help`, `unmask --help` and
+// the README's command list are all made from this table (see spec.ts and readme.ts).
+import type { CommandSpec, OptionSpec } from './spec.js';
+
+const db: OptionSpec = { type: 'string', value: 'FILE', help: 'run database (default UNMASK_DB, else the app\'s user-data folder)' };
+const dataRoot: OptionSpec = { type: 'string', value: 'DIR', help: 'folder in which a dataset NAME is looked up (default UNMASK_DATA_ROOT)' };
+const runFlag = (help: string): OptionSpec => ({ type: 'string', value: 'RUN', required: true, help });
+const batchSize: OptionSpec = { type: 'string', value: 'N', help: 'images per forward pass (default: the run\'s training batch size)' };
+const checkpoint: OptionSpec = { type: 'string', value: 'best|last', default: 'best', help: 'which checkpoint of the run' };
+
+/** Spelled out per command so each command's `Values<…>` type knows its flags. */
+export const COMMANDS = {
+  engine: {
+    summary: 'print the selected engine as one JSON line (UNMASK_ENGINE=gpu|native|wasm|cpu forces one)',
+    options: {},
+  },
+  params: {
+    summary: 'print a model\'s trainable parameter count as a bare integer',
+    options: { model: { type: 'string', short: 'm', value: 'MODEL', required: true, help: 'SimpleNet, XceptionBased, XceptionRegions, MobileNetBased, Bonus, …' } },
+  },
+  train: {
+    summary: 'train a detector on a dataset: progress on stderr, one JSON line (run id, epochs, accuracies, engine) on stdout',
+    details: 'The course assignment\'s flags are the baseline recipe; the others are opt-in (see "Training recipes" in the README).',
+    options: {
+      dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
+      model: { type: 'string', short: 'm', value: 'MODEL', help: 'model (default SimpleNet)' },
+      lr: { type: 'string', value: 'LR', help: 'learning rate (default 0.001, or the model\'s own)' },
+      'batch-size': { type: 'string', short: 'b', value: 'N', help: 'batch size (default 32)' },
+      epochs: { type: 'string', short: 'e', value: 'N', help: 'epochs (default 5, or the model\'s own)' },
+      optimizer: { type: 'string', short: 'o', value: 'NAME', help: 'Adam, AdamW or SGD (default Adam)' },
+      seed: { type: 'string', value: 'N', help: 'random seed of shuffling, augmentation and initialisation (default 0)' },
+      'data-root': dataRoot,
+      db,
+      'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
+      'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
+      'feature-views': { type: 'string', value: 'N', help: 'frozen backbone: augmented views cached per training image (default 2)' },
+      weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for XceptionBased/XceptionRegions (a Keras .h5 or tfjs folder)' },
+      pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
+      'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
+      'unfreeze-blocks': { type: 'string', value: 'K|all', help: 'pretrained models: the last K backbone blocks train with the head' },
+      'backbone-lr-scale': { type: 'string', value: 'F', help: 'learning-rate factor of the unfrozen blocks (default 0.1)' },
+      schedule: { type: 'string', value: 'constant|cosine', help: 'learning-rate schedule (default constant)' },
+      'warmup-epochs': { type: 'string', value: 'N', help: 'cosine schedule: epochs of linear warm-up' },
+      'weight-decay': { type: 'string', value: 'W', help: 'AdamW\'s decoupled decay or SGD\'s L2' },
+      'select-by': { type: 'string', value: 'accuracy|auc', help: 'what picks the best checkpoint on validation (default accuracy)' },
+      patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
+      'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
+      'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
+    },
+  },
+  resume: {
+    summary: 'continue an interrupted or cancelled run from its last completed epoch',
+    options: { db },
+    positionals: { name: 'RUN', help: 'the run to continue', min: 1, max: 1 },
+  },
+  runs: {
+    summary: 'the run table: model, dataset, parameters, engine, status, best val acc, test acc at best val, own test AUC',
+    details: "AUCs are the run's own: its best checkpoint on its own test split. Scores of other folders or checkpoints are evaluations (`unmask evaluations`).",
+    options: { json: { type: 'boolean', help: 'one JSON object per run instead of the table' }, db },
+  },
+  'export-log': {
+    summary: "a run's per-epoch train/val/test loss and accuracy and its parameters as JSON (the course assignment's log shape)",
+    options: { out: { type: 'string', value: 'FILE', help: 'write it here instead of stdout' }, db },
+    positionals: { name: 'RUN', help: 'the run', min: 1, max: 1 },
+  },
+  score: {
+    summary: "score a run's own split (its best checkpoint on its own dataset) into the store; prints metrics as one JSON line",
+    details:
+      "With --dataset (another folder) or --checkpoint last it does not touch the run's own scores: it records an evaluation, as `unmask evaluate` does.",
+    options: {
+      run: runFlag('the run to score'),
+      split: { type: 'string', value: 'test|val|train', default: 'test', help: 'split to score' },
+      checkpoint,
+      dataset: { type: 'string', short: 'd', value: 'FOLDER', help: 'score another folder (recorded as an evaluation)' },
+      'batch-size': batchSize,
+      db,
+    },
+  },
+  evaluate: {
+    summary: 'score a run on any folder, split or checkpoint and store it as an evaluation (the run\'s own scores are left as they are)',
+    details:
+      'FOLDER may be laid out as {train,val,test}/{real,fake}, only test/{real,fake}, or flat real/ and fake/. --split all (the default for a ' +
+      "folder the run was not trained on; test for its own) scores every image. Prints accuracy at 0.5 and at the run's validation-chosen " +
+      'threshold, AUC with a 95 % bootstrap interval, AP and EER as one JSON line.',
+    options: {
+      run: runFlag('the run to evaluate'),
+      dataset: { type: 'string', short: 'd', value: 'FOLDER', required: true, help: 'the folder (or a NAME under --data-root)' },
+      split: { type: 'string', value: 'all|test|val|train', help: 'which images (default: all, or test on the run\'s own folder)' },
+      checkpoint,
+      'batch-size': batchSize,
+      'data-root': dataRoot,
+      db,
+    },
+  },
+  evaluations: {
+    summary: 'list the stored evaluations: run, dataset, split, checkpoint, images, AUC with its interval, accuracy',
+    options: { run: { type: 'string', value: 'RUN', help: 'only this run\'s' }, json: { type: 'boolean', help: 'one JSON object per evaluation' }, db },
+  },
+  predict: {
+    summary: "is it fake? One JSON line per image: path, P(fake) and the label at the run's validation-chosen threshold",
+    details:
+      'Folders are walked in name order and streamed a few batches at a time, so a folder of any size fits in memory. An image that ' +
+      'cannot be read gets a line with its error instead, and the exit status is then 1.',
+    options: { run: runFlag('the detector to use'), checkpoint, 'batch-size': batchSize, db },
+    positionals: { name: 'PATH...', help: 'image files and folders', min: 1, max: Infinity },
+  },
+  matrix: {
+    summary: 'the cross-dataset matrix: runs × evaluated datasets, AUC with its interval per cell, as JSON (and figures + CSV)',
+    options: {
+      out: { type: 'string', value: 'DIR', help: 'also write matrix.svg, matrix.png and matrix.csv here' },
+      runs: { type: 'string', value: '1,2,3', help: 'only these runs (default every run with a cell)' },
+      db,
+    },
+  },
+  metrics: {
+    summary: 'AUC, AP, EER and accuracy of label,score CSV rows as one JSON line',
+    options: {
+      csv: { type: 'string', value: 'FILE', required: true, help: 'CSV with label (0 real, 1 fake) and score columns' },
+      threshold: { type: 'string', value: 'T', default: '0.5', help: 'decision threshold for accuracy and the confusion matrix' },
+      bootstrap: { type: 'string', value: 'SAMPLES', help: 'also a stratified bootstrap interval of the AUC' },
+      seed: { type: 'string', value: 'N', help: 'seed of the bootstrap (default 0)' },
+    },
+  },
+  figures: {
+    summary: 'loss/accuracy (runs overlaid), ROC, DET, confusion, histograms (SVG+PNG) and sample grids of runs',
+    options: {
+      runs: { type: 'string', value: '1,2,3', required: true, help: 'run ids' },
+      out: { type: 'string', value: 'DIR', required: true, help: 'folder to write into' },
+      split: { type: 'string', value: 'test|val|train', default: 'test', help: "which of the runs' own score sets" },
+      format: { type: 'string', value: 'svg,png', default: 'svg,png', help: 'figure formats' },
+      threshold: { type: 'string', value: 'T', default: '0.5', help: 'threshold of the confusion matrices' },
+      db,
+    },
+  },
+  explain: {
+    summary: 'a saliency or CAM heatmap of one image for a run, blended over it, as PNG, plus one JSON line',
+    options: {
+      run: runFlag('the run whose detector explains'),
+      image: { type: 'string', value: 'PATH', required: true, help: 'the image' },
+      method: { type: 'string', value: 'METHOD', required: true, help: 'saliency, smoothgrad, gradcam, gradcam++ or xgradcam' },
+      layer: { type: 'string', value: 'NAME', help: "CAM methods: the layer (default the model's)" },
+      checkpoint,
+      target: { type: 'string', value: 'real|fake|predicted', default: 'predicted', help: 'class to explain' },
+      out: { type: 'string', value: 'FILE.png', required: true, help: 'where to write the overlay' },
+      db,
+    },
+  },
+  bonus: {
+    summary: "a Bonus checkpoint's test AUC, accuracy and parameter count as one JSON line",
+    options: {
+      checkpoint: { type: 'string', value: 'DIR', required: true, help: 'checkpoint folder (e.g. resources/models/bonus)' },
+      dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
+      'data-root': dataRoot,
+      split: { type: 'string', value: 'test|val|train', default: 'test', help: 'split to score' },
+      'batch-size': { type: 'string', value: 'N', help: 'images per forward pass (default 32)' },
+      seed: { type: 'string', value: 'N', default: '0', help: 'seed of a flat layout\'s split' },
+    },
+  },
+  reproduce: {
+    summary: "the course assignment's steps and the best detectors — train, score, cross-dataset evaluation, figures, summary.md",
+    options: {
+      'data-root': { type: 'string', value: 'DIR', help: 'folder holding fakes_dataset and synthetic_dataset (default UNMASK_DATA_ROOT, else ../shared/data)' },
+      out: { type: 'string', value: 'DIR', default: 'figures', help: 'folder for the figures, summary.md and the study\'s database' },
+      quick: { type: 'boolean', help: '12/6/6 images per class, 1 epoch (a smoke run, not the study\'s numbers)' },
+      seed: { type: 'string', value: 'N', default: '0', help: 'random seed of every run' },
+      'xception-weights': { type: 'string', value: 'FILE', help: "Keras's ImageNet Xception no-top .h5 (default UNMASK_XCEPTION_WEIGHTS, else the cache)" },
+      db: { type: 'string', value: 'FILE', help: 'run database (default OUT/study/unmask.db)' },
+    },
+  },
+  serve: {
+    summary: 'browser mode: the app on http://127.0.0.1 with an access token (npm run serve builds the UI first)',
+    options: {
+      port: { type: 'string', value: 'N', default: '5175', help: 'port (0 = any free one)' },
+      db,
+      'data-root': { type: 'string', value: 'DIR', help: 'folder whose sub-folders the app offers as datasets' },
+      token: { type: 'string', value: 'TOKEN', help: 'access token (default UNMASK_TOKEN, else a random one)' },
+    },
+  },
+  bench: {
+    summary: 'engine throughput beside PyTorch (engine), explanation latency (explain), memory under load (soak)',
+    options: {
+      quick: { type: 'boolean', help: 'engine, soak: a shorter run' },
+      'with-cpu': { type: 'boolean', help: 'engine: include the pure-JS cpu engine (minutes per step)' },
+      child: { type: 'boolean', help: 'internal: measure the engine of this process', hidden: true },
+    },
+    positionals: { name: 'engine|explain|soak', help: 'which benchmark', min: 1, max: 1 },
+  },
+  help: {
+    summary: 'this list, or one command\'s help (`unmask help evaluate` = `unmask evaluate --help`)',
+    options: { markdown: { type: 'boolean', help: "print the README's command list (made from this same table)" } },
+    positionals: { name: 'COMMAND', help: 'a command', min: 0, max: 1 },
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
