@@ -17,7 +17,7 @@ export function matrixFigureSize(matrix: CrossDatasetMatrix): { width: number; h
 
 /**
  * Rows = runs ("run 3 · MobileNetBased" over its training folder), columns = "dataset · split"; each cell is
- * coloured by AUC (0.5 white to 1 blue) and shows "AUC / [low–high]", with "own" marking the run's own test
+ * coloured by AUC (chance 0.5 white, 1 blue, worse than chance red) and shows "AUC / [low–high]", with "own" marking the run's own test
  * split. The y axis runs top-down in matrix order. Cell data carry the evaluation id for click-through.
  */
 export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset ROC AUC'): EChartsOption {
@@ -44,22 +44,30 @@ export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset 
   return {
     ...baseOption(title, "cells: AUC of P(fake) [95 % bootstrap interval]; 'own' = the run's own test split, best checkpoint"),
     grid: { ...MARGIN },
-    xAxis: { ...category(matrix.columns.map((c) => `${c.datasetName} · ${c.split}`), 'Evaluated on', false), nameGap: 36, position: 'bottom' },
+    xAxis: {
+      ...category(matrix.columns.map((c) => `${c.datasetName} · ${c.split}`), 'Evaluated on', false),
+      nameGap: 40,
+      position: 'bottom',
+      // Every column named, wrapped to its cell's width rather than thinned out.
+      axisLabel: { interval: 0, width: MATRIX_CELL.width - 10, overflow: 'break' },
+      axisTick: { show: false },
+    },
     yAxis: {
       ...category(matrix.rows.map((r) => `${runLabel(r.runId, r.model)}\ntrained on ${r.trainingDatasetName}`), 'Detector', true),
       nameGap: 228,
-      axisLabel: { lineHeight: 16 },
+      axisLabel: { interval: 0, lineHeight: 16 },
+      axisTick: { show: false },
     },
     visualMap: {
       type: 'continuous',
-      min: 0.5,
+      min: 0,
       max: 1,
       calculable: false,
       orient: 'vertical',
       right: 16,
       top: 'middle',
-      text: ['AUC 1', '0.5'],
-      inRange: { color: ['#ffffff', '#4e79a7'] },
+      text: ['AUC 1', '0'],
+      inRange: { color: ['#e15759', '#ffffff', '#4e79a7'] },
     },
     legend: { show: false },
     series: [series],

@@ -3,10 +3,15 @@ import type { BarSeriesOption, EChartsOption, HeatmapSeriesOption, LineSeriesOpt
 import { UnmaskError } from '../../engine/errors.js';
 import type { EpochRecord } from '../../store/index.js';
 import type { Confusion, Vector } from '../metrics.js';
-import { baseOption, CLASS_COLORS, runColor, SPLIT_LINE, valueAxis, type RunRef } from './style.js';
+import { baseOption, CLASS_COLORS, legendBelow, runColor, SPLIT_LINE, valueAxis, type RunRef } from './style.js';
 
 export * from './style.js';
 export * from './roc-det.js';
+
+/** A subtitle with the scores' source on a line of its own. */
+function withSource(subtitle: string, source: string | undefined): string {
+  return source ? `${source}\n${subtitle}` : subtitle;
+}
 
 /** A run's per-epoch history, as training-curve figures take it. */
 export interface RunHistory extends RunRef {
@@ -47,11 +52,17 @@ function historyFigure(runs: readonly RunHistory[], metric: Metric): EChartsOpti
   const maxEpoch = Math.max(1, ...runs.flatMap((r) => r.epochs.map((e) => e.epoch)));
   const title = metric === 'loss' ? 'Loss' : 'Accuracy';
   const subtitle = 'line style: train solid · val dashed · test dotted';
+  const series = historySeries(runs, metric);
+  // Below the plot, under the "Epoch" axis name and clear of it however many rows the run × split entries take.
+  const { legend, gridBottom } = legendBelow(series.map((s) => s.name as string));
+  const base = baseOption(title, subtitle);
   return {
-    ...baseOption(title, subtitle),
+    ...base,
+    grid: { ...(base.grid as object), bottom: gridBottom },
+    legend,
     xAxis: valueAxis('Epoch', { min: 1, max: maxEpoch, minInterval: 1, ...(maxEpoch <= 15 ? { interval: 1 } : {}) }),
     yAxis: metric === 'loss' ? valueAxis('Cross-entropy loss', { scale: true, nameGap: 48 }) : valueAxis('Accuracy (%)', { min: 0, max: 100, nameGap: 40 }),
-    series: historySeries(runs, metric),
+    series,
     tooltip: { trigger: 'axis' },
   };
 }
@@ -70,6 +81,8 @@ export interface ConfusionFigureOptions {
   run?: RunRef;
   /** Threshold the matrix was taken at, for the subtitle. */
   threshold?: number;
+  /** Where the scores come from (dataset, split, checkpoint), a second subtitle line. */
+  source?: string;
 }
 
 /**
@@ -97,9 +110,10 @@ export function confusionFigure(confusion: Confusion, options: ConfusionFigureOp
   const threshold = options.threshold ?? 0.5;
   const category = (axisName: string, inverse: boolean) =>
     ({ type: 'category', data: ['real', 'fake'], name: axisName, nameLocation: 'middle', nameGap: 32, nameTextStyle: { fontSize: 13 }, inverse, splitArea: { show: false } }) as const;
+  const base = baseOption(`Confusion matrix — ${name}`, withSource(`predict fake when P(fake) ≥ ${threshold}; cells: count and % of the actual class`, options.source));
   return {
-    ...baseOption(`Confusion matrix — ${name}`, `predict fake when P(fake) ≥ ${threshold}; cells: count and % of the actual class`),
-    grid: { left: 90, right: 110, top: 80, bottom: 90 },
+    ...base,
+    grid: { left: 90, right: 110, top: (base.grid as { top: number }).top + 4, bottom: 90 },
     xAxis: category('Predicted class', false),
     yAxis: category('Actual class', true),
     visualMap: {
@@ -123,6 +137,8 @@ export interface HistogramFigureOptions {
   bins?: number;
   /** Axis name of the score (default "P(fake)"). */
   scoreName?: string;
+  /** Where the scores come from (dataset, split, checkpoint), a second subtitle line. */
+  source?: string;
 }
 
 /** Counts of `scores` (in [0, 1]) per class in `bins` equal bins; a score of exactly 1 goes in the last bin. */
@@ -156,7 +172,7 @@ export function histogramFigure(labels: Vector, scores: Vector, options: Histogr
   const scoreName = options.scoreName ?? 'P(fake)';
   const title = options.run ? `Score histogram — ${options.run.label}` : 'Score histogram';
   return {
-    ...baseOption(title, `${bins} bins over [0, 1]; label = bin centre`),
+    ...baseOption(title, withSource(`${bins} bins over [0, 1]; label = bin centre`, options.source)),
     xAxis: { type: 'category', data: categories, name: scoreName, nameLocation: 'middle', nameGap: 52, nameTextStyle: { fontSize: 13 }, axisLabel: { interval: 1, rotate: 45 } },
     yAxis: valueAxis('Images', { minInterval: 1, nameGap: 44 }),
     series: [bar('real'), bar('fake')],

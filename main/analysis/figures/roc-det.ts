@@ -2,7 +2,7 @@
 import type { EChartsOption, LineSeriesOption } from './echarts.js';
 import { detCurve, probit, rocAuc, rocCurve } from '../metrics.js';
 import type { ScoreRow } from '../../store/index.js';
-import { baseOption, formatAuc, formatPercent, REFERENCE_COLOR, runColor, valueAxis, type RunRef } from './style.js';
+import { baseOption, formatAuc, formatPercent, legendBelow, REFERENCE_COLOR, runColor, valueAxis, type RunRef } from './style.js';
 
 /** Which soft output of the 2-way softmax a curve ranks by. */
 export type SoftScore = 'A' | 'B';
@@ -22,23 +22,13 @@ export const SOFT_SCORE_NAMES: Record<SoftScore, string> = {
 };
 
 /**
- * Curve figures keep their legend inside the plot, in the corner curves do not reach: bottom-right for ROC
- * (right of a better-than-chance curve), top-right for DET (above the chance line).
+ * Curve figures put their legend below the plot, one curve per row: inside it, a legend covers curves
+ * wherever they run (a detector worse than chance crosses the corner a better one leaves empty).
  */
-function curveLayout(title: string, corner: 'top' | 'bottom'): EChartsOption {
-  const grid = { left: 80, right: 32, top: 56, bottom: 64 };
-  const legend = {
-    type: 'plain' as const,
-    orient: 'vertical' as const,
-    right: grid.right + 12,
-    ...(corner === 'top' ? { top: grid.top + 12 } : { bottom: grid.bottom + 12 }),
-    backgroundColor: 'rgba(255,255,255,0.9)',
-    borderColor: '#cccccc',
-    borderWidth: 1,
-    padding: 8,
-    itemWidth: 28,
-  };
-  return { ...baseOption(title), grid, legend };
+function curveLayout(title: string, subtitle: string | undefined, names: readonly string[]): EChartsOption {
+  const base = baseOption(title, subtitle);
+  const { legend, gridBottom } = legendBelow(names, { vertical: true });
+  return { ...base, grid: { left: 80, right: 32, top: (base.grid as { top: number }).top, bottom: gridBottom }, legend };
 }
 
 /** Line style per soft score: B (the detector's own score) solid, A dashed. */
@@ -98,14 +88,14 @@ function chanceSeries(data: number[][]): LineSeriesOption {
  * ROC curves (scikit-learn's roc_curve points, from {@link rocCurve}) of each input, AUC in the legend,
  * and the chance diagonal. Axes: false / true positive rate of each curve's own positive class.
  */
-export function rocFigure(curves: readonly ScoreCurveInput[], title = 'ROC curve'): EChartsOption {
+export function rocFigure(curves: readonly ScoreCurveInput[], title = 'ROC curve', subtitle?: string): EChartsOption {
   const series = curves.map((c) => {
     const roc = rocCurve(c.labels, c.scores);
     return curveSeries(c, curveName(c, rocAuc(c.labels, c.scores)), roc.fpr.map((x, i) => [x, roc.tpr[i]!]));
   });
   const unit = { min: 0, max: 1, interval: 0.2 };
   return {
-    ...curveLayout(title, 'bottom'),
+    ...curveLayout(title, subtitle, [...series.map((s) => s.name as string), 'chance']),
     xAxis: valueAxis('False positive rate', unit),
     yAxis: valueAxis('True positive rate', { ...unit, nameGap: 40 }),
     series: [...series, chanceSeries([[0, 0], [1, 1]])],
@@ -153,14 +143,14 @@ function detAxis(name: string, nameGap: number, id: string) {
  * The chance line FNR = 1 - FPR is y = -x here. Note: the axis labels use a formatter function, which JSON
  * drops: an option that crossed a transport gets it back from {@link restoreDetLabels}.
  */
-export function detFigure(curves: readonly ScoreCurveInput[], title = 'DET curve'): EChartsOption {
+export function detFigure(curves: readonly ScoreCurveInput[], title = 'DET curve', subtitle?: string): EChartsOption {
   const series = curves.map((c) => {
     const det = detCurve(c.labels, c.scores);
     const data = det.fpr.map((x, i) => [detCoordinate(x), detCoordinate(det.fnr[i]!)]);
     return curveSeries(c, curveName(c, rocAuc(c.labels, c.scores)), data);
   });
   return {
-    ...curveLayout(title, 'top'),
+    ...curveLayout(title, subtitle, [...series.map((s) => s.name as string), 'chance']),
     xAxis: detAxis('False positive rate (normal deviate scale)', 32, DET_AXIS_ID.x),
     yAxis: detAxis('False negative rate (normal deviate scale)', 48, DET_AXIS_ID.y),
     series: [...series, chanceSeries([[-DET_LIMIT, DET_LIMIT], [DET_LIMIT, -DET_LIMIT]])],

@@ -46,15 +46,49 @@ export function formatPercent(p: number): string {
 
 /** Title, legend, grid and text settings every figure shares (white background, no animation). */
 export function baseOption(title: string, subtitle?: string): EChartsOption {
+  const subtitleLines = subtitle ? subtitle.split('\n').length : 0;
   return {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'Helvetica, Arial, DejaVu Sans Condensed, sans-serif' },
     title: { text: title, subtext: subtitle, left: 'center', top: 8, textStyle: { fontSize: 16 } },
     legend: { type: 'plain', bottom: 8, left: 'center', itemWidth: 28 },
-    grid: { left: 72, right: 32, top: subtitle ? 76 : 56, bottom: 110, containLabel: false },
+    grid: { left: 72, right: 32, top: 56 + 18 * subtitleLines + (subtitleLines ? 2 : 0), bottom: 110, containLabel: false },
     tooltip: { trigger: 'item' },
   };
+}
+
+/**
+ * Width a figure's legend is laid out for: narrow enough for a chart beside another in the app's window, so the
+ * rows estimated here are never fewer than the ones ECharts draws (an export, wider, just has room to spare).
+ */
+export const LEGEND_LAYOUT_WIDTH = 540;
+
+/** Rows a horizontal legend of `names` takes at {@link LEGEND_LAYOUT_WIDTH} (12 px text, 28 px symbols). */
+export function legendRows(names: readonly string[], width = LEGEND_LAYOUT_WIDTH): number {
+  let rows = 1;
+  let used = 0;
+  for (const name of names) {
+    const item = 28 + 5 + 7 * name.length + 10;
+    if (used > 0 && used + item > width) {
+      rows++;
+      used = 0;
+    }
+    used += item;
+  }
+  return rows;
+}
+
+/**
+ * A legend below the plot and the x-axis name, never over a curve or an axis name: `gridBottom` leaves room
+ * for the axis (`axisSpace`: tick labels and name) and the legend's rows (one item per row when vertical).
+ */
+export function legendBelow(names: readonly string[], options: { axisSpace?: number; vertical?: boolean } = {}): { legend: EChartsOption['legend']; gridBottom: number } {
+  const rows = options.vertical ? names.length : legendRows(names);
+  const legend = options.vertical
+    ? { type: 'plain' as const, orient: 'vertical' as const, bottom: 8, left: 72, itemWidth: 28, itemGap: 6 }
+    : { type: 'plain' as const, bottom: 8, left: 'center', itemWidth: 28 };
+  return { legend, gridBottom: (options.axisSpace ?? 64) + 8 + rows * 22 };
 }
 
 /** A numeric axis (x or y) as the figures use it. */
