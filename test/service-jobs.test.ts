@@ -96,7 +96,9 @@ describe('the training queue', () => {
     const run = runs.find((r) => r.id === a.runId)!;
     assert.equal(run.status, 'completed');
     assert.equal(run.parameters, 16_901_762);
-    assert.ok(run.auc !== null, 'the test split was scored when training ended');
+    assert.ok(run.testAuc !== null, 'the test split was scored when training ended');
+    assert.equal(run.testAucSource?.kind, 'own');
+    assert.match(run.testAucSource?.label ?? '', /^faces · own test split · best checkpoint \(epoch \d+\)$/);
     assert.ok(events.some((e) => e.type === 'runs-changed'));
   });
 

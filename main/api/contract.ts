@@ -16,6 +16,8 @@ export interface ErrorPayload {
 }
 
 export type SplitName = 'train' | 'val' | 'test';
+/** What an evaluation scored: a split of a folder, or 'all' its images. */
+export type EvaluationSplit = 'all' | SplitName;
 export type ClassName = 'real' | 'fake';
 export type CheckpointKind = 'best' | 'last';
 export type FigureFormat = 'svg' | 'png';
@@ -209,9 +211,29 @@ export interface RunRow {
   bestValAcc: number | null;
   bestEpoch: number | null;
   testAccAtBestVal: number | null;
-  /** Test AUC of the saved scores (null until scored). */
-  auc: number | null;
+  /** AUC of the run's own test scores: its best checkpoint on its own test split (null until scored). */
+  testAuc: number | null;
+  /** Where testAuc comes from (null until the run's own test split is scored). */
+  testAucSource: ScoreSource | null;
+  /** Splits whose own scores an older version let another scoring replace: missing until scored again (rescoreRun). */
+  missingOwnScores: { split: SplitName; reason: string; evaluationId: number | null }[];
+  /** Evaluations recorded for the run (scorings of other folders, splits or checkpoints). */
+  evaluations: number;
   seconds: number;
+}
+
+/** Where a shown number comes from; `label` says it in words ("fakes_dataset · own test split · best checkpoint (epoch 3)"). */
+export interface ScoreSource {
+  /** 'own': the run's own scores (its best checkpoint on its own dataset's split); else a stored evaluation. */
+  kind: 'own' | 'evaluation';
+  evaluationId: number | null;
+  datasetPath: string;
+  datasetName: string;
+  split: EvaluationSplit;
+  /** null when not recorded (moved from an older database). */
+  checkpoint: CheckpointKind | null;
+  checkpointEpoch: number | null;
+  label: string;
 }
 
 export interface RunDetail {
@@ -250,6 +272,8 @@ export interface ScoredImage {
 export interface AnalysisResult {
   runId: number;
   split: SplitName;
+  /** The scores analysed: the run's own split, or (getEvaluation) an evaluation's. */
+  source: ScoreSource;
   n: number;
   /** Null when the split holds one class only (no ROC exists). */
   summary: MetricsSummary | null;
@@ -262,8 +286,8 @@ export interface AnalysisResult {
 export interface CompareResult {
   runs: RunRow[];
   split: SplitName;
-  /** Per run: metrics of the split's scores (null where unscored or one class). */
-  metrics: { runId: number; summary: MetricsSummary | null }[];
+  /** Per run: metrics of its own scores of the split (null where unscored or one class), and where they come from. */
+  metrics: { runId: number; summary: MetricsSummary | null; source: ScoreSource | null }[];
   charts: { loss: ChartOption; accuracy: ChartOption; roc: ChartOption | null; det: ChartOption | null };
 }
 
@@ -301,6 +325,74 @@ export interface ExplainChoices {
   checkpoints: CheckpointKind[];
 }
 
+/** A stored evaluation: a run scored on a folder, split or checkpoint other than its own scores. */
+export interface EvaluationRow {
+  id: number;
+  runId: number;
+  model: string;
+  source: ScoreSource;
+  n: number;
+  /** null when undefined (one class only). */
+  auc: number | null;
+  aucInterval: { low: number; high: number } | null;
+  ap: number | null;
+  eer: number | null;
+  /** 0–1 at P(fake) >= 0.5. */
+  accuracyAtHalf: number | null;
+  /** The threshold the run chose on its own validation split, and the accuracy there. */
+  runThreshold: number | null;
+  accuracyAtRunThreshold: number | null;
+  runThresholdMissing: string | null;
+  skipped: number;
+  /** 'migrated': moved from an older database, where it had replaced the run's own scores. */
+  origin: 'evaluated' | 'migrated';
+  note: string | null;
+  createdAt: string;
+}
+
+/** One evaluation with its charts and worst errors (as analyseRun gives for a run's own split). */
+export interface EvaluationDetail extends Omit<AnalysisResult, 'split'> {
+  evaluation: EvaluationRow;
+}
+
+export interface MatrixColumn {
+  key: string;
+  datasetPath: string;
+  datasetName: string;
+  split: EvaluationSplit;
+}
+
+export interface MatrixRow {
+  runId: number;
+  model: string;
+  trainingDataset: string;
+  trainingDatasetName: string;
+}
+
+export interface MatrixCell {
+  runId: number;
+  /** A MatrixColumn's key. */
+  column: string;
+  auc: number | null;
+  interval: { low: number; high: number } | null;
+  n: number;
+  source: 'own' | 'evaluation';
+  evaluationId: number | null;
+  checkpoint: CheckpointKind | null;
+  checkpointEpoch: number | null;
+}
+
+/** Rows = runs, columns = evaluated datasets, cells = AUC with its 95 % interval; with its figure and CSV. */
+export interface MatrixResult {
+  rows: MatrixRow[];
+  columns: MatrixColumn[];
+  cells: MatrixCell[];
+  chart: ChartOption;
+  /** The figure size that fits every cell (for SVG/PNG export). */
+  size: { width: number; height: number };
+  csv: string;
+}
+
 export interface ExportReportResult {
   out: string;
   files: string[];
@@ -332,6 +424,15 @@ export interface UnmaskApi {
   /** Metrics and charts of a split (scored first when the run has no saved scores for it). */
   analyseRun(params: { runId: number; split?: SplitName; threshold?: number }): Promise<AnalysisResult>;
   compareRuns(params: { runIds: number[]; split?: SplitName }): Promise<CompareResult>;
+  /** Scores a run's own split again (its best checkpoint on its own dataset), e.g. where its own scores are missing. */
+  rescoreRun(params: { runId: number; split: SplitName }): Promise<RunRow>;
+  /** Scores a run on an opened folder (a split, or 'all' by default for a folder it was not trained on) as an evaluation. */
+  evaluateRun(params: { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: CheckpointKind }): Promise<EvaluationRow>;
+  listEvaluations(params: { runId?: number }): Promise<EvaluationRow[]>;
+  /** An evaluation's metrics at `threshold` (default 0.5), ROC/DET/confusion/histogram and worst errors. */
+  getEvaluation(params: { evaluationId: number; threshold?: number }): Promise<EvaluationDetail>;
+  /** The cross-dataset matrix of every run with a cell (or of `runIds`). */
+  crossDatasetMatrix(params: { runIds?: number[] }): Promise<MatrixResult>;
   explainChoices(params: { runId: number }): Promise<ExplainChoices>;
   explainImage(params: ExplainRequest): Promise<ExplainResult>;
   /** Renders a chart option (from analyseRun/compareRuns) to SVG or PNG, legends and labels included. */

@@ -11,6 +11,7 @@ const MAX_IMAGE_BASE64 = 32 * 2 ** 20;
 
 const path = z.string().min(1).max(MAX_PATH).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 const split = z.enum(['train', 'val', 'test']);
+const evaluationSplit = z.enum(['all', 'train', 'val', 'test']);
 const className = z.enum(['real', 'fake']);
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const format = z.enum(['svg', 'png']);
@@ -64,6 +65,11 @@ export const paramSchemas = {
   getRun: z.strictObject({ runId }),
   analyseRun: z.strictObject({ runId, split: split.optional(), threshold: z.number().min(0).max(1).optional() }),
   compareRuns: z.strictObject({ runIds: z.array(runId).min(1).max(20), split: split.optional() }),
+  rescoreRun: z.strictObject({ runId, split }),
+  evaluateRun: z.strictObject({ runId, dataset: path, split: evaluationSplit.optional(), checkpoint: z.enum(['best', 'last']).optional() }),
+  listEvaluations: z.strictObject({ runId: runId.optional() }).optional(),
+  getEvaluation: z.strictObject({ evaluationId: runId, threshold: z.number().min(0).max(1).optional() }),
+  crossDatasetMatrix: z.strictObject({ runIds: z.array(runId).min(1).max(200).optional() }).optional(),
   explainChoices: z.strictObject({ runId }),
   explainImage: z.strictObject({
     runId,

@@ -1,10 +1,13 @@
-// Metrics and chart options of saved scores, for one run (analysis) or several (comparison).
-import type { AnalysisResult, ChartOption, MetricsSummary, ScoredImage, SplitName } from '../api/contract.js';
+// Metrics and chart options of saved scores: a run's own or an evaluation's (analysis), or several runs' (comparison).
+import type { AnalysisResult, ChartOption, MetricsSummary, ScoredImage, ScoreSource, SplitName } from '../api/contract.js';
 import { summarize, type MetricSummary } from '../analysis/metrics.js';
 import {
   accuracyFigure, confusionFigure, detFigure, histogramFigure, lossFigure, rocFigure, runLabel, softScoreCurves, type RunHistory,
 } from '../analysis/figures/options.js';
 import type { RunRecord, ScoreRow } from '../store/index.js';
+
+/** What a comparison's curves are: each run's own split, scored with its best checkpoint. */
+const OWN_SPLIT_NOTE = (split: SplitName): string => `each run's own ${split} split · best checkpoint`;
 
 /** Mistakes listed per kind in an analysis. */
 const WORST_LISTED = 12;
@@ -36,30 +39,35 @@ function worst(rows: readonly ScoreRow[], threshold: number): { falsePositives: 
   };
 }
 
-/** One run's analysis of a split's saved scores (rows non-empty). */
-export function analyse(run: RunRecord, split: SplitName, rows: readonly ScoreRow[], threshold = 0.5): AnalysisResult {
+/** An analysis of scores (rows non-empty) of `run` from `source`: metrics at `threshold`, every chart labelled with the source. */
+export function analyseScores(run: RunRecord, source: ScoreSource, rows: readonly ScoreRow[], threshold = 0.5): Omit<AnalysisResult, 'split'> {
   const ref = { id: run.id, label: runLabel(run.id, run.model) };
   const labels = rows.map((r) => r.label);
   const fake = rows.map((r) => r.probs[1]);
   const summary = scoreMetrics(rows, threshold);
   const curves = summary ? softScoreCurves(ref, rows) : null;
-  const suffix = `${ref.label} (${split}, n = ${rows.length})`;
+  const subtitle = `${source.label} · n = ${rows.length}`;
   return {
     runId: run.id,
-    split,
+    source,
     n: rows.length,
     summary,
     charts: {
-      roc: curves ? (rocFigure(curves, `ROC — ${suffix}`) as ChartOption) : null,
-      det: curves ? (detFigure(curves, `DET — ${suffix}`) as ChartOption) : null,
-      confusion: summary ? (confusionFigure(summary.confusion, { run: ref, threshold }) as ChartOption) : null,
-      histogram: histogramFigure(labels, fake, { run: ref }) as ChartOption,
+      roc: curves ? (rocFigure(curves, `ROC — ${ref.label}`, subtitle) as ChartOption) : null,
+      det: curves ? (detFigure(curves, `DET — ${ref.label}`, subtitle) as ChartOption) : null,
+      confusion: summary ? (confusionFigure(summary.confusion, { run: ref, threshold, source: subtitle }) as ChartOption) : null,
+      histogram: histogramFigure(labels, fake, { run: ref, source: subtitle }) as ChartOption,
     },
     ...worst(rows, threshold),
   };
 }
 
-/** Overlaid curves of several runs: loss and accuracy histories, and ROC/DET of the runs scored on `split`. */
+/** One run's analysis of its own scores of a split (rows non-empty). */
+export function analyse(run: RunRecord, split: SplitName, source: ScoreSource, rows: readonly ScoreRow[], threshold = 0.5): AnalysisResult {
+  return { ...analyseScores(run, source, rows, threshold), split };
+}
+
+/** Overlaid curves of several runs: loss and accuracy histories, and ROC/DET of their own scores of `split`. */
 export function comparisonCharts(histories: RunHistory[], scored: { run: RunRecord; rows: readonly ScoreRow[] }[], split: SplitName) {
   const curves = scored
     .filter(({ rows }) => hasBothClasses(rows))
@@ -68,7 +76,7 @@ export function comparisonCharts(histories: RunHistory[], scored: { run: RunReco
   return {
     loss: lossFigure(histories) as ChartOption,
     accuracy: accuracyFigure(histories) as ChartOption,
-    roc: curves.length ? (rocFigure(curves, `ROC — ${split}`) as ChartOption) : null,
-    det: curves.length ? (detFigure(curves, `DET — ${split}`) as ChartOption) : null,
+    roc: curves.length ? (rocFigure(curves, `ROC — ${split}`, OWN_SPLIT_NOTE(split)) as ChartOption) : null,
+    det: curves.length ? (detFigure(curves, `DET — ${split}`, OWN_SPLIT_NOTE(split)) as ChartOption) : null,
   };
 }

@@ -114,7 +114,8 @@ export class DatasetRegistry {
   }
 
   private async scan(root: string): Promise<Opened> {
-    const scan = await scanDataset(root);
+    // A folder of test/ (or val/) alone is a dataset to evaluate on; training checks for every split itself.
+    const scan = await scanDataset(root, { partialSplits: true });
     const images: ImageEntry[] = SPLITS.flatMap((split) =>
       scan.splits[split].samples.map((s) => ({ path: s.path, split, label: s.label === 1 ? ('fake' as const) : ('real' as const) })),
     );

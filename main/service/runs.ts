@@ -1,10 +1,20 @@
-// Run records as the API shows them: store summaries plus the model's parameter count.
+// Run records as the API shows them: store summaries plus the model's parameter count and where each number comes from.
 import path from 'node:path';
-import type { RunRow } from '../api/contract.js';
+import type { RunRow, ScoreSource, SplitName } from '../api/contract.js';
+import { scoreOriginLabel } from '../analysis/score-source.js';
 import type { RunSummary } from '../store/index.js';
 
+/** The source of a run's own scores of `split` (its best checkpoint on that split of its own dataset). */
+export function ownScoreSource(run: Pick<RunSummary, 'datasetPath'>, split: SplitName, checkpointEpoch: number | null): ScoreSource {
+  const origin = { kind: 'own' as const, datasetPath: run.datasetPath, split, checkpoint: 'best' as const, checkpointEpoch };
+  return { ...origin, evaluationId: null, datasetName: path.basename(run.datasetPath), label: scoreOriginLabel(origin) };
+}
+
+const isSplit = (s: string): s is SplitName => s === 'train' || s === 'val' || s === 'test';
+
 /** `parameters` comes from the caller: counting builds the model, which is the analysis worker's job. */
-export function toRunRow(run: RunSummary, parameters: number | null): RunRow {
+export function toRunRow(run: RunSummary, parameters: number | null, evaluations: number): RunRow {
+  const test = run.ownScores.find((s) => s.split === 'test');
   return {
     id: run.id,
     model: run.model,
@@ -21,7 +31,10 @@ export function toRunRow(run: RunSummary, parameters: number | null): RunRow {
     bestValAcc: run.bestValAcc,
     bestEpoch: run.bestEpoch,
     testAccAtBestVal: run.testAccAtBestVal,
-    auc: run.auc,
+    testAuc: run.testAuc,
+    testAucSource: test ? ownScoreSource(run, 'test', test.checkpointEpoch) : null,
+    missingOwnScores: run.missingOwnScores.flatMap((m) => (isSplit(m.split) ? [{ split: m.split, reason: m.reason, evaluationId: m.evaluationId }] : [])),
+    evaluations,
     seconds: run.seconds,
   };
 }

@@ -14,7 +14,8 @@ import { AnalysisClient } from './analysis-client.js';
 import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
 import { DatasetRegistry } from './datasets.js';
 import { JobQueue } from './jobs.js';
-import { toRunRow } from './runs.js';
+import { evaluationDetail, evaluationRows, matrixResult, toEvaluationRow } from './evaluations.js';
+import { ownScoreSource, toRunRow } from './runs.js';
 
 export interface ServiceOptions {
   /** The run database (created if missing); checkpoints go to `runs/` beside it. */
@@ -48,7 +49,8 @@ export function createService(options: ServiceOptions): UnmaskService {
   const listeners = new Set<(event: ApiEvent) => void>();
   const emit = (event: ApiEvent) => listeners.forEach((l) => l(event));
   const analysis = new AnalysisClient(options.launch);
-  const runRoots = () => [...new Set(store.listRuns().map((r) => path.resolve(r.datasetPath)))];
+  // Images of the folders runs were trained or evaluated on may be shown (worst errors) without opening them.
+  const runRoots = () => [...new Set([...store.listRuns(), ...store.listEvaluations()].map((r) => path.resolve(r.datasetPath)))];
   const datasets = new DatasetRegistry(runRoots);
   const jobs = new JobQueue(options.launch, { dbPath, runsDir: path.join(path.dirname(dbPath), 'runs') }, (job, runsChanged) => {
     // A snapshot: the queue keeps mutating its JobInfo, and in-process listeners may hold on to events.
@@ -64,10 +66,20 @@ export function createService(options: ServiceOptions): UnmaskService {
     }
     return count;
   };
+  const evaluationCounts = () => {
+    const counts = new Map<number, number>();
+    for (const e of store.listEvaluations()) counts.set(e.runId, (counts.get(e.runId) ?? 0) + 1);
+    return counts;
+  };
   const runRow = async (id: number) => {
     const summary = store.listRuns().find((r) => r.id === id);
     if (!summary) throw new UnmaskError('NOT_FOUND', `no run ${id}`);
-    return toRunRow(summary, await countParams(summary.model));
+    return toRunRow(summary, await countParams(summary.model), evaluationCounts().get(id) ?? 0);
+  };
+  /** Where a run's own scores of `split` come from (the checkpoint epoch they were taken at). */
+  const ownSource = (runId: number, split: 'train' | 'val' | 'test') => {
+    const summary = store.listRuns().find((r) => r.id === runId)!;
+    return ownScoreSource(summary, split, summary.ownScores.find((s) => s.split === split)?.checkpointEpoch ?? null);
   };
   /** Saved scores of a split, scoring it first (in the analysis worker) when there are none. */
   const scoresOf = async (runId: number, split: 'train' | 'val' | 'test') => {
@@ -124,7 +136,10 @@ export function createService(options: ServiceOptions): UnmaskService {
     },
     listJobs: async () => jobs.list(),
     cancelJob: async ({ jobId }) => jobs.cancel(jobId),
-    listRuns: async () => Promise.all(store.listRuns().map(async (r) => toRunRow(r, await countParams(r.model)))),
+    async listRuns() {
+      const counts = evaluationCounts();
+      return Promise.all(store.listRuns().map(async (r) => toRunRow(r, await countParams(r.model), counts.get(r.id) ?? 0)));
+    },
     async getRun({ runId }) {
       return {
         run: await runRow(runId),
@@ -135,7 +150,7 @@ export function createService(options: ServiceOptions): UnmaskService {
     async analyseRun({ runId, split = 'test', threshold = 0.5 }) {
       const run = store.getRun(runId);
       const rows = await scoresOf(runId, split);
-      return analyse(run, split, rows, threshold);
+      return analyse(run, split, ownSource(runId, split), rows, threshold);
     },
     async compareRuns({ runIds, split = 'test' }) {
       const ids = [...new Set(runIds)];
@@ -145,10 +160,26 @@ export function createService(options: ServiceOptions): UnmaskService {
       return {
         runs: await Promise.all(ids.map(runRow)),
         split,
-        metrics: scored.map(({ run, rows }) => ({ runId: run.id, summary: scoreMetrics(rows) })),
+        metrics: scored.map(({ run, rows }) => ({ runId: run.id, summary: scoreMetrics(rows), source: rows.length ? ownSource(run.id, split) : null })),
         charts: comparisonCharts(histories, scored, split),
       };
     },
+    async rescoreRun({ runId, split }) {
+      store.getRun(runId);
+      await analysis.request('score', { runId, split });
+      emit({ type: 'runs-changed' });
+      return runRow(runId);
+    },
+    async evaluateRun({ runId, dataset, split, checkpoint }) {
+      const run = store.getRun(runId);
+      const { summary } = await datasets.get(dataset);
+      const { evaluationId } = await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint });
+      emit({ type: 'runs-changed' });
+      return toEvaluationRow(store.getEvaluation(evaluationId), run.model);
+    },
+    listEvaluations: async ({ runId } = {}) => evaluationRows(store, runId),
+    getEvaluation: async ({ evaluationId, threshold }) => evaluationDetail(store, evaluationId, threshold),
+    crossDatasetMatrix: async ({ runIds } = {}) => matrixResult(store, runIds),
     explainChoices: ({ runId }) => analysis.request('choices', { runId }),
     async explainImage(request) {
       if ('path' in request.image) await datasets.assertImage(request.image.path);

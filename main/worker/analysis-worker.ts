@@ -1,7 +1,7 @@
 // Analysis worker process: scores splits and explains images for the main side, one request at a time.
 import * as tf from '@tensorflow/tfjs';
 import { toErrorPayload } from '../api/errors.js';
-import type { ChartOption, EncodedImage, ExplainChoices, ExplainRequest, FigureFormat, SplitName } from '../api/contract.js';
+import type { ChartOption, EncodedImage, EvaluationSplit, ExplainChoices, ExplainRequest, FigureFormat, SplitName } from '../api/contract.js';
 import type { EChartsOption } from '../analysis/figures/echarts.js';
 import { exportFigures } from '../analysis/figures/export.js';
 import { registryParamCounter } from '../analysis/figures/frontier.js';
@@ -13,6 +13,7 @@ import { featureMapLayers } from '../analysis/explain/graph.js';
 import { explainImage } from '../analysis/explain/explain-image.js';
 import { loadRunModel, type RunModel } from '../analysis/run-model.js';
 import { writeRunsSummary } from '../analysis/report-summary.js';
+import { evaluateRun } from '../analysis/evaluate.js';
 import { scoreRun } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
 import { parentChannel, reportCrashes } from './port.js';
@@ -97,6 +98,11 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       const { runId, split } = request.params as { runId: number; split: SplitName };
       const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));
       return { n, skipped: skipped.length };
+    }
+    case 'evaluate': {
+      const { runId, ...options } = request.params as { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last' };
+      const { evaluation } = await withStore((store) => evaluateRun(store, runId, options));
+      return { evaluationId: evaluation.id };
     }
     case 'explain':
       return explain(request.params as ExplainRequest);
