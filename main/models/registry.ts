@@ -54,7 +54,7 @@ export const models = {
     create: (options = {}) => createSimpleNet(options),
     inputSize: 256,
     camLayer: 'conv3',
-    description: "The seed's small CNN: 3 conv 7×7 stages + MLP, trained from scratch",
+    description: "The course assignment's baseline small CNN: 3 conv 7×7 stages + MLP, trained from scratch",
   },
   Xception: {
     create: (options = {}) => createXception({ seed: options.seed, inputSize: options.inputSize }),

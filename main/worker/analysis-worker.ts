@@ -57,11 +57,17 @@ async function runModel(runId: number, kind: 'best' | 'last'): Promise<RunModel>
 }
 
 async function explain(params: ExplainRequest) {
-  const { model, entry } = await runModel(params.runId, params.checkpoint ?? 'best');
+  const { model, entry, name } = await runModel(params.runId, params.checkpoint ?? 'best');
   const image = 'path' in params.image ? params.image.path : Buffer.from(params.image.base64, 'base64');
   if (typeof image !== 'string' && image.length === 0) throw new UnmaskError('BAD_ARGUMENT', 'the dropped image is empty (or not base64)');
-  const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target }, entry.camLayer);
-  return { ...result, png: result.png.toString('base64') };
+  try {
+    const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target }, entry.camLayer);
+    return { ...result, png: result.png.toString('base64') };
+  } catch (error) {
+    // Two runs explain side by side: say which one refused.
+    if (error instanceof UnmaskError && error.code === 'BAD_ARGUMENT') throw new UnmaskError('BAD_ARGUMENT', `run ${params.runId} (${name}): ${error.message}`);
+    throw error;
+  }
 }
 
 async function choices(params: { runId: number }): Promise<ExplainChoices> {

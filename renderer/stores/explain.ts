@@ -28,20 +28,41 @@ export const useExplainStore = defineStore('explain', () => {
   const runId = ref<number | null>(null);
   const secondRunId = ref<number | null>(null);
   const method = ref('gradcam');
+  /** The layer chosen for the first run; it is only ever sent when it is one of that run's layers. */
   const layer = ref('');
   const image = ref<ImageSource | null>(null);
   /** Preview of a dropped file (dataset images preview through the thumbnail cache). */
   const filePreview = ref<string | null>(null);
-  const choices = ref<ExplainChoices | null>(null);
+  /** Each run's layers and default layer, fetched once per run. */
+  const choicesByRun = ref(new Map<number, ExplainChoices>());
+  const loadingChoices = new Map<number, Promise<ExplainChoices | undefined>>();
   const panels = ref<ExplainPanel[]>([]);
   let request = 0;
 
   const methodInfo = computed(() => app.info?.explainMethods.find((m) => m.name === method.value) ?? null);
+  /** The first run's choices (null while they load): the layer menu shows these. */
+  const choices = computed(() => (runId.value === null ? null : (choicesByRun.value.get(runId.value) ?? null)));
   const imageLabel = computed(() => {
     const img = image.value;
     if (!img) return '';
     return 'path' in img ? img.path : (img.name ?? 'dropped image');
   });
+
+  /** A run's choices, from the cache or fetched (undefined when the fetch failed: the banner says why). */
+  function choicesFor(id: number): Promise<ExplainChoices | undefined> {
+    const known = choicesByRun.value.get(id);
+    if (known) return Promise.resolve(known);
+    let loading = loadingChoices.get(id);
+    if (!loading) {
+      loading = app.attempt(() => api().explainChoices({ runId: id })).then((c) => {
+        loadingChoices.delete(id);
+        if (c) choicesByRun.value = new Map(choicesByRun.value).set(id, c);
+        return c;
+      });
+      loadingChoices.set(id, loading);
+    }
+    return loading;
+  }
 
   /** Defaults the run to the newest completed one, so clicking an image anywhere can explain at once. */
   function ensureRun(): void {
@@ -52,12 +73,18 @@ export const useExplainStore = defineStore('explain', () => {
 
   async function setRun(id: number | null): Promise<void> {
     runId.value = id;
-    choices.value = null;
     if (id === null) return;
-    const next = await app.attempt(() => api().explainChoices({ runId: id }));
+    const next = await choicesFor(id);
     if (runId.value !== id || !next) return;
-    choices.value = next;
     if (!next.layers.includes(layer.value)) layer.value = next.defaultLayer;
+  }
+
+  /**
+   * The layer to send for a run with choices `own`: the chosen layer where it is one of that run's own layers (a run of the same
+   * model as the first), else that run's default. Never a layer of another run, however fast the run changes.
+   */
+  function layerFor(own: ExplainChoices): string {
+    return own.layers.includes(layer.value) ? layer.value : own.defaultLayer;
   }
 
   /** Chooses a dataset image and explains it straight away when a run is chosen. */
@@ -77,22 +104,22 @@ export const useExplainStore = defineStore('explain', () => {
     if (runId.value !== null) await explain();
   }
 
-  /** Explains the image under the run (and the second run, if any) with the chosen method. */
+  /** Explains the image under the run (and the second run, if any) with the chosen method, each run with its own layer. */
   async function explain(): Promise<void> {
     const img = image.value;
     const first = runId.value;
     if (!img || first === null) return;
     const mine = ++request;
     const ids = secondRunId.value !== null && secondRunId.value !== first ? [first, secondRunId.value] : [first];
+    const chosenMethod = method.value;
     const isCam = methodInfo.value?.kind === 'cam';
-    const firstModel = runs.byId.get(first)?.model;
     panels.value = ids.map((id) => ({ runId: id, result: null, loading: true }));
     // One after the other: both share the main side's engine, and the first result shows sooner.
     for (const [i, id] of ids.entries()) {
-      // The chosen layer belongs to the first run's model; another model gets its own default layer.
-      const sameModel = runs.byId.get(id)?.model === firstModel;
-      const withLayer = isCam && layer.value && sameModel ? { layer: layer.value } : {};
-      const result = await app.attempt(() => api().explainImage({ runId: id, image: img, method: method.value, ...withLayer }));
+      const own = isCam ? await choicesFor(id) : undefined;
+      if (mine !== request) return;
+      const withLayer = own ? { layer: layerFor(own) } : {};
+      const result = isCam && !own ? undefined : await app.attempt(() => api().explainImage({ runId: id, image: img, method: chosenMethod, ...withLayer }));
       if (mine !== request) return;
       panels.value = panels.value.map((p, j) => (j === i ? { ...p, result: result ?? null, loading: false } : p));
     }

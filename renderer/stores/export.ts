@@ -1,4 +1,4 @@
-// Exports: one chart as an SVG/PNG download, and the whole report of several runs written to a folder.
+// Exports: one chart as an SVG/PNG download (or a table as CSV), and the whole report of several runs written to a folder.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ChartOption, ExportReportResult, FigureFormat, SplitName } from '../../main/api/contract';
@@ -7,8 +7,11 @@ import { useAppStore } from './app';
 
 /** Saves bytes as a file through a temporary blob: link (works in the browser and in Electron). */
 function download(base64: string, mime: string, fileName: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+  saveBlob(new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: mime }), fileName);
+}
+
+function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
@@ -30,13 +33,21 @@ export const useExportStore = defineStore('export', () => {
   const writing = ref(false);
   const report = ref<ExportReportResult | null>(null);
 
-  /** Renders `option` on the main side (legends and labels included) and downloads it as `fileName.format`. */
-  async function downloadChart(option: ChartOption, format: FigureFormat, fileName: string): Promise<void> {
+  /**
+   * Renders `option` on the main side (legends and labels included) at `size` (default the figures' 900 × 560)
+   * and downloads it as `fileName.format`.
+   */
+  async function downloadChart(option: ChartOption, format: FigureFormat, fileName: string, size?: { width: number; height: number }): Promise<void> {
     const name = `${fileName}.${format}`;
     rendering.value = [...rendering.value, name];
-    const image = await app.attempt(() => api().renderChart({ option, format }));
+    const image = await app.attempt(() => api().renderChart({ option, format, ...(size ?? {}) }));
     rendering.value = rendering.value.filter((n) => n !== name);
     if (image) download(image.base64, image.mime, name);
+  }
+
+  /** Downloads text (a CSV table) as `fileName`. */
+  function downloadText(text: string, mime: string, fileName: string): void {
+    saveBlob(new Blob([text], { type: mime }), fileName);
   }
 
   function toggleRun(id: number): void {
@@ -52,5 +63,5 @@ export const useExportStore = defineStore('export', () => {
     writing.value = false;
   }
 
-  return { rendering, runIds, out, split, formats, writing, report, downloadChart, toggleRun, exportReport };
+  return { rendering, runIds, out, split, formats, writing, report, downloadChart, downloadText, toggleRun, exportReport };
 });

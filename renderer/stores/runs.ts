@@ -1,4 +1,4 @@
-// Recorded runs: the table, row selection, and comparing the selected runs.
+// Recorded runs: the table, row selection, comparing the selected runs, and re-scoring a run's own split.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { CompareResult, RunRow, SplitName } from '../../main/api/contract';
@@ -14,6 +14,8 @@ export const useRunsStore = defineStore('runs', () => {
   const compareSplit = ref<SplitName>('test');
   const comparison = ref<CompareResult | null>(null);
   const comparing = ref(false);
+  /** Runs whose own scores are being scored again. */
+  const rescoring = ref<number[]>([]);
 
   const completed = computed(() => runs.value.filter((r) => r.status === 'completed'));
   const byId = computed(() => new Map(runs.value.map((r) => [r.id, r])));
@@ -46,5 +48,13 @@ export const useRunsStore = defineStore('runs', () => {
     comparing.value = false;
   }
 
-  return { runs, loading, loaded, selected, compareSplit, comparison, comparing, completed, byId, refresh, toggle, clearSelection, compare };
+  /** Scores a run's own split again (its best checkpoint on its own dataset), e.g. where an older version replaced it. */
+  async function rescore(id: number, split: SplitName): Promise<void> {
+    rescoring.value = [...rescoring.value, id];
+    const row = await app.attempt(() => api().rescoreRun({ runId: id, split }));
+    rescoring.value = rescoring.value.filter((x) => x !== id);
+    if (row) runs.value = runs.value.map((r) => (r.id === id ? row : r));
+  }
+
+  return { runs, loading, loaded, selected, compareSplit, comparison, comparing, rescoring, completed, byId, refresh, toggle, clearSelection, compare, rescore };
 });

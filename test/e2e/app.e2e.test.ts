@@ -1,4 +1,5 @@
-// Browser mode end to end: `unmask serve` + the built UI in headless Chromium — open, train, analyse, explain, compare, export.
+// Browser mode end to end: `unmask serve` + the built UI in headless Chromium — open, train, analyse, evaluate on other
+// folders (the run's own numbers unchanged), the cross-dataset matrix, explain (without layer races), compare, export.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,8 +8,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { DatasetSummary, RunRow } from '../../main/api/contract.js';
+import type { DatasetSummary, EvaluationRow, ExplainChoices, MatrixResult, RunRow } from '../../main/api/contract.js';
 import { linkSubset } from '../../main/data/index.js';
+import { runUnmask } from '../helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataRoot = path.resolve(root, '../shared/data');
@@ -17,6 +19,9 @@ const chromiumPath = process.env.UNMASK_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = path.join(root, 'test-artifacts/e2e');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-e2e-'));
 const subset = path.join(tmp, 'faces-subset');
+/** A folder of test/{real,fake} alone, of synthetic_dataset's faces: "another folder" to evaluate on. */
+const foreign = path.join(tmp, 'synthetic-test-only');
+const db = path.join(tmp, 'runs.db');
 
 let server: ChildProcess | null = null;
 let serverLog = '';
@@ -119,10 +124,16 @@ before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   buildRendererIfStale();
   linkSubset(fakes, subset, { train: 8, val: 4, test: 4 });
-  appUrl = await startServer(path.join(tmp, 'runs.db'));
+  for (const cls of ['real', 'fake']) {
+    const from = path.join(dataRoot, 'synthetic_dataset', 'test', cls);
+    fs.mkdirSync(path.join(foreign, 'test', cls), { recursive: true });
+    for (const name of fs.readdirSync(from).sort().slice(0, 3)) fs.symlinkSync(path.join(from, name), path.join(foreign, 'test', cls, name));
+  }
+  appUrl = await startServer(db);
   token = new URL(appUrl).searchParams.get('token')!;
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  // 1440 px: the width at which the runs table's actions used to be cut off.
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -140,6 +151,7 @@ after(async () => {
 
 describe('the app in browser mode', { timeout: 1_800_000 }, () => {
   const runIds: number[] = [];
+  let bonusRun = 0;
 
   it('loads with the token taken out of the address bar', async () => {
     await page.goto(appUrl);
@@ -231,30 +243,141 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.deepEqual(states, ['completed', 'completed'], `jobs ended ${states.join(', ')}; server log:\n${serverLog.slice(-2000)}`);
   });
 
-  it('lists both runs in the runs table', async () => {
+  it('trains a Bonus run too: another model, for explanations side by side', { timeout: 600_000 }, async () => {
+    await page.selectOption(tid('train-model'), 'Bonus');
+    await page.selectOption(tid('train-optimizer'), 'Adam');
+    await page.fill(tid('train-batch'), '8');
+    await page.fill(tid('train-epochs'), '1');
+    await page.fill(tid('train-seed'), '3');
+    await page.click(tid('train-start'));
+    await page.waitForFunction(() => {
+      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+      return cards.length === 3 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+    }, undefined, { timeout: 540_000, polling: 500 });
+    assert.deepEqual(await page.$$eval(tid('job-card'), (cards) => cards.map((c) => c.getAttribute('data-state'))), ['completed', 'completed', 'completed']);
+  });
+
+  it('lists the runs in the runs table, every action button in view at 1440 px', async () => {
     await go('runs');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-status="completed"]').length === 2, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-status="completed"]').length === 3, undefined, { timeout: 30_000 });
     const api = await callApi<RunRow[]>('listRuns', {});
-    runIds.push(...api.map((r) => r.id).sort((a, b) => a - b));
+    runIds.push(...api.filter((r) => r.model === 'SimpleNet').map((r) => r.id).sort((a, b) => a - b));
+    bonusRun = api.find((r) => r.model === 'Bonus')!.id;
     assert.equal(runIds.length, 2);
     const text = await page.textContent(tid('runs-table'));
     assert.match(text ?? '', /SimpleNet/);
     assert.match(text ?? '', new RegExp(path.basename(subset)));
+    // Each row's buttons lie inside the visible part of the table's scroller and of the window.
+    const bounds = await page.$eval('.table-scroll', (el) => el.getBoundingClientRect().right);
+    const rights = await page.$$eval(`${tid('run-row')} ${tid('run-explain')}`, (els) => els.map((e) => e.getBoundingClientRect().right));
+    assert.equal(rights.length, 3);
+    for (const right of rights) assert.ok(right <= bounds && right <= 1440, `an Explain button ends at ${right} px, past ${bounds} px`);
     await shot('03-runs');
   });
 
-  it("analyses a run: ROC chart and AUC", { timeout: 300_000 }, async () => {
+  it('opens the most recently finished run when the Analysis screen is first shown', { timeout: 300_000 }, async () => {
+    const latest = [...(await callApi<RunRow[]>('listRuns', {}))].filter((r) => r.status === 'completed').sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0]!;
+    await go('analysis');
+    await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
+    assert.equal(await page.$eval(tid('analysis-run'), (s) => (s as HTMLSelectElement).value), String(latest.id));
+    assert.equal(await page.textContent(tid('analysis-auc')), latest.testAuc!.toFixed(3));
+  });
+
+  it("analyses a run: ROC chart and its own test AUC, labelled", { timeout: 300_000 }, async () => {
+    await go('runs');
     await page.click(`${tid('run-row')}[data-run-id="${runIds[0]}"] ${tid('run-analyse')}`);
     await page.waitForSelector(tid('view-analysis'));
-    await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="analysis-run"]') !== null);
+    await page.waitForSelector(`${tid('analysis')}[data-run-id="${runIds[0]}"] ${tid('analysis-roc')}`, { timeout: 240_000 });
     assert.ok(await chartDrawn('analysis-roc'), 'the ROC chart drew nothing');
     assert.match((await page.textContent(tid('analysis-auc'))) ?? '', /^[01]\.\d{3}$/);
+    assert.match((await page.textContent(tid('analysis-source'))) ?? '', /faces-subset · own test split · best checkpoint \(epoch 1\) · n = 8/);
     await page.waitForTimeout(300);
     await shot('04-analysis');
   });
 
-  it('explains a clicked image with Grad-CAM, under one run and then two', { timeout: 300_000 }, async () => {
-    const worst = await page.$(`${tid('worst-fp')} ${tid('thumb')}, ${tid('worst-fn')} ${tid('thumb')}`);
+  it("scores the run on another folder and with its last checkpoint: its own test AUC stays, the evaluations appear apart, labelled", { timeout: 400_000 }, async () => {
+    const run = runIds[0]!;
+    const own = (await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!;
+    assert.ok(own.testAuc !== null);
+    await go('evaluations');
+    await page.selectOption(tid('evaluate-run'), String(run));
+    await page.fill(tid('evaluate-folder'), foreign);
+    await page.click(tid('evaluate-go'));
+    await page.waitForSelector(`${tid('evaluation-detail')} ${tid('evaluation-roc')}`, { timeout: 240_000 });
+    assert.match((await page.textContent(tid('evaluation-source'))) ?? '', /synthetic-test-only · all images · best checkpoint \(epoch 1\) · n = 6/);
+    // The last checkpoint, through the CLI on the same database, as a user would.
+    const last = runUnmask(['score', '--run', String(run), '--checkpoint', 'last', '--db', db], { timeout: 240_000 });
+    assert.equal(last.code, 0, last.stderr);
+    const evaluations = await callApi<EvaluationRow[]>('listEvaluations', { runId: run });
+    assert.deepEqual(evaluations.map((e) => e.source.label).sort(), ['faces-subset · test split · last checkpoint (epoch 1)', 'synthetic-test-only · all images · best checkpoint (epoch 1)']);
+    assert.equal((await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!.testAuc, own.testAuc);
+
+    await go('runs');
+    await page.click(tid('runs-refresh'));
+    const row = `${tid('run-row')}[data-run-id="${run}"]`;
+    await page.waitForFunction((sel) => document.querySelector(`${sel} [data-testid="run-evaluations"]`)?.textContent === '2', row);
+    assert.equal((await page.textContent(`${row} ${tid('run-test-auc')}`))?.trim(), `${own.testAuc!.toFixed(3)} best ep 1`);
+
+    await page.click(`${row} ${tid('run-analyse')}`);
+    await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
+    assert.equal(await page.textContent(tid('analysis-auc')), own.testAuc!.toFixed(3));
+    assert.equal(await page.getAttribute(tid('analysis-source'), 'data-kind'), 'own');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="analysis-evaluation"]').length === 2);
+    const listed = await page.$$eval(tid('analysis-evaluation'), (rows) => rows.map((r) => r.querySelector('td')?.textContent?.trim()));
+    assert.deepEqual(listed.sort(), evaluations.map((e) => e.source.label).sort());
+    const foreignEval = evaluations.find((e) => e.source.split === 'all')!;
+    await page.click(`${tid('analysis-evaluation')}[data-evaluation-id="${foreignEval.id}"] ${tid('analysis-evaluation-open')}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="analysis-source"]')?.getAttribute('data-kind') === 'evaluation');
+    assert.equal(await page.textContent(tid('analysis-auc')), foreignEval.auc!.toFixed(3));
+    assert.match((await page.textContent(tid('analysis-source'))) ?? '', /synthetic-test-only · all images/);
+    await page.waitForTimeout(300);
+    await shot('04b-analysis-evaluation');
+    await page.click(tid('analysis-own'));
+    await page.waitForFunction((auc) => document.querySelector('[data-testid="analysis-auc"]')?.textContent === auc, own.testAuc!.toFixed(3));
+  });
+
+  it('shows the cross-dataset matrix and opens a cell: its ROC/DET and worst errors; exports it as CSV and SVG', { timeout: 300_000 }, async () => {
+    const matrix = await callApi<MatrixResult>('crossDatasetMatrix', {});
+    await go('evaluations');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="matrix-cell"]').length === n, matrix.cells.length);
+    assert.equal(matrix.cells.length, 4, 'each run\'s own test split, and run 1 on the other folder');
+    assert.equal(await page.$$eval(tid('matrix-row'), (rows) => rows.length), 3);
+    const shown = await page.$$eval(tid('matrix-cell'), (cells) => cells.map((c) => `${c.getAttribute('data-run-id')}:${c.getAttribute('data-source')}:${c.querySelector('[data-testid="matrix-auc"]')?.textContent}`));
+    const expected = matrix.cells.map((c) => `${c.runId}:${c.source}:${c.auc!.toFixed(3)}`);
+    assert.deepEqual(shown.sort(), expected.sort());
+    const cell = matrix.cells.find((c) => c.source === 'evaluation')!;
+    await page.click(`${tid('matrix-cell')}[data-evaluation-id="${cell.evaluationId}"]`);
+    await page.waitForFunction((id) => document.querySelector('[data-testid="evaluation-source"]')?.textContent?.includes('synthetic-test-only'), cell.evaluationId);
+    await page.waitForSelector(tid('evaluation-det'));
+    assert.ok(await chartDrawn('evaluation-roc') && await chartDrawn('evaluation-det'));
+    assert.equal(await page.textContent(tid('evaluation-auc')), cell.auc!.toFixed(3));
+    const worst = await page.$$eval(`${tid('evaluation-worst-fp')} ${tid('thumb')}, ${tid('evaluation-worst-fn')} ${tid('thumb')}`, (t) => t.length);
+    const detail = await callApi<{ falsePositives: unknown[]; falseNegatives: unknown[] }>('getEvaluation', { evaluationId: cell.evaluationId });
+    assert.equal(worst, detail.falsePositives.length + detail.falseNegatives.length);
+    await page.waitForTimeout(300);
+    await shot('08-evaluations');
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(tid('matrix-csv'))]);
+    assert.equal(csv.suggestedFilename(), 'cross-dataset-matrix.csv');
+    const table = fs.readFileSync(await csv.path(), 'utf8');
+    assert.equal(table, matrix.csv);
+    assert.match(table.split('\n')[0]!, /synthetic-test-only \(all\) AUC/);
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click(tid('matrix-svg'))]);
+    const text = fs.readFileSync(await svg.path(), 'utf8');
+    assert.ok(text.trimStart().startsWith('<svg') && text.includes('Cross-dataset ROC AUC') && text.includes(cell.auc!.toFixed(3)));
+  });
+
+  it('explains with each run\'s own layer, however quickly run and method change; two models side by side', { timeout: 400_000 }, async () => {
+    const choices = new Map<number, ExplainChoices>();
+    for (const id of [...runIds, bonusRun]) choices.set(id, await callApi<ExplainChoices>('explainChoices', { runId: id }));
+    assert.notEqual(choices.get(bonusRun)!.defaultLayer, choices.get(runIds[0]!)!.defaultLayer);
+    const sent: { runId: number; layer?: string; method: string }[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/explainImage')) sent.push(JSON.parse(r.postData() ?? '{}') as { runId: number; layer?: string; method: string });
+    });
+    await go('analysis');
+    const worst = await page.$(`${tid('analysis-worst-fp')} ${tid('thumb')}, ${tid('analysis-worst-fn')} ${tid('thumb')}`);
     if (worst) await worst.click();
     else {
       // A perfect tiny run has no mistakes to click: take an image from the dataset grid instead.
@@ -269,13 +392,50 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.match((await overlay.getAttribute('src')) ?? '', /^data:image\/png;base64,/);
     assert.match((await page.textContent(tid('explain-prediction'))) ?? '', /^(real|fake)$/);
 
-    await page.selectOption(tid('explain-run2'), String(runIds[1]));
+    // The race: switch run and method and explain at once, before the new run's layers have arrived.
+    // Panels of exactly these runs, each drawn with `method` (not the previous explanation's panels).
+    const explained = async (ids: number[], method: string) => page.waitForFunction(([want, m]) => {
+      const panels = [...document.querySelectorAll('[data-testid="explain-panel"]')];
+      return panels.map((p) => p.getAttribute('data-run-id')).join() === (want as number[]).join() &&
+        panels.every((p) => p.getAttribute('data-method') === m && (p.querySelector('[data-testid="explain-overlay"]') as HTMLImageElement | null)?.naturalWidth === 256);
+    }, [ids, method] as const, { timeout: 240_000 });
+    await page.selectOption(tid('explain-run'), String(bonusRun));
+    await page.selectOption(tid('explain-method'), 'saliency');
+    await page.selectOption(tid('explain-method'), 'gradcam');
     await page.click(tid('explain-go'));
-    await page.waitForFunction(() => {
-      const panels = document.querySelectorAll('[data-testid="explain-panel"]');
-      return panels.length === 2 && [...panels].every((p) => (p.querySelector('[data-testid="explain-overlay"]') as HTMLImageElement | null)?.naturalWidth === 256);
-    }, undefined, { timeout: 240_000 });
+    await explained([bonusRun], 'gradcam');
+    await page.selectOption(tid('explain-run'), String(runIds[1]));
+    await page.selectOption(tid('explain-run'), String(bonusRun));
+    await page.selectOption(tid('explain-method'), 'gradcam++');
+    await page.click(tid('explain-go'));
+    await explained([bonusRun], 'gradcam++');
+    assert.equal(await page.$(tid('error-notice')), null, 'no explanation failed');
+    for (const r of sent) if (r.layer !== undefined) assert.ok(choices.get(r.runId)!.layers.includes(r.layer), `run ${r.runId} was sent another run's layer ${r.layer}`);
+    assert.ok(sent.some((r) => r.runId === bonusRun && r.layer === choices.get(bonusRun)!.defaultLayer));
+
+    // Side by side, two models: each run with its own layer.
+    await page.selectOption(tid('explain-run'), String(runIds[0]));
+    await page.selectOption(tid('explain-method'), 'gradcam');
+    await page.selectOption(tid('explain-run2'), String(bonusRun));
+    await page.click(tid('explain-go'));
+    await explained([runIds[0]!, bonusRun], 'gradcam');
+    const layers = await page.$$eval(tid('explain-panel'), (panels) => panels.map((p) => [p.getAttribute('data-run-id'), p.textContent?.match(/@ (\S+)/)?.[1]]));
+    assert.deepEqual(layers, [[String(runIds[0]), choices.get(runIds[0]!)!.defaultLayer], [String(bonusRun), choices.get(bonusRun)!.defaultLayer]]);
+    assert.equal(await page.$(tid('error-notice')), null);
     await shot('05-explain');
+
+    // A layer another model lacks is refused naming the run and a handful of its layers, not all of them.
+    const image = path.join(subset, 'test', 'real', fs.readdirSync(path.join(subset, 'test', 'real')).sort()[0]!);
+    const res = await fetch(new URL('/api/explainImage', appUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token },
+      body: JSON.stringify({ runId: bonusRun, image: { path: image }, method: 'gradcam', layer: 'conv3' }),
+    });
+    const error = (await res.json()) as { code: string; message: string };
+    assert.equal(res.status, 400);
+    assert.equal(error.code, 'BAD_ARGUMENT');
+    assert.match(error.message, new RegExp(`^run ${bonusRun} \\(Bonus\\): unknown layer 'conv3'`));
+    assert.ok(error.message.split(',').length <= 9, error.message);
   });
 
   it('compares the two runs and exports a chart as SVG', { timeout: 300_000 }, async () => {

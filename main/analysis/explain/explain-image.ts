@@ -47,7 +47,11 @@ export function resolveExplainLayer(model: tf.LayersModel, method: string, layer
   }
   const chosen = layer ?? defaultLayer;
   const choices = featureMapLayers(model);
-  if (!choices.includes(chosen)) throw new UnmaskError('BAD_ARGUMENT', `unknown layer '${chosen}'; choose one of ${choices.join(', ')}`);
+  if (!choices.includes(chosen)) {
+    // A handful of names, not a hundred: the first and last few, and the default (the app offers the rest in a menu).
+    const shown = choices.length <= 8 ? choices.join(', ') : `${choices.slice(0, 3).join(', ')}, …, ${choices.slice(-3).join(', ')} (${choices.length} layers)`;
+    throw new UnmaskError('BAD_ARGUMENT', `unknown layer '${chosen}'; this model's feature-map layers are ${shown}; its default is ${defaultLayer}`);
+  }
   return chosen;
 }
 

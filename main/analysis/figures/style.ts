@@ -51,7 +51,8 @@ export function baseOption(title: string, subtitle?: string): EChartsOption {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'Helvetica, Arial, DejaVu Sans Condensed, sans-serif' },
-    title: { text: title, subtext: subtitle, left: 'center', top: 8, textStyle: { fontSize: 16 } },
+    // An explicit line height: a browser canvas without CJK fonts collapses ECharts' default, overlapping the lines.
+    title: { text: title, subtext: subtitle, left: 'center', top: 8, textStyle: { fontSize: 16 }, subtextStyle: { fontSize: 12, lineHeight: 16 } },
     legend: { type: 'plain', bottom: 8, left: 'center', itemWidth: 28 },
     grid: { left: 72, right: 32, top: 56 + 18 * subtitleLines + (subtitleLines ? 2 : 0), bottom: 110, containLabel: false },
     tooltip: { trigger: 'item' },
