@@ -34,6 +34,14 @@ describe('unmask reproduce --quick', () => {
     assert.match(summary, /\| 1 \| SimpleNet \| fakes_dataset \| 16,901,762 \| 1 \|/);
     assert.match(summary, /\| 3 \| MobileNetBased \| synthetic_dataset \| 11,018,394 \| 1 \|/);
     assert.match(summary, /\| 4 \| Bonus \| fakes_dataset \| 56,098 \| 1 \|/);
+    // Every detector on the other dataset's test split too: the cross-dataset matrix, own test split in bold.
+    for (const file of ['matrix.svg', 'matrix.png', 'matrix.csv']) assert.ok(result.written.includes(file), `${file} not listed`);
+    assert.match(summary, /## Cross-dataset generalisation/);
+    assert.match(summary, /\| run \| study step \| model \| trained on \| fakes_dataset \(test\) \| synthetic_dataset \(test\) \|/);
+    const auc = '\\d\\.\\d{3} \\(\\d\\.\\d{3}–\\d\\.\\d{3}\\)';
+    assert.match(summary, new RegExp(`\\| 1 \\| simplenet-fakes \\| SimpleNet \\| fakes_dataset \\| \\*\\*${auc}\\*\\* \\| ${auc} \\|`));
+    assert.match(summary, new RegExp(`\\| 3 \\| mobilenet-synthetic \\| MobileNetBased \\| synthetic_dataset \\| ${auc} \\| \\*\\*${auc}\\*\\* \\|`));
+    assert.equal(fs.readFileSync(path.join(out, 'matrix.csv'), 'utf8').trim().split('\n').length, 1 + 4);
     assert.match(summary, /## Skipped/);
     assert.match(summary, /## The course assignment's Xception step \(Q25\)\n\nNot run: Keras's ImageNet Xception weights are neither given \(--xception-weights FILE/);
     assert.ok(result.written.includes('self-blended-pseudo-fakes.png'));

@@ -1,7 +1,10 @@
-// `unmask reproduce`: the course assignment's whole study in one command — train, score, figures, summary.md.
+// `unmask reproduce`: the course assignment's whole study in one command — train, score, cross-dataset evaluation, figures, summary.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { evaluateRun } from '../analysis/evaluate.js';
+import { writeMatrixFiles } from '../analysis/figures/matrix-files.js';
+import { crossDatasetMatrix } from '../analysis/matrix.js';
 import { bootstrapAucInterval } from '../analysis/metrics.js';
 import { exportFigures } from '../analysis/figures/export.js';
 import { explainGrid } from '../analysis/explain/index.js';
@@ -113,9 +116,30 @@ async function writePseudoFakes(options: StudyOptions, scratch: string): Promise
   return file;
 }
 
+/** The study's other dataset: where a detector trained on one is tested for generalisation. */
+function otherDataset(dataset: StudyJob['dataset']): StudyJob['dataset'] {
+  return dataset === 'fakes_dataset' ? 'synthetic_dataset' : 'fakes_dataset';
+}
+
+/**
+ * Evaluates every trained detector on the other dataset's test split (the columns of DeepfakeBench's cross-dataset
+ * table are test sets), then writes the cross-dataset matrix (matrix.svg/png/csv) of the study's runs.
+ */
+async function crossDataset(report: StudyReport, options: StudyOptions, scratch: string): Promise<void> {
+  for (const result of report.results) {
+    const other = otherDataset(result.job.dataset);
+    const dataset = datasetFor({ dataset: other } as StudyJob, options, scratch);
+    options.log(`== cross-dataset: run ${result.run} (${result.job.key}) on ${other}'s test split`);
+    await evaluateRun(options.store, result.run, { dataset, split: 'test', interval: { samples: 1000, seed: options.seed } });
+  }
+  report.matrix = crossDatasetMatrix(options.store, { runIds: report.results.map((r) => r.run) });
+  const files = await writeMatrixFiles(report.matrix, options.out);
+  report.figures.push(...files.map((f) => path.relative(options.out, f)));
+}
+
 /** Runs every study job that can run, writes figures and summary.md to `out`, and returns the report. */
 export async function reproduce(options: StudyOptions): Promise<StudyReport> {
-  const report: StudyReport = { quick: options.quick, startedAt: new Date().toISOString(), results: [], scans: new Map(), skipped: [], figures: [] };
+  const report: StudyReport = { quick: options.quick, startedAt: new Date().toISOString(), results: [], scans: new Map(), skipped: [], figures: [], matrix: null };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-study-'));
   fs.mkdirSync(options.out, { recursive: true });
   try {
@@ -129,6 +153,7 @@ export async function reproduce(options: StudyOptions): Promise<StudyReport> {
       }
       report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans, 'weights' in source ? source.weights : undefined));
     }
+    await crossDataset(report, options, scratch);
     const figures = await exportFigures(options.store, report.results.map((r) => r.run), { out: options.out, split: 'test' });
     report.figures.push(...figures.files.map((f) => path.relative(options.out, f)));
     report.skipped.push(...figures.skipped.map((s) => ({ step: `figures ${s.figures.join(', ')}`, reason: s.reason })));

@@ -1,5 +1,6 @@
 // summary.md of a study: the course assignment's numeric answers (accuracies, proportions, parameter counts, AUCs).
 import type { DatasetScan } from '../data/index.js';
+import type { CrossDatasetMatrix } from '../analysis/matrix.js';
 import type { MetricSummary } from '../analysis/metrics.js';
 import type { StudyJob } from './jobs.js';
 import type { RecipeOptions } from '../train/recipe-types.js';
@@ -25,6 +26,8 @@ export interface StudyReport {
   scans: Map<string, DatasetScan>;
   skipped: { step: string; reason: string }[];
   figures: string[];
+  /** Every run on its own test split and on the other dataset's (null until measured). */
+  matrix: CrossDatasetMatrix | null;
 }
 
 const pct = (v: number | null | undefined): string => (v == null ? '–' : `${v.toFixed(2)} %`);
@@ -86,6 +89,31 @@ function xceptionStep(report: StudyReport): string[] {
   ];
 }
 
+/** The cross-dataset matrix: each detector's test AUC on its own dataset and on the other one. */
+function crossDatasetSection(report: StudyReport): string[] {
+  const m = report.matrix;
+  if (!m || m.cells.length === 0) return [];
+  const keyOf = new Map(report.results.map((r) => [r.run, r.job.key]));
+  const cell = (runId: number, column: string): string => {
+    const c = m.cells.find((x) => x.runId === runId && x.column === column);
+    if (!c) return '–';
+    const auc = `${num(c.auc)}${c.interval ? ` (${num(c.interval.low)}–${num(c.interval.high)})` : ''}`;
+    return c.source === 'own' ? `**${auc}**` : auc;
+  };
+  return [
+    '## Cross-dataset generalisation',
+    '',
+    "Test AUC of every detector on each dataset's test split (95 % stratified bootstrap interval, 1000 resamples); **bold**:",
+    "the dataset it was trained on (the run's own test split). Every cell uses the run's best checkpoint. Also in",
+    '`matrix.svg`, `matrix.png` and `matrix.csv`.',
+    '',
+    `| run | study step | model | trained on | ${m.columns.map((c) => `${c.datasetName} (${c.split})`).join(' | ')} |`,
+    `| ---: | --- | --- | --- | ${m.columns.map(() => '---:').join(' | ')} |`,
+    ...m.rows.map((r) => `| ${r.runId} | ${keyOf.get(r.runId) ?? '–'} | ${r.model} | ${r.trainingDatasetName} | ${m.columns.map((c) => cell(r.runId, c.key)).join(' | ')} |`),
+    '',
+  ];
+}
+
 /** Markdown answering the course assignment's questions from what this study measured (nothing is filled in by hand). */
 export function renderSummary(report: StudyReport): string {
   const lines = [
@@ -101,7 +129,7 @@ export function renderSummary(report: StudyReport): string {
     '',
     '## Runs',
     '',
-    '| run | model | dataset | trainable params | epochs | best val acc (epoch) | test acc at best val | test AUC (95 % CI) | test AP | test EER | wall | engine |',
+    '| run | model | dataset | trainable params | epochs | best val acc (epoch) | test acc at best val | own test AUC (95 % CI) | test AP | test EER | wall | engine |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...report.results.map(
       (r) =>
@@ -118,6 +146,7 @@ export function renderSummary(report: StudyReport): string {
   ];
   lines.push(...xceptionStep(report));
   lines.push(...baselineVersusBest(report));
+  lines.push(...crossDatasetSection(report));
   if (report.skipped.length) {
     lines.push('## Skipped', '', ...report.skipped.map((s) => `- **${s.step}**: ${s.reason}`), '');
   }
