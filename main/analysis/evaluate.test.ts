@@ -167,4 +167,33 @@ describe('the CLI reads the run and its evaluations apart', () => {
     assert.equal(lines[7]!.path, broken);
     assert.match(lines[7]!.error!, /cannot decode|not/);
   });
+
+  it('predict on a folder of 10,000 images streams its answers: the first lines come while it is still scoring', async () => {
+    const big = path.join(tmp, 'ten-thousand');
+    fs.mkdirSync(big);
+    const sources = fs.readdirSync(path.join(flat, 'real')).map((f) => fs.realpathSync(path.join(flat, 'real', f)));
+    for (let i = 0; i < 10_000; i++) fs.symlinkSync(sources[i % sources.length]!, path.join(big, `face${String(i).padStart(5, '0')}.jpg`));
+    const child = spawn(process.execPath, ['bin/unmask.js', 'predict', '--run', String(runId), big, '--batch-size', '8', '--db', dbFile], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, UNMASK_ENGINE: 'wasm' },
+    });
+    const lines: string[] = [];
+    let buffered = '';
+    const enough = new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        buffered += d.toString();
+        const parts = buffered.split('\n');
+        buffered = parts.pop()!;
+        lines.push(...parts);
+        if (lines.length >= 64) resolve(child.exitCode === null);
+      });
+      child.on('close', () => resolve(false));
+    });
+    const stillScoring = await enough;
+    child.kill('SIGKILL');
+    assert.ok(stillScoring, `predict exited before 64 of 10,000 lines were read (${lines.length} lines)`);
+    const first = lines.slice(0, 64).map((l) => JSON.parse(l) as { path: string; pFake: number });
+    assert.deepEqual(first.map((l) => path.basename(l.path)), Array.from({ length: 64 }, (_, i) => `face${String(i).padStart(5, '0')}.jpg`));
+    assert.ok(first.every((l) => l.pFake >= 0 && l.pFake <= 1));
+  });
 });
