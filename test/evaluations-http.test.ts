@@ -13,6 +13,7 @@ import { createHttpServer } from '../main/server/http.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import { RunStore } from '../main/store/index.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
+import { postApi } from './helpers/api.js';
 import { runUnmask } from './helpers/cli.js';
 import { tinyRun, type TinyRun } from './helpers/tiny-run.js';
 
@@ -28,16 +29,7 @@ let service: UnmaskService;
 let server: http.Server;
 let port = 0;
 
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/${method}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token },
-    body: JSON.stringify(params),
-  });
-  const body = (await res.json()) as T;
-  assert.equal(res.status, 200, `${method}: ${JSON.stringify(body)}`);
-  return body;
-}
+const call = <T>(method: string, params: unknown): Promise<T> => postApi<T>(`http://127.0.0.1:${port}`, token, method, params);
 
 before(async () => {
   await initEngine({ requested: 'wasm' });

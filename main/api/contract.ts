@@ -1,8 +1,10 @@
 // The one API between the renderer and the main side: methods, payloads, results and events (types only).
 // The renderer type-imports this file: it may only type-import modules that are plain types too (no Node, no tfjs).
-import type { EpochRecord, RunStatus } from '../store/types.js';
+import type { EpochRecord, EvaluationSplit, RunStatus } from '../store/types.js';
+import type { CrossDatasetMatrix } from '../analysis/matrix-types.js';
 import type { RecipeOptions } from '../train/recipe-types.js';
 
+export type { MatrixCell, MatrixColumn, MatrixRow } from '../analysis/matrix-types.js';
 export type { RecipeOptions } from '../train/recipe-types.js';
 
 /** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
@@ -16,8 +18,6 @@ export interface ErrorPayload {
 }
 
 export type SplitName = 'train' | 'val' | 'test';
-/** What an evaluation scored: a split of a folder, or 'all' its images. */
-export type EvaluationSplit = 'all' | SplitName;
 export type ClassName = 'real' | 'fake';
 export type CheckpointKind = 'best' | 'last';
 export type FigureFormat = 'svg' | 'png';
@@ -192,7 +192,7 @@ export interface JobInfo {
   finishedAt: string | null;
 }
 
-export type { RunStatus };
+export type { EvaluationSplit, RunStatus };
 
 export interface RunRow {
   id: number;
@@ -355,38 +355,8 @@ export interface EvaluationDetail extends Omit<AnalysisResult, 'split'> {
   evaluation: EvaluationRow;
 }
 
-export interface MatrixColumn {
-  key: string;
-  datasetPath: string;
-  datasetName: string;
-  split: EvaluationSplit;
-}
-
-export interface MatrixRow {
-  runId: number;
-  model: string;
-  trainingDataset: string;
-  trainingDatasetName: string;
-}
-
-export interface MatrixCell {
-  runId: number;
-  /** A MatrixColumn's key. */
-  column: string;
-  auc: number | null;
-  interval: { low: number; high: number } | null;
-  n: number;
-  source: 'own' | 'evaluation';
-  evaluationId: number | null;
-  checkpoint: CheckpointKind | null;
-  checkpointEpoch: number | null;
-}
-
 /** Rows = runs, columns = evaluated datasets, cells = AUC with its 95 % interval; with its figure and CSV. */
-export interface MatrixResult {
-  rows: MatrixRow[];
-  columns: MatrixColumn[];
-  cells: MatrixCell[];
+export interface MatrixResult extends CrossDatasetMatrix {
   chart: ChartOption;
   /** The figure size that fits every cell (for SVG/PNG export). */
   size: { width: number; height: number };

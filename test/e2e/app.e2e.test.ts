@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { DatasetSummary, EvaluationRow, ExplainChoices, MatrixResult, RunRow } from '../../main/api/contract.js';
 import { linkSubset } from '../../main/data/index.js';
+import { postApi } from '../helpers/api.js';
 import { runUnmask } from '../helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,16 +86,7 @@ async function stopServer(): Promise<void> {
 }
 
 /** Calls the API the way the UI does, to know the numbers the UI must show. */
-async function callApi<T>(method: string, params: unknown): Promise<T> {
-  const res = await fetch(new URL(`/api/${method}`, appUrl), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token },
-    body: JSON.stringify(params),
-  });
-  const body = (await res.json()) as T;
-  assert.equal(res.status, 200, `${method}: ${JSON.stringify(body)}`);
-  return body;
-}
+const callApi = <T>(method: string, params: unknown): Promise<T> => postApi<T>(appUrl, token, method, params);
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
