@@ -3,12 +3,11 @@ import path from 'node:path';
 import type { EvaluationOutcome } from '../analysis/evaluate.js';
 import type { EvaluationMetrics } from '../analysis/evaluation-metrics.js';
 import { scoreOriginLabel } from '../analysis/score-source.js';
-import { UnmaskError } from '../engine/errors.js';
 import type { EvaluationRecord, EvaluationSplit } from '../store/index.js';
 import type { BatchProgress } from '../train/epoch.js';
 import type { COMMANDS } from './commands.js';
 import { checkpointKind, positiveInt, runId } from './score.js';
-import type { ParsedCommand } from './spec.js';
+import { UsageError, type ParsedCommand } from './spec.js';
 import { openStore, resolveDataset } from './train.js';
 
 /** A scoring progress line redrawn on stderr when it is a terminal (stdout stays one JSON line). */
@@ -46,7 +45,7 @@ export async function evaluateCommand({ values }: ParsedCommand<typeof COMMANDS.
   const run = runId(values.run);
   const split = values.split as EvaluationSplit | undefined;
   if (split !== undefined && !['all', 'train', 'val', 'test'].includes(split)) {
-    throw new UnmaskError('BAD_ARGUMENT', `--split must be all, test, val or train, got '${split}'`);
+    throw new UsageError(`--split must be all, test, val or train, got '${split}'`);
   }
   const checkpoint = checkpointKind(values.checkpoint);
   const batchSize = positiveInt('batch-size', values['batch-size']);

@@ -2,7 +2,7 @@
 import { UnmaskError } from '../engine/errors.js';
 import { COMMANDS, isCommandName, type CommandName } from './commands.js';
 import { commandsOverview, readmeCommandList } from './readme.js';
-import { commandHelp, parseCommand, usageLine, type ParsedCommand } from './spec.js';
+import { commandHelp, parseCommand, usageLine, UsageError, type ParsedCommand } from './spec.js';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -55,8 +55,8 @@ async function runCommand<N extends CommandName>(name: N, argv: string[]): Promi
 }
 
 /**
- * Runs one CLI invocation; returns the process exit code. Errors print as one JSON line on stderr; a
- * BAD_ARGUMENT (exit 2) is followed by the command's usage.
+ * Runs one CLI invocation; returns the process exit code. An error is one JSON line, the last on stderr; a
+ * mistyped or missing flag or argument (exit 2, BAD_ARGUMENT) has the command's usage printed before it.
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -65,16 +65,15 @@ export async function main(argv: string[]): Promise<number> {
     return name == null ? 2 : 0;
   }
   if (!isCommandName(name)) {
-    process.stderr.write(`${JSON.stringify({ error: { code: 'BAD_ARGUMENT', message: `unknown command '${name}'` } })}\n${commandsOverview()}\n`);
+    process.stderr.write(`${commandsOverview()}\n${JSON.stringify({ error: { code: 'BAD_ARGUMENT', message: `unknown command '${name}'` } })}\n`);
     return 2;
   }
   try {
     return await runCommand(name, rest);
   } catch (error) {
     const payload = error instanceof UnmaskError ? error.toJSON() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+    if (error instanceof UsageError) process.stderr.write(`${usageLine(name, COMMANDS[name])}\n(unmask ${name} --help lists the options)\n`);
     process.stderr.write(`${JSON.stringify({ error: payload })}\n`);
-    if (payload.code !== 'BAD_ARGUMENT') return 1;
-    process.stderr.write(`${usageLine(name, COMMANDS[name])}\n(unmask ${name} --help lists the options)\n`);
-    return 2;
+    return payload.code === 'BAD_ARGUMENT' ? 2 : 1;
   }
 }

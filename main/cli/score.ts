@@ -1,31 +1,30 @@
 // `unmask score`: a run's own scores of a split into the store (another folder or checkpoint becomes an evaluation).
 import path from 'node:path';
-import { UnmaskError } from '../engine/errors.js';
 import type { SplitName } from '../data/index.js';
 import type { COMMANDS } from './commands.js';
 import { evaluationLine, scoringProgress } from './evaluate.js';
-import type { ParsedCommand } from './spec.js';
+import { UsageError, type ParsedCommand } from './spec.js';
 import { openStore } from './train.js';
 
 /** Parses a positive integer flag, or throws BAD_ARGUMENT naming it. */
 export function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UnmaskError('BAD_ARGUMENT', `--${name} must be a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
   return n;
 }
 
 /** --run as a run id. */
 export function runId(value: string | undefined): number {
   const id = positiveInt('run', value);
-  if (id === undefined) throw new UnmaskError('BAD_ARGUMENT', '--run is required');
+  if (id === undefined) throw new UsageError('--run is required');
   return id;
 }
 
 /** --checkpoint as best or last. */
 export function checkpointKind(value: string | undefined): 'best' | 'last' {
   const kind = value ?? 'best';
-  if (kind !== 'best' && kind !== 'last') throw new UnmaskError('BAD_ARGUMENT', `--checkpoint must be best or last, got '${kind}'`);
+  if (kind !== 'best' && kind !== 'last') throw new UsageError(`--checkpoint must be best or last, got '${kind}'`);
   return kind;
 }
 

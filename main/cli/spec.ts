@@ -9,6 +9,13 @@ export type OptionSpec =
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** A BAD_ARGUMENT about the command line itself (a flag or argument): the CLI prints the command's usage with it. */
+export class UsageError extends UnmaskError {
+  constructor(message: string) {
+    super('BAD_ARGUMENT', message);
+  }
+}
+
 /** Parsed flag values, typed by the command's specs (string flags are strings, switches booleans). */
 export type Values<O extends OptionSpecs> = { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string };
 
@@ -103,18 +110,18 @@ export function parseCommand<O extends OptionSpecs>(name: string, spec: CommandS
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
   } catch (error) {
-    throw new UnmaskError('BAD_ARGUMENT', `unmask ${name}: ${describeParseError(error)}`);
+    throw new UsageError(`unmask ${name}: ${describeParseError(error)}`);
   }
   const help = parsed.values.help === true;
   delete parsed.values.help;
   if (!help) {
     for (const [n, o] of Object.entries(spec.options)) {
-      if (o.type === 'string' && o.required && parsed.values[n] === undefined) throw new UnmaskError('BAD_ARGUMENT', `unmask ${name}: --${n} is required`);
+      if (o.type === 'string' && o.required && parsed.values[n] === undefined) throw new UsageError(`unmask ${name}: --${n} is required`);
     }
     const p = spec.positionals;
     const count = parsed.positionals.length;
     if (p && (count < p.min || count > p.max)) {
-      throw new UnmaskError('BAD_ARGUMENT', `unmask ${name}: expected ${p.max === Infinity ? `at least ${p.min}` : p.min === p.max ? p.min : `${p.min} to ${p.max}`} ${p.name}, got ${count}`);
+      throw new UsageError(`unmask ${name}: expected ${p.max === Infinity ? `at least ${p.min}` : p.min === p.max ? p.min : `${p.min} to ${p.max}`} ${p.name}, got ${count}`);
     }
   }
   return { values: parsed.values as Values<O>, positionals: parsed.positionals, help };
