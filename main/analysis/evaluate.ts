@@ -15,7 +15,7 @@ import type { EvaluationRecord, EvaluationSplit, RunStore } from '../store/index
 import type { BatchProgress } from '../train/epoch.js';
 import { DEFAULT_INTERVAL, evaluationMetrics, type EvaluationMetrics, type IntervalOptions } from './evaluation-metrics.js';
 import { runThreshold } from './run-threshold.js';
-import { checkBatchSize, findCheckpoint, runModelName, scoreWithCheckpoint, type CheckpointKind } from './score.js';
+import { cachedFeaturesOf, checkBatchSize, findCheckpoint, runModelName, scoreWithCheckpoint, type CheckpointKind } from './score.js';
 
 export const EVALUATION_SPLITS: readonly EvaluationSplit[] = ['all', 'train', 'val', 'test'];
 
@@ -94,7 +94,7 @@ export async function evaluateRun(store: RunStore, runId: number, options: Evalu
   const samples = imagesOf(scan, split);
   const fingerprint = await fingerprintSamples(scan.root, samples, 16, digests);
   const threshold = await runThreshold(store, runId, { signal: options.signal });
-  const scored = await scoreWithCheckpoint(run, checkpoint, new FaceDataset(samples, split), options);
+  const scored = await scoreWithCheckpoint(run, checkpoint, new FaceDataset(samples, split), { ...options, cached: cachedFeaturesOf(run, store.file) });
   if (scored.rows.length === 0) throw new UnmaskError('DATASET_INVALID', `no image of ${scan.root} (${split}) could be decoded`);
   const metrics = evaluationMetrics(scored.rows.map((r) => r.label), scored.rows.map((r) => r.probs[1]), threshold, options.interval ?? DEFAULT_INTERVAL);
   const evaluation = store.saveEvaluation({

@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { decodeImage, FaceDataset, type ImageFileEntry, type Sample } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
-import { scoreImages } from './score.js';
+import { scoreImages, type CachedFeatures } from './score.js';
 
 /** One image's answer, or why it has none. */
 export type Prediction =
@@ -19,6 +19,8 @@ export interface PredictOptions {
   /** Images decoded and scored per chunk (default 4 batches): what is held in memory at once. */
   chunk?: number;
   signal?: AbortSignal;
+  /** A frozen-backbone run's feature cache (read, not added to: one-off photos are not kept), as evaluate scores it. */
+  cached?: CachedFeatures;
 }
 
 /**
@@ -45,7 +47,7 @@ async function predictChunk(model: tf.LayersModel, entries: readonly ImageFileEn
   const samples: Sample[] = entries.filter((e) => !('error' in e)).map((e) => ({ path: e.path, label: 0 }));
   const byPath = new Map<string, Prediction>();
   if (samples.length > 0) {
-    const scored = await scoreImages(model, new FaceDataset(samples, 'predict'), { batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal }).catch(
+    const scored = await scoreImages(model, new FaceDataset(samples, 'predict'), { batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, cached: options.cached }).catch(
       async (error: unknown) => {
         // A pass in which no image decodes has no result: each image's own decode error says why.
         if (!(error instanceof UnmaskError) || error.code !== 'DATASET_INVALID') throw error;

@@ -2,11 +2,14 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, SPLITS, type BadFile, type FaceDataset, type SplitName } from '../data/index.js';
+import { FaceFinder, faceCacheDir } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { isModelName, MODEL_NAMES, models, type ModelName } from '../models/registry.js';
+import { isModelName, MODEL_NAMES, modelEntry, models, type ModelName } from '../models/registry.js';
+import { readsPartBoxes } from '../models/xception-parts.js';
 import type { CheckpointRecord, RunRecord, RunStore, ScoreRow } from '../store/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
+import { scoreCached } from '../train/cached-scores.js';
 import { evaluate, type BatchProgress, type ImageScores } from '../train/epoch.js';
 import { summarize, type MetricSummary } from './metrics.js';
 
@@ -74,21 +77,59 @@ export interface ImageSetScores {
   skipped: BadFile[];
 }
 
+/** Where a frozen-backbone detector's features are cached, so scoring it runs its head over them (see scoreCached). */
+export interface CachedFeatures {
+  cacheRoot: string;
+  featureLayer: string;
+  /** Keep newly computed features on disk (default true). */
+  keep?: boolean;
+}
+
 /**
  * Scores every image of `set` with `model` (input [batch, 256, 256, 3] normalised → logits [batch, 2]) in
- * inference mode, `batchSize` images per forward pass, in dataset order. Shared by `scoreRun` and `unmask bonus`.
+ * inference mode, `batchSize` images per forward pass, in dataset order. With `cached`, the frozen trunk's
+ * features come from (or go to) the feature cache and only the head runs: the numbers training recorded.
+ * Shared by `scoreRun`, `evaluateRun`, `predict` and `unmask bonus`.
  */
 export async function scoreImages(
   model: tf.LayersModel,
   set: FaceDataset,
-  options: { batchSize: number; ttaFlip?: boolean; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal },
+  options: { batchSize: number; ttaFlip?: boolean; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal; faces?: FaceFinder; cached?: CachedFeatures },
 ): Promise<ImageSetScores> {
-  const loader = createLoader(set, { batchSize: options.batchSize });
-  const pass = await evaluate(model, loader, { collect: true, ttaFlip: options.ttaFlip, onBatch: options.onProgress, signal: options.signal });
-  const rows = toScoreRows(pass.scores!);
+  const { scores, skipped } = options.cached
+    ? await scoreCached(model, set, { ...options.cached, batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, onProgress: options.onProgress }).then((r) => ({
+        scores: r.scores,
+        skipped: r.bad as BadFile[],
+      }))
+    : await scoreForward(model, set, options);
+  const rows = toScoreRows(scores);
   const labels = rows.map((r) => r.label);
   const both = labels.includes(0) && labels.includes(1);
-  return { rows, summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null, skipped: [...loader.bad] };
+  return { rows, summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null, skipped };
+}
+
+/** The full forward pass over a loader of `set` (a face-part detector's landmarks found per image on the way). */
+async function scoreForward(
+  model: tf.LayersModel,
+  set: FaceDataset,
+  options: { batchSize: number; ttaFlip?: boolean; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal; faces?: FaceFinder },
+): Promise<{ scores: ImageScores; skipped: BadFile[] }> {
+  const faces = readsPartBoxes(model) ? (options.faces ?? new FaceFinder(faceCacheDir())) : undefined;
+  const loader = createLoader(set, { batchSize: options.batchSize, faces });
+  const pass = await evaluate(model, loader, { collect: true, ttaFlip: options.ttaFlip, onBatch: options.onProgress, signal: options.signal });
+  return { scores: pass.scores!, skipped: [...loader.bad] };
+}
+
+/**
+ * How a run's checkpoints are best scored: through its feature cache when it trained a head on a frozen
+ * backbone's pooled features (the cache beside the run database), else by full forward passes.
+ */
+export function cachedFeaturesOf(run: RunRecord, dbFile: string | undefined, keep = true): CachedFeatures | undefined {
+  const name = runModelName(run);
+  const featureLayer = modelEntry(name).pretrained?.featureLayer;
+  const unfrozen = run.params.unfreezeBlocks;
+  if (!dbFile || !featureLayer || run.params.freezeBackbone !== true || (unfrozen != null && unfrozen !== 0)) return undefined;
+  return { cacheRoot: path.join(path.dirname(dbFile), 'feature-cache'), featureLayer, keep };
 }
 
 function checkOptions(options: ScoreOptions): SplitName {
@@ -122,7 +163,7 @@ export async function scoreWithCheckpoint(
   run: RunRecord,
   checkpoint: CheckpointRecord,
   set: FaceDataset,
-  options: { batchSize?: number; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal } = {},
+  options: { batchSize?: number; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal; cached?: CachedFeatures } = {},
 ): Promise<ImageSetScores & { engine: string }> {
   const name = runModelName(run);
   const engine = (await initEngine()).engine;
@@ -130,7 +171,7 @@ export async function scoreWithCheckpoint(
   try {
     loadCheckpoint(checkpoint.path, model);
     const batchSize = options.batchSize ?? run.params.batchSize ?? 32;
-    const scores = await scoreImages(model, set, { batchSize, ttaFlip: run.params.ttaFlip === true, onProgress: options.onProgress, signal: options.signal });
+    const scores = await scoreImages(model, set, { batchSize, ttaFlip: run.params.ttaFlip === true, onProgress: options.onProgress, signal: options.signal, cached: options.cached });
     return { ...scores, engine };
   } finally {
     model.dispose();
@@ -163,7 +204,7 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
         `cannot be taken from it. To score the folder as it is now, record an evaluation: unmask evaluate --run ${runId} -d ${scan.root} --split ${split}`,
     );
   }
-  const { rows, summary, skipped, engine } = await scoreWithCheckpoint(run, checkpoint, set, options);
+  const { rows, summary, skipped, engine } = await scoreWithCheckpoint(run, checkpoint, set, { ...options, cached: cachedFeaturesOf(run, store.file) });
   store.saveScores(runId, split, rows, { checkpointEpoch: checkpoint.epoch });
   return { run: runId, split, checkpoint, dataset: scan.root, recordedAs: 'own', engine, n: rows.length, summary, skipped, seconds: (performance.now() - started) / 1000 };
 }

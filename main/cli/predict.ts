@@ -13,12 +13,13 @@ export async function predictCommand({ values, positionals }: ParsedCommand<type
   const id = runId(values.run);
   const kind = checkpointKind(values.checkpoint);
   const batchSize = positiveInt('batch-size', values['batch-size']);
-  const [{ initEngine }, { loadRunModel }, { runThreshold }, { predictImages }, { imageFiles }] = await Promise.all([
+  const [{ initEngine }, { loadRunModel }, { runThreshold }, { predictImages }, { imageFiles }, { cachedFeaturesOf }] = await Promise.all([
     import('../engine/select.js'),
     import('../analysis/run-model.js'),
     import('../analysis/run-threshold.js'),
     import('../analysis/predict.js'),
     import('../data/index.js'),
+    import('../analysis/score.js'),
   ]);
   await initEngine();
   const { store } = openStore(values.db);
@@ -34,7 +35,12 @@ export async function predictCommand({ values, positionals }: ParsedCommand<type
   }
   let errors = 0;
   try {
-    const options = { batchSize: batchSize ?? loaded.run.params.batchSize ?? 32, ttaFlip: loaded.run.params.ttaFlip === true, threshold };
+    const options = {
+      batchSize: batchSize ?? loaded.run.params.batchSize ?? 32,
+      ttaFlip: loaded.run.params.ttaFlip === true,
+      threshold,
+      cached: cachedFeaturesOf(loaded.run, store.file, false),
+    };
     for await (const prediction of predictImages(loaded.model, imageFiles(positionals), options)) {
       if ('error' in prediction) errors++;
       if (!process.stdout.write(`${JSON.stringify(prediction)}\n`)) await drained(process.stdout);

@@ -2,8 +2,10 @@
 import { performance } from 'node:perf_hooks';
 import { UnmaskError } from '../engine/errors.js';
 import { AUGMENT_TAG, type FaceDataset } from './dataset.js';
+import type { FaceFinder } from './face-cache.js';
+import { transformLandmarks } from './face-parts.js';
 import { permutation, rngFrom } from './rng.js';
-import { transformImage } from './transforms.js';
+import { drawAugment, transformImage } from './transforms.js';
 import { IMAGE_VALUES, firstLine, type BadFile } from './types.js';
 
 export interface LoaderOptions {
@@ -18,6 +20,8 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Drop the last incomplete batch of an epoch (default false). */
   dropLast?: boolean;
+  /** Find each image's face landmarks (carried through its augmentation) for a detector that reads face parts. */
+  faces?: FaceFinder;
 }
 
 export interface Batch {
@@ -41,6 +45,8 @@ export interface Batch {
   waitMs: number;
   /** Samples that failed to decode while building this batch; they are left out, not retried. */
   skipped: BadFile[];
+  /** With the `faces` option: each image's 68 landmarks as the batch shows it (null: no face found). */
+  landmarks?: (number[] | null)[];
 }
 
 export interface Loader extends AsyncIterable<Batch> {
@@ -58,8 +64,11 @@ export interface Loader extends AsyncIterable<Batch> {
 
 type Decoded = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
 
-function checkOptions(dataset: FaceDataset, o: LoaderOptions): Required<LoaderOptions> {
+type Options = Required<Omit<LoaderOptions, 'faces'>> & Pick<LoaderOptions, 'faces'>;
+
+function checkOptions(dataset: FaceDataset, o: LoaderOptions): Options {
   const opts = {
+    faces: o.faces,
     batchSize: o.batchSize,
     shuffle: o.shuffle ?? false,
     seed: o.seed ?? 0,
@@ -118,8 +127,6 @@ class DecodeQueue {
   }
 }
 
-type Options = Required<LoaderOptions>;
-
 /** Takes decoded samples off the queue until one batch is full (or the epoch ends); failures are recorded and skipped. */
 async function assemble(
   queue: DecodeQueue,
@@ -132,6 +139,7 @@ async function assemble(
   const labels: number[] = [];
   const paths: string[] = [];
   const skipped: BadFile[] = [];
+  const landmarks: (number[] | null)[] = [];
   let decodeMs = 0;
   let transformMs = 0;
   while (labels.length < opts.batchSize) {
@@ -150,12 +158,18 @@ async function assemble(
     const rng = opts.augment ? rngFrom(opts.seed, epoch, item.index, AUGMENT_TAG) : null;
     transformImage(item.decoded.bytes, rng, x, labels.length * IMAGE_VALUES);
     transformMs += performance.now() - t1;
+    if (opts.faces) {
+      const found = await opts.faces.landmarks(item.decoded.bytes);
+      // The same draws as transformImage's, from a second copy of the sample's stream.
+      const moved = found && opts.augment ? transformLandmarks(found, drawAugment(rngFrom(opts.seed, epoch, item.index, AUGMENT_TAG))) : found;
+      landmarks.push(moved);
+    }
     labels.push(sample.label);
     paths.push(sample.path);
   }
   const size = labels.length;
   const xs = size === opts.batchSize ? x : x.slice(0, size * IMAGE_VALUES);
-  return { x: xs, labels: Int32Array.from(labels), paths, size, decodeMs, transformMs, skipped };
+  return { x: xs, labels: Int32Array.from(labels), paths, size, decodeMs, transformMs, skipped, ...(opts.faces ? { landmarks } : {}) };
 }
 
 /**

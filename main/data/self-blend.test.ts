@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rngFrom } from './rng.js';
-import { blendMask, drawSelfBlend, selfBlend, type SelfBlendParams } from './self-blend.js';
+import { blendMask, drawSelfBlend, placeOnFace, selfBlend, type SelfBlendParams } from './self-blend.js';
 import { IMAGE_SIZE, IMAGE_VALUES } from './types.js';
 
 /** A smooth test image (gradients per channel), so bilinear resampling stays predictable. */
@@ -39,5 +39,24 @@ describe('selfBlend', () => {
   it('draws the same parameters from the same seed, different ones from another', () => {
     assert.deepEqual(drawSelfBlend(rngFrom(7, 1)), drawSelfBlend(rngFrom(7, 1)));
     assert.notDeepEqual(drawSelfBlend(rngFrom(7, 1)), drawSelfBlend(rngFrom(7, 2)));
+  });
+
+  it('moves a region onto the face: a face twice the template’s size, shifted and turned 90°, carries the ellipse with it', () => {
+    // Landmarks whose eye and mouth centres are the template's (100,105), (156,105), (128,165) mapped by
+    // p → (40, 60) + 2·R90(p − (128, 125)) + (128, 125): every point of each part at its part's centre.
+    const map = ([x, y]: [number, number]): [number, number] => [40 + 128 - 2 * (y - 125), 60 + 125 + 2 * (x - 128)];
+    const pts = new Array<number>(136).fill(0);
+    const put = (a: number, b: number, p: [number, number]) => {
+      for (let i = a; i < b; i++) [pts[2 * i], pts[2 * i + 1]] = p;
+    };
+    put(36, 42, map([100, 105]));
+    put(42, 48, map([156, 105]));
+    put(48, 68, map([128, 165]));
+    const eye = { ...base, region: 'eye' as const, cx: 100, cy: 105, ax: 15, ay: 10 };
+    const moved = placeOnFace(eye, pts);
+    const [x, y] = map([100, 105]);
+    assert.ok(Math.abs(moved.cx - x) < 1e-9 && Math.abs(moved.cy - y) < 1e-9, `${moved.cx},${moved.cy} vs ${x},${y}`);
+    assert.ok(Math.abs(moved.ax - 30) < 1e-9 && Math.abs(moved.ay - 20) < 1e-9);
+    assert.equal(placeOnFace(eye, null), eye);
   });
 });

@@ -4,9 +4,9 @@ import type { Rng } from './rng.js';
 import { IMAGE_SIZE, IMAGE_VALUES } from './types.js';
 
 /**
- * Where the blended region goes, relative to a 256 px face crop (the datasets' images are aligned face crops;
- * no landmark model is used): the whole face, the eyes, one eye, or the nose and mouth — the parts that face
- * composites and swaps replace.
+ * Where the blended region goes: the whole face, the eyes, one eye, or the nose and mouth — the parts that face
+ * composites and swaps replace. Drawn relative to a typical 256 px face crop, then moved onto the face's own
+ * landmarks when they are known (placeOnFace).
  */
 export const BLEND_REGIONS = ['face', 'eyes', 'eye', 'mouth'] as const;
 export type BlendRegion = (typeof BLEND_REGIONS)[number];
@@ -66,6 +66,59 @@ export function drawSelfBlend(rng: Rng): SelfBlendParams {
     dx: uniform(rng, -6, 6),
     dy: uniform(rng, -6, 6),
   };
+}
+
+/** Where drawSelfBlend's regions assume the eyes and the mouth are (a typical aligned 256 px face crop). */
+const TEMPLATE_KEYPOINTS: readonly [number, number][] = [
+  [100, 105],
+  [156, 105],
+  [128, 165],
+];
+
+/** Eye centres and mouth centre of 68 landmarks [x0, y0, …]. */
+function keypoints(landmarks: readonly number[]): [number, number][] {
+  const mean = (a: number, b: number): [number, number] => {
+    let x = 0;
+    let y = 0;
+    for (let i = a; i < b; i++) {
+      x += landmarks[2 * i]!;
+      y += landmarks[2 * i + 1]!;
+    }
+    return [x / (b - a), y / (b - a)];
+  };
+  return [mean(36, 42), mean(42, 48), mean(48, 68)];
+}
+
+/**
+ * The blend region moved onto a face: the least-squares similarity (scale s, rotation, shift) taking the
+ * template's eye and mouth centres to the face's maps the ellipse centre, and s scales its axes (the ellipse
+ * stays axis-aligned). So the mask covers that face's eyes, eye, mouth or face wherever the face sits in the
+ * image. Without landmarks the parameters are returned as drawn.
+ */
+export function placeOnFace(p: SelfBlendParams, landmarks: readonly number[] | null): SelfBlendParams {
+  if (!landmarks) return p;
+  const src = TEMPLATE_KEYPOINTS;
+  const dst = keypoints(landmarks);
+  const centre = (pts: readonly [number, number][]) => [pts.reduce((a, q) => a + q[0], 0) / pts.length, pts.reduce((a, q) => a + q[1], 0) / pts.length] as const;
+  const [sx, sy] = centre(src);
+  const [tx, ty] = centre(dst);
+  // Similarity as the complex number a + ib minimising Σ |(dst − t̄) − (a + ib)(src − s̄)|².
+  let num = 0;
+  let numI = 0;
+  let den = 0;
+  src.forEach(([x, y], k) => {
+    const [u, v] = [x - sx, y - sy];
+    const [X, Y] = [dst[k]![0] - tx, dst[k]![1] - ty];
+    num += u * X + v * Y;
+    numI += u * Y - v * X;
+    den += u * u + v * v;
+  });
+  const a = num / den;
+  const b = numI / den;
+  const scale = Math.hypot(a, b);
+  if (!(scale > 0.05 && scale < 20)) return p;
+  const [u, v] = [p.cx - sx, p.cy - sy];
+  return { ...p, cx: tx + a * u - b * v, cy: ty + b * u + a * v, ax: p.ax * scale, ay: p.ay * scale };
 }
 
 /** Separable Gaussian blur of a [256, 256, c] float image (edges clamped), in place. */

@@ -6,6 +6,8 @@ import { createMobileNetBased, MOBILENET_BLOCK_OUTPUTS, MOBILENET_FEATURE_MAP, M
 import type { AssignResult } from './pretrained/assign.js';
 import type { RecommendedRecipe } from '../api/contract.js';
 import { createXception, createXceptionBased, createXceptionRegions, XCEPTION_BLOCK_OUTPUTS, XCEPTION_REGIONS_CAM } from './xception.js';
+import { createXceptionParts, PARTS_FEATURE_LAYER, XCEPTION_PARTS_CAM } from './xception-parts.js';
+import { createXceptionStats, STATS_FEATURE_LAYER, XCEPTION_STATS_CAM } from './xception-stats.js';
 
 export interface ModelFactoryOptions {
   seed?: number;
@@ -47,6 +49,8 @@ export interface ModelEntry {
   trainDefaults?: { lr: number; epochs: number };
   /** The strongest recipe found for this model (validation data only); the app offers it and the study runs it. */
   recommended?: RecommendedRecipe;
+  /** Why the backbone can only stay frozen (the head trains on cached features), when it cannot be fine-tuned. */
+  frozenOnly?: string;
 }
 
 export const models = {
@@ -102,6 +106,55 @@ export const models = {
       load: async (model, options = {}) => {
         const { loadXceptionImageNet } = await import('./pretrained/xception-weights.js');
         return loadXceptionImageNet(model, { ...options, featureLayer: 'region_pool' });
+      },
+    },
+  },
+  XceptionParts: {
+    create: (options = {}) => createXceptionParts(options),
+    inputSize: 256,
+    camLayer: XCEPTION_PARTS_CAM,
+    description:
+      "Xception's ImageNet backbone twice: a 4×4 grid of face regions of the whole image (blocks 8, 10, 12) and zoomed crops of the eyes, nose, mouth and cheeks " +
+      'found by a face-landmark model (channel means and spreads of 7 blocks per part); 83,232 features, standardised, linear layer → 2: for face composites and swaps',
+    trainDefaults: { lr: 0.0001, epochs: 20 },
+    recommended: {
+      optimizer: 'AdamW',
+      lr: 0.0001,
+      epochs: 20,
+      recipe: { weightDecay: 0.5, schedule: 'cosine', selectBy: 'auc', ttaFlip: true },
+      why: 'provisional',
+    },
+    frozenOnly: 'its part crops follow face landmarks found per image view, which only the cached-feature path carries',
+    pretrained: {
+      source: 'imagenet:keras_xception_notop',
+      featureLayer: PARTS_FEATURE_LAYER,
+      load: async (model, options = {}) => {
+        const { loadXceptionPartsImageNet } = await import('./pretrained/xception-weights.js');
+        return loadXceptionPartsImageNet(model, options);
+      },
+    },
+  },
+  XceptionStats: {
+    create: (options = {}) => createXceptionStats(options),
+    inputSize: 256,
+    camLayer: XCEPTION_STATS_CAM,
+    description:
+      "Xception's ImageNet backbone to block 12 + the mean and standard deviation of every channel of blocks 2, 3, 4, 6, 8, 10 and 12 (8,048 features, standardised) + a linear layer → 2: for GAN faces",
+    trainDefaults: { lr: 0.0001, epochs: 20 },
+    recommended: {
+      optimizer: 'AdamW',
+      lr: 0.0001,
+      epochs: 20,
+      recipe: { weightDecay: 0.5, schedule: 'cosine', selectBy: 'auc', ttaFlip: true },
+      why: 'provisional',
+    },
+    pretrained: {
+      source: 'imagenet:keras_xception_notop',
+      featureLayer: STATS_FEATURE_LAYER,
+      blocks: XCEPTION_BLOCK_OUTPUTS.slice(0, 12),
+      load: async (model, options = {}) => {
+        const { loadXceptionImageNet } = await import('./pretrained/xception-weights.js');
+        return loadXceptionImageNet(model, { ...options, featureLayer: STATS_FEATURE_LAYER });
       },
     },
   },

@@ -39,13 +39,13 @@ export const XCEPTION_BLOCK_OUTPUTS: readonly string[] = [
   'block14_sepconv2_act',
 ];
 
-interface Resolved {
+export interface Resolved {
   size: number;
   divisor: number;
   seed: number | undefined;
 }
 
-function resolve(model: string, inputSize: number, widthDivisor: number, seed: number | undefined): Resolved {
+export function resolve(model: string, inputSize: number, widthDivisor: number, seed: number | undefined): Resolved {
   if (!Number.isInteger(inputSize) || inputSize < 71) {
     throw new RangeError(`${model} inputSize must be an integer ≥ 71, got ${inputSize}`);
   }
@@ -65,8 +65,14 @@ function resolve(model: string, inputSize: number, widthDivisor: number, seed: n
  * each halving the side: 128, 256, 728 channels) → blocks 5–12 (middle flow, 728) → block13 (728→1024, halves)
  * → block14 (1536, 2048) [b, h, w, 2048] (h = w = 8 at 256 px, 10 at 299 px, 3 at the 71 px minimum).
  */
-function xceptionBackbone(input: tf.SymbolicTensor, r: Resolved, cut: { lastBlock?: 12 | 14; blockOutputs?: tf.SymbolicTensor[] } = {}): tf.SymbolicTensor {
+export function xceptionBackbone(
+  input: tf.SymbolicTensor,
+  r: Resolved,
+  cut: { lastBlock?: 12 | 14; blockOutputs?: tf.SymbolicTensor[]; prefix?: string } = {},
+): tf.SymbolicTensor {
   const ch = (c: number): number => Math.max(1, Math.round(c / r.divisor));
+  // A second copy of the backbone in one model (XceptionParts' part branch) needs its own layer names.
+  const named = <const T extends { name: string }>(config: T): T => ({ ...config, name: `${cut.prefix ?? ''}${config.name}` });
   let layerIndex = 0;
   const init = (): ReturnType<typeof tf.initializers.glorotUniform> =>
     // Keras's default glorot_uniform; each layer draws from its own offset of the seed.
@@ -80,62 +86,68 @@ function xceptionBackbone(input: tf.SymbolicTensor, r: Resolved, cut: { lastBloc
 
   const conv = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
     x = apply(
-      tf.layers.conv2d({
-        name,
-        filters: ch(filters),
-        kernelSize: 3,
-        strides: name === 'block1_conv1' ? 2 : 1,
-        padding: 'valid',
-        useBias: false,
-        kernelInitializer: init(),
-      }),
+      tf.layers.conv2d(
+        named({
+          name,
+          filters: ch(filters),
+          kernelSize: 3,
+          strides: name === 'block1_conv1' ? 2 : 1,
+          padding: 'valid',
+          useBias: false,
+          kernelInitializer: init(),
+        }),
+      ),
       x,
     );
-    x = apply(tf.layers.batchNormalization({ name: `${name}_bn`, ...BN }), x);
-    return apply(tf.layers.activation({ name: `${name}_act`, activation: 'relu' }), x);
+    x = apply(tf.layers.batchNormalization(named({ name: `${name}_bn`, ...BN })), x);
+    return apply(tf.layers.activation(named({ name: `${name}_act`, activation: 'relu' })), x);
   };
   const relu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
-    apply(tf.layers.activation({ name, activation: 'relu' }), x);
+    apply(tf.layers.activation(named({ name, activation: 'relu' })), x);
   /** SeparableConv2D 3×3 same, no bias → BatchNormalization; no activation. */
   const sepconvBn = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
     x = apply(
-      tf.layers.separableConv2d({
-        name,
-        filters: ch(filters),
-        kernelSize: 3,
-        padding: 'same',
-        useBias: false,
-        depthwiseInitializer: init(),
-        pointwiseInitializer: init(),
-      }),
+      tf.layers.separableConv2d(
+        named({
+          name,
+          filters: ch(filters),
+          kernelSize: 3,
+          padding: 'same',
+          useBias: false,
+          depthwiseInitializer: init(),
+          pointwiseInitializer: init(),
+        }),
+      ),
       x,
     );
-    return apply(tf.layers.batchNormalization({ name: `${name}_bn`, ...BN }), x);
+    return apply(tf.layers.batchNormalization(named({ name: `${name}_bn`, ...BN })), x);
   };
   /** Keras's unnamed 1×1 stride-2 conv + BN shortcut. */
   const shortcut = (x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor => {
     const i = shortcutIndex++;
     x = apply(
-      tf.layers.conv2d({
-        name: `conv2d${suffix(i)}`,
-        filters: ch(filters),
-        kernelSize: 1,
-        strides: 2,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: init(),
-      }),
+      tf.layers.conv2d(
+        named({
+          name: `conv2d${suffix(i)}`,
+          filters: ch(filters),
+          kernelSize: 1,
+          strides: 2,
+          padding: 'same',
+          useBias: false,
+          kernelInitializer: init(),
+        }),
+      ),
       x,
     );
-    return apply(tf.layers.batchNormalization({ name: `batch_normalization${suffix(i)}`, ...BN }), x);
+    return apply(tf.layers.batchNormalization(named({ name: `batch_normalization${suffix(i)}`, ...BN })), x);
   };
   const add = (a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor => {
-    const sum = apply(tf.layers.add({ name: `add${suffix(addIndex++)}` }), [a, b]);
+    const sum = apply(tf.layers.add(named({ name: `add${suffix(addIndex++)}` })), [a, b]);
     cut.blockOutputs?.push(sum);
     return sum;
   };
   const pool = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
-    apply(tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: 'same' }), x);
+    apply(tf.layers.maxPooling2d(named({ name, poolSize: 3, strides: 2, padding: 'same' })), x);
 
   // Entry flow.
   let x = conv(input, 'block1_conv1', 32);

@@ -11,7 +11,9 @@ import { explainGrid } from '../analysis/explain/index.js';
 import { findCheckpoint, scoreRun } from '../analysis/score.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { decodeImage, linkSubset, normalise, type DatasetScan } from '../data/index.js';
+import { FaceFinder, faceCacheDir } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
+import { readsPartBoxes } from '../models/xception-parts.js';
 import { countTrainableParams, modelEntry, models } from '../models/registry.js';
 import type { RunStore } from '../store/index.js';
 import { checkTrainRequest, trainRun, type TrainEvent } from '../train/session.js';
@@ -99,7 +101,13 @@ async function writeExplainGrid(options: StudyOptions, result: JobResult): Promi
   const model = entry.create();
   try {
     loadCheckpoint(findCheckpoint(options.store, result.run, 'best').path, model);
-    const images = await Promise.all([...pick(0), ...pick(1)].map(async (r) => ({ input: normalise(await decodeImage(r.path)), label: r.label })));
+    const faces = readsPartBoxes(model) ? new FaceFinder(faceCacheDir(options.store.file)) : null;
+    const images = await Promise.all(
+      [...pick(0), ...pick(1)].map(async (r) => {
+        const bytes = await decodeImage(r.path);
+        return { input: normalise(bytes), label: r.label, landmarks: faces ? await faces.landmarks(bytes) : null };
+      }),
+    );
     const file = `explain-${result.run}.png`;
     fs.writeFileSync(path.join(options.out, file), await explainGrid(model, images, entry.camLayer));
     return file;
@@ -112,7 +120,7 @@ async function writeExplainGrid(options: StudyOptions, result: JobResult): Promi
 async function writePseudoFakes(options: StudyOptions, scratch: string): Promise<string> {
   const file = 'self-blended-pseudo-fakes.png';
   const root = datasetFor({ dataset: 'fakes_dataset' } as StudyJob, options, scratch);
-  fs.writeFileSync(path.join(options.out, file), await selfBlendGrid(root, { count: 8, seed: options.seed }));
+  fs.writeFileSync(path.join(options.out, file), await selfBlendGrid(root, { count: 8, seed: options.seed, faces: new FaceFinder(faceCacheDir(options.store.file)) }));
   return file;
 }
 

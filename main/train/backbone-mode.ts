@@ -18,6 +18,8 @@ export function pretrainedOptions(
     return {};
   }
   const pretrained = r.pretrained ?? true;
+  const frozenOnly = modelEntry(model).frozenOnly;
+  if (frozenOnly && (r.freezeBackbone === false || !pretrained)) bad(`${model} trains with its ImageNet backbone frozen: ${frozenOnly}`);
   if (r.freezeBackbone === true && !pretrained) bad('--freeze-backbone needs the pretrained backbone (drop --no-pretrained)');
   if (r.weights != null && !pretrained) bad('--weights and --no-pretrained contradict each other');
   return {
@@ -36,6 +38,7 @@ export function resolveFreeze(request: TrainRequest, engine: string): { freeze: 
       ? { freeze: true, why: 'frozen ImageNet backbone (--freeze-backbone): the head trains on cached features' }
       : { freeze: false, why: 'full fine-tuning of the ImageNet backbone (--no-freeze-backbone)' };
   }
+  if (modelEntry(request.model).frozenOnly) return { freeze: true, why: 'frozen ImageNet backbone (the only way this model trains): the head trains on cached features' };
   const cpu = engine !== 'gpu';
   return cpu
     ? { freeze: true, why: `frozen ImageNet backbone (default on the ${engine} engine; --no-freeze-backbone fine-tunes everything): the head trains on cached features` }

@@ -1,6 +1,7 @@
 // trainOneEpoch and evaluate: one pass over a loader, with running averages over samples (as the seed logs).
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
+import { detectorInputs } from '../models/xception-parts.js';
 import { batchToTensors, type Batch, type Loader } from '../data/index.js';
 import { rocAuc } from '../analysis/curves.js';
 import { UnmaskError } from '../engine/errors.js';
@@ -148,10 +149,10 @@ export async function evaluate(
     checkCancelled(options.signal);
     const { xs, ys } = batchToTensors(batch, 'int');
     const [lossValue, correctValue, logits, probs] = tf.tidy(() => {
-      let out = model.predict(xs) as tf.Tensor2D;
+      let out = model.predict(detectorInputs(model, xs, batch.landmarks)) as tf.Tensor2D;
       if (options.ttaFlip) {
         // Test-time flips: the mean of the image's and its mirror's softmax, as a logit pair whose softmax it is.
-        const mirrored = model.predict(tf.reverse(xs, 2)) as tf.Tensor2D;
+        const mirrored = model.predict(detectorInputs(model, tf.reverse(xs, 2), batch.landmarks, true)) as tf.Tensor2D;
         out = tf.log(tf.maximum(tf.div(tf.add(tf.softmax(out), tf.softmax(mirrored)), 2), 1e-12)) as tf.Tensor2D;
       }
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), out);

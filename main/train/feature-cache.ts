@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { augmentNormalise, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
-import { drawSelfBlend, selfBlend } from '../data/self-blend.js';
+import { augmentNormalise, drawAugment, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import type { ViewGeometry } from '../data/face-parts.js';
+import { drawSelfBlend, placeOnFace, selfBlend } from '../data/self-blend.js';
 import { fromHalf, toHalf } from './half.js';
 
 /**
@@ -20,12 +21,12 @@ const VIEW_AUGMENT_TAG = 0x46564147;
 
 /**
  * 'plain' = the image as evaluated (no augmentation); 'flip' = its mirror image (test-time flips); 'aug0',
- * 'aug1', … = fixed augmented training views; 'sbi0', … = self-blended pseudo-fakes of a real image, augmented
+ * 'aug1', … = fixed augmented training views; 'sbl0', … = self-blended pseudo-fakes of a real image (masks on its landmarks; 'sbi' before them), augmented
  * like the matching 'aug' view. Rename a kind when what renders it changes, so old cache files are not reused.
  */
-export type ViewName = 'plain' | 'flip' | `aug${number}` | `sbi${number}`;
+export type ViewName = 'plain' | 'flip' | `aug${number}` | `sbl${number}`;
 
-/** Tag mixed into the self-blend parameter seeds of 'sbi' views. */
+/** Tag mixed into the self-blend parameter seeds of 'sbl' views. */
 const SELF_BLEND_TAG = 0x53424931;
 
 export function augmentedViews(count: number): ViewName[] {
@@ -33,7 +34,7 @@ export function augmentedViews(count: number): ViewName[] {
 }
 
 export function selfBlendViews(count: number): ViewName[] {
-  return Array.from({ length: count }, (_, k): ViewName => `sbi${k}`);
+  return Array.from({ length: count }, (_, k): ViewName => `sbl${k}`);
 }
 
 /**
@@ -64,14 +65,25 @@ export function viewRng(hash: string, view: `aug${number}`): Rng {
   return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), VIEW_AUGMENT_TAG);
 }
 
-/** Writes the normalised (and, for an augmented view, cropped and flipped) image [256, 256, 3] into `out` at `offset`. */
-export function renderView(bytes: Uint8Array, hash: string, view: ViewName, out: Float32Array, offset: number): void {
+/**
+ * Writes the normalised (and, for an augmented view, cropped and flipped) image [256, 256, 3] into `out` at
+ * `offset`. A self-blended view's mask goes onto the face's `landmarks` when they are known.
+ */
+export function renderView(bytes: Uint8Array, hash: string, view: ViewName, out: Float32Array, offset: number, landmarks: readonly number[] | null = null): void {
   if (view === 'flip') augmentNormalise(bytes, { dy: 0, dx: 0, flip: true }, out, offset);
-  else if (view.startsWith('sbi')) {
+  else if (view.startsWith('sbl')) {
     const k = Number(view.slice(3));
-    const blended = selfBlend(bytes, drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)));
+    const blended = selfBlend(bytes, placeOnFace(drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)), landmarks));
     transformImage(blended, viewRng(hash, `aug${k}`), out, offset);
   } else transformImage(bytes, view === 'plain' ? null : viewRng(hash, view as `aug${number}`), out, offset);
+}
+
+/** Where a view moves the image's pixels (its landmarks move the same way): a crop offset and a mirror. */
+export function viewGeometry(hash: string, view: ViewName): ViewGeometry {
+  if (view === 'plain') return { dx: 0, dy: 0, flip: false };
+  if (view === 'flip') return { dx: 0, dy: 0, flip: true };
+  // A self-blended view is augmented like the 'aug' view of the same index (renderView); blending moves no pixel of the face.
+  return drawAugment(viewRng(hash, `aug${Number(view.slice(3))}`));
 }
 
 /**
@@ -84,14 +96,19 @@ export class FeatureCache {
   hits = 0;
   misses = 0;
 
+  /** Whether computed vectors are written to disk (false: read what is there, keep nothing new — e.g. predicting on a user's photos). */
+  readonly keep: boolean;
+
   constructor(
     root: string,
     readonly weightsHash: string,
     readonly dim: number,
     readonly precision: 'f32' | 'f16' = 'f32',
+    options: { keep?: boolean } = {},
   ) {
     this.dir = path.join(root, weightsHash);
-    fs.mkdirSync(this.dir, { recursive: true });
+    this.keep = options.keep ?? true;
+    if (this.keep) fs.mkdirSync(this.dir, { recursive: true });
   }
 
   file(hash: string, view: ViewName): string {
@@ -128,6 +145,7 @@ export class FeatureCache {
    * that computes its features trains on exactly what a run reading them back does.
    */
   write(hash: string, view: ViewName, vector: Float32Array): Float32Array {
+    if (!this.keep) return this.precision === 'f16' ? fromHalf(toHalf(vector)) : vector;
     const file = this.file(hash, view);
     const tmp = `${file}.tmp-${process.pid}-${mixSeed(Date.now(), Math.random() * 2 ** 32).toString(16)}`;
     const stored = this.precision === 'f16' ? toHalf(vector) : vector;

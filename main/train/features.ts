@@ -3,7 +3,10 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, IMAGE_VALUES, firstLine, type BadFile, type FaceDataset } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
-import { contentHash, renderView, type FeatureCache, type ViewName } from './feature-cache.js';
+import type { FaceFinder } from '../data/face-cache.js';
+import { FACE_PARTS, PART_BOX_VALUES, partBoxes, transformLandmarks } from '../data/face-parts.js';
+import { readsPartBoxes } from '../models/xception-parts.js';
+import { contentHash, renderView, viewGeometry, type FeatureCache, type ViewName } from './feature-cache.js';
 import { trunkOutputs } from './model-split.js';
 
 /** One split's features: `x` is [n, views, dim] row-major (view order as asked), with labels and paths per image. */
@@ -35,6 +38,8 @@ export interface ExtractOptions {
   batchSize: number;
   signal?: AbortSignal;
   onProgress?: (p: FeatureProgress) => void;
+  /** Finds each image's face landmarks: for a backbone that reads face-part boxes (XceptionParts), and for self-blended views. */
+  faces?: FaceFinder;
 }
 
 export interface ExtractResult {
@@ -122,14 +127,19 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
     }
   };
   const batch = new Float32Array(options.batchSize * IMAGE_VALUES);
+  const parts = readsPartBoxes(backbone);
+  if (parts && !options.faces) throw new UnmaskError('INTERNAL', `${backbone.name} reads face-part boxes: extractFeatures needs a face finder`);
+  const boxValues = FACE_PARTS.length * PART_BOX_VALUES;
+  const boxes = new Float32Array(parts ? options.batchSize * boxValues : 0);
   let slots: { i: number; j: number }[] = [];
   const flush = (): void => {
     if (slots.length === 0) return;
     const m = slots.length;
     const out = tf.tidy(() => {
       const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
+      const inputs = parts ? [xs, tf.tensor3d(boxes.subarray(0, m * boxValues), [m, FACE_PARTS.length, PART_BOX_VALUES])] : xs;
       // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
-      const y = trunkOutputs(backbone, xs);
+      const y = trunkOutputs(backbone, inputs);
       if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
       return y.dataSync() as Float32Array;
     });
@@ -151,8 +161,11 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
       bad.set(i, { path: dataset.sample(i).path, kind: 'decode-failed', reason: firstLine(bytes) });
       continue;
     }
+    // Landmarks place the part boxes and the self-blend masks; other views need none.
+    const landmarks = options.faces && (parts || js.some((j) => views[j]!.startsWith('sbl'))) ? await options.faces.landmarks(bytes) : null;
     for (const j of js) {
-      renderView(bytes, hashes[i]!, views[j]!, batch, slots.length * IMAGE_VALUES);
+      renderView(bytes, hashes[i]!, views[j]!, batch, slots.length * IMAGE_VALUES, landmarks);
+      if (parts) boxes.set(partBoxes(landmarks && transformLandmarks(landmarks, viewGeometry(hashes[i]!, views[j]!))), slots.length * boxValues);
       slots.push({ i, j });
       if (slots.length === options.batchSize) flush();
     }

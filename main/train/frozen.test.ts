@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { linkSubset } from '../data/index.js';
+import { FaceDataset, linkSubset } from '../data/index.js';
 import { repoRoot } from '../data/fixtures.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { scoreRun } from '../analysis/score.js';
+import { scoreRun, scoreWithCheckpoint } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
 import { checkTrainRequest, resumeRun, trainRun, type TrainEvent, type TrainOutcome } from './session.js';
 
@@ -71,11 +71,16 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.deepEqual(strip(second.run), strip(first.run));
   });
 
-  it('saves the whole detector: scoring the checkpoint on images gives the recorded test accuracy', async () => {
+  it('saves the whole detector: its checkpoint scores the images to the recorded test accuracy, from the cache and by full forward passes', async () => {
     const scored = await scoreRun(store, first.run, { split: 'test', checkpoint: 'best' });
     const best = store.getEpochs(first.run).find((e) => e.epoch === first.bestEpoch)!;
     assert.equal(scored.n, 12);
     assert.ok(Math.abs(100 * scored.summary!.accuracy - best.testAcc!) < 1e-9, `${scored.summary!.accuracy} vs ${best.testAcc}`);
+    // scoreRun read the cached features; the whole checkpointed model, image by image, gives the same probabilities.
+    const set = new FaceDataset(store.getScores(first.run, 'test').map((r) => ({ path: r.path, label: r.label })), 'test');
+    const full = await scoreWithCheckpoint(store.getRun(first.run), scored.checkpoint, set);
+    const cached = new Map(store.getScores(first.run, 'test').map((r) => [r.path, r.probs[1]]));
+    for (const r of full.rows) assert.ok(Math.abs(r.probs[1] - cached.get(r.path)!) < 1e-5, `${r.path}: ${r.probs[1]} vs ${cached.get(r.path)}`);
   });
 
   it('resumes a cancelled frozen run to the uninterrupted metrics', async () => {
@@ -100,7 +105,7 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     // 12 train views × 2 + 6 real images' pseudo-fakes × 2 + 12 val + 12 test, all at the cut (half precision).
     assert.equal(whole.features!.computed + whole.features!.cached, 60);
     const files = fs.readdirSync(path.join(cacheRoot, whole.features!.weightsHash));
-    assert.ok(files.every((f) => /-(plain|aug[01]|sbi[01])\.f16$/.test(f)), files[0]);
+    assert.ok(files.every((f) => /-(plain|aug[01]|sbl[01])\.f16$/.test(f)), files[0]);
     assert.equal(store.getRun(whole.run).params.unfreezeBlocks, 1);
     assert.ok(store.getEpochs(whole.run).every((e) => e.valAuc != null && e.testAuc != null));
 

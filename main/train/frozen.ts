@@ -1,10 +1,13 @@
 // Frozen-backbone fine-tuning: cached backbone features once per image view, then epochs of the head alone.
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { FaceDataset, mixSeed, permutation, rngFrom, type BadFile } from '../data/index.js';
+import { FaceFinder } from '../data/face-cache.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
 import { FeatureNormalization } from '../models/feature-norm.js';
+import { readsPartBoxes } from '../models/xception-parts.js';
 import { checkCancelled, Meter, type PassResult } from './epoch.js';
 import { augmentedViews, backboneHash, FeatureCache, selfBlendViews, type ViewName } from './feature-cache.js';
 import type { SelfBlendMode } from './recipe-types.js';
@@ -58,6 +61,8 @@ export interface FrozenStats {
   /** Wall time of the feature phase (hashing, cache reads, decoding, backbone passes). */
   seconds: number;
   bad: BadFile[];
+  /** For a face-part detector: image views whose landmarks were looked up, and how many had no face (template part boxes used). */
+  faces?: { looked: number; faceless: number };
 }
 
 export interface FrozenTraining {
@@ -73,14 +78,25 @@ export interface FrozenTraining {
  * The trunk up to `cutLayer` (input [b, 256, 256, 3] → the cut tensors, flattened to [b, dim]) with its
  * feature cache, and a function that extracts (or reads back) one split's views through them.
  */
-function cachedTrunk(model: tf.LayersModel, split: ModelSplit, cutLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
+export function cachedTrunk(
+  model: tf.LayersModel,
+  split: ModelSplit,
+  cutLayer: string,
+  cacheRoot: string,
+  batchSize: number,
+  signal?: AbortSignal,
+  onProgress?: (p: FeatureProgress) => void,
+  options: { keep?: boolean; selfBlend?: boolean } = {},
+) {
+  // Face landmarks (for a detector that zooms into face parts, and for self-blend masks) are cached beside the features.
+  const faces = readsPartBoxes(model) || options.selfBlend ? new FaceFinder(path.join(path.dirname(cacheRoot), 'face-cache')) : undefined;
   // The key covers the frozen layers before the cut (for a cut at the pooled features: the whole backbone, as before).
   const keyLayers = model.layers.filter((l) => split.frozen.has(l.name) && l.name !== cutLayer);
   // Half precision for large cuts (maps inside the backbone, region grids): half the disk, ~3 significant digits.
   const precision = split.shapes.some((s) => s.length > 1) || split.dim > 16_384 ? 'f16' : 'f32';
-  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers), split.dim, precision);
-  const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress });
-  return { cache, run };
+  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers), split.dim, precision, { keep: options.keep ?? true });
+  const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress, faces });
+  return { cache, run, faces };
 }
 
 /** The model's FeatureNormalization applied directly to `featureLayer`'s output, if it has one. */
@@ -193,7 +209,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const cutLayer = setup.cutLayer ?? featureLayer;
   if (!Number.isInteger(setup.views) || setup.views < 1) throw new UnmaskError('BAD_ARGUMENT', `feature views must be a positive integer, got ${setup.views}`);
   const split = splitModel(model, cutLayer);
-  const { cache, run } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures);
+  const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures, { selfBlend: setup.selfBlend != null });
   const evalViews: ViewName[] = setup.ttaFlip ? ['plain', 'flip'] : ['plain'];
   const train = await run('train', setup.datasets.train, augmentedViews(setup.views));
   // Pseudo-fakes of every real training image, one per augmented view.
@@ -212,6 +228,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
     cached: parts.reduce((s, p) => s + p.cached, 0),
     seconds: (performance.now() - started) / 1000,
     bad: parts.flatMap((p) => p.bad),
+    ...(faces ? { faces: { looked: faces.looked, faceless: faces.faceless } } : {}),
   };
 
   const f = train.features;

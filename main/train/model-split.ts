@@ -91,10 +91,10 @@ export function splitModel(model: tf.LayersModel, cutLayer: string): ModelSplit 
   };
 }
 
-/** The trunk's outputs for images [m, s, s, 3], each flattened and concatenated in frontier order: [m, dim]. */
-export function trunkOutputs(trunk: tf.LayersModel, images: tf.Tensor): tf.Tensor2D {
+/** The trunk's outputs for images [m, s, s, 3] (and any further inputs), each flattened and concatenated in frontier order: [m, dim]. */
+export function trunkOutputs(trunk: tf.LayersModel, images: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
   return tf.tidy(() => {
-    const m = images.shape[0]!;
+    const m = [images].flat()[0]!.shape[0]!;
     const outs = [trunk.predict(images) as tf.Tensor | tf.Tensor[]].flat();
     return (outs.length === 1 ? tf.reshape(outs[0]!, [m, -1]) : tf.concat(outs.map((t) => tf.reshape(t, [m, -1])), 1)) as tf.Tensor2D;
   });

@@ -19,9 +19,9 @@ const bad = (message: string): never => {
 
 /** The number of trainable blocks a model offers, and the layer after which K unfrozen blocks start. */
 export function cutForUnfreeze(entry: ModelEntry, model: string, blocks: number): string {
+  if (entry.pretrained && blocks === 0) return entry.pretrained.featureLayer;
   const list = entry.pretrained?.blocks;
   if (!entry.pretrained || !list) return bad(`${model} has no pretrained backbone blocks to unfreeze`);
-  if (blocks === 0) return entry.pretrained.featureLayer;
   if (blocks >= list.length) return bad(`${model} has ${list.length} backbone blocks: unfreeze 1 to ${list.length - 1} of them, or 'all'`);
   return list[list.length - 1 - blocks]!;
 }

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage, IMAGE_SIZE, normalise } from '../../data/index.js';
 import { UnmaskError } from '../../engine/errors.js';
-import { featureMapLayers } from './graph.js';
+import { FaceFinder, faceCacheDir } from '../../data/face-cache.js';
+import { partBoxesTensor, readsPartBoxes } from '../../models/xception-parts.js';
+import { featureMapLayers, withBoundInputs } from './graph.js';
 import { EXPLAIN_METHODS, explainMethods, isExplainMethod } from './methods.js';
 import { upsampleMaps } from './cam.js';
 import { denormalise, encodePng, overlay } from './visualise.js';
@@ -67,7 +69,8 @@ export async function explainImage(model: tf.LayersModel, request: ExplainImageR
   if (!(EXPLAIN_TARGETS as readonly string[]).includes(targetName)) {
     throw new UnmaskError('BAD_ARGUMENT', `target must be one of ${EXPLAIN_TARGETS.join(', ')}, got '${String(targetName)}'`);
   }
-  const input = normalise(await decodeImage(request.image));
+  const bytes = await decodeImage(request.image);
+  const input = normalise(bytes);
   const side = IMAGE_SIZE;
   const size = model.inputs[0]!.shape[1] ?? side;
   const x = tf.tidy(() => {
@@ -76,7 +79,11 @@ export async function explainImage(model: tf.LayersModel, request: ExplainImageR
   });
   const target = targetName === 'predicted' ? 'predicted' : CLASS_NAMES.indexOf(targetName);
   const started = performance.now();
-  const result = explainMethods[request.method as keyof typeof explainMethods].explain(model, x, { target, ...(layer ? { layer } : {}) });
+  // A face-part detector also reads where the face's parts are: found once per image, bound while it is explained.
+  const extras = readsPartBoxes(model) ? [partBoxesTensor([await new FaceFinder(faceCacheDir()).landmarks(bytes)])] : [];
+  const explain = () => explainMethods[request.method as keyof typeof explainMethods].explain(model, x, { target, ...(layer ? { layer } : {}) });
+  const result = extras.length ? withBoundInputs(model, extras, explain) : explain();
+  tf.dispose(extras);
   const heatmap = size === side ? result.heatmap : upsampleMaps(result.heatmap, side, side);
   try {
     const map = (await heatmap.data()) as Float32Array;

@@ -1,6 +1,7 @@
 // Runs a tfjs LayersModel's graph layer by layer so gradients can be taken w.r.t. any layer's activation.
 import * as tf from '@tensorflow/tfjs';
 import { UnmaskError } from '../../engine/errors.js';
+import { PART_PREFIX } from '../../models/xception-parts.js';
 
 /** Which class each image is explained for: the model's own prediction, one class for all, or one per image. */
 export type TargetSpec = 'predicted' | number | readonly number[];
@@ -35,9 +36,34 @@ function evaluate(target: tf.SymbolicTensor, values: Values): tf.Tensor {
   return value;
 }
 
+/** Values of a model's inputs after the first (the image), fixed while one image is explained. */
+const boundInputs = new WeakMap<tf.LayersModel, readonly tf.Tensor[]>();
+
+/**
+ * Runs `explain` with the model's further inputs bound to `extras` (one row each, repeated over whatever batch
+ * the method builds, e.g. SmoothGrad's noisy copies): a face-part detector's part boxes while its image is
+ * explained. Gradients are taken w.r.t. the image (or a layer) only; the bound inputs are constants.
+ */
+export function withBoundInputs<T>(model: tf.LayersModel, extras: readonly tf.Tensor[], explain: () => T): T {
+  boundInputs.set(model, extras);
+  try {
+    return explain();
+  } finally {
+    boundInputs.delete(model);
+  }
+}
+
 function seed(model: tf.LayersModel, x: tf.Tensor4D): Values {
-  if (model.inputs.length !== 1) throw new UnmaskError('BAD_ARGUMENT', `expected a model with one input, '${model.name}' has ${model.inputs.length}`);
-  return new Map([[model.inputs[0]!.id, x]]);
+  const extras = boundInputs.get(model) ?? [];
+  if (model.inputs.length !== 1 + extras.length) {
+    throw new UnmaskError('BAD_ARGUMENT', `'${model.name}' has ${model.inputs.length} inputs; ${1 + extras.length} were given`);
+  }
+  const values: Values = new Map([[model.inputs[0]!.id, x]]);
+  extras.forEach((e, i) => {
+    const reps = x.shape[0] / e.shape[0]!;
+    values.set(model.inputs[i + 1]!.id, reps === 1 ? e : tf.tile(e, [reps, ...e.shape.slice(1).map(() => 1)]));
+  });
+  return values;
 }
 
 function logitsOf(model: tf.LayersModel, values: Values): tf.Tensor2D {
@@ -147,6 +173,8 @@ export function layerGradients(model: tf.LayersModel, x: tf.Tensor4D, layerName:
 export function featureMapLayers(model: tf.LayersModel): string[] {
   return model.layers
     .filter((layer) => layer.getClassName() !== 'InputLayer' && layer.inboundNodes.length === 1)
+    // XceptionParts' part branch maps crops of the face, several per image (batch b × parts), not the image's grid.
+    .filter((layer) => !layer.name.startsWith(PART_PREFIX))
     .filter((layer) => {
       const out = layer.output;
       return !Array.isArray(out) && out.rank === 4;

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { UnmaskError } from '../../engine/errors.js';
+import { partBoxesTensor, readsPartBoxes } from '../../models/xception-parts.js';
+import { withBoundInputs } from './graph.js';
 import { explainMethods } from './methods.js';
 import { denormalise, encodePng, overlay } from './visualise.js';
 
@@ -57,6 +59,8 @@ export interface GridImage {
   input: Float32Array;
   /** True class index (0 = real, 1 = fake), when known. */
   label?: number;
+  /** The face's 68 landmarks, for a detector that reads face-part boxes (null or absent: none found). */
+  landmarks?: number[] | null;
 }
 
 const CLASS_NAMES = ['real', 'fake'];
@@ -74,8 +78,9 @@ export async function explainGrid(model: tf.LayersModel, images: GridImage[], la
     if (image.input.length !== size * size * 3) throw new UnmaskError('BAD_ARGUMENT', `expected ${size}×${size}×3 inputs`);
     const x = tf.tensor4d(image.input, [1, size, size, 3]);
     try {
-      const sal = explainMethods.saliency.explain(model, x);
-      const cam = explainMethods.gradcam.explain(model, x, { layer });
+      const extras = readsPartBoxes(model) ? [partBoxesTensor([image.landmarks ?? null])] : [];
+      const [sal, cam] = withBoundInputs(model, extras, () => [explainMethods.saliency.explain(model, x), explainMethods.gradcam.explain(model, x, { layer })] as const);
+      tf.dispose(extras);
       const softmax = tf.softmax(sal.logits);
       const [salMap, camMap, probs] = [sal.heatmap.dataSync(), cam.heatmap.dataSync(), softmax.dataSync()];
       tf.dispose([softmax, sal.heatmap, sal.raw, sal.logits, cam.heatmap, cam.raw, cam.logits]);

@@ -1,7 +1,8 @@
 // The pseudo-fake figure: real training faces, their self-blended pseudo-fakes, and the blend masks, as one PNG.
 import sharp from 'sharp';
 import { decodeImage, rngFrom, scanDataset, type Sample } from '../../data/index.js';
-import { blendMask, drawSelfBlend, selfBlend } from '../../data/self-blend.js';
+import type { FaceFinder } from '../../data/face-cache.js';
+import { blendMask, drawSelfBlend, placeOnFace, selfBlend } from '../../data/self-blend.js';
 import { IMAGE_SIZE } from '../../data/types.js';
 import { UnmaskError } from '../../engine/errors.js';
 import { escapeXml } from './sample-grid.js';
@@ -16,7 +17,7 @@ const ROWS = ['real', 'pseudo-fake', 'blend mask'] as const;
  * self-blended pseudo-fakes and the mask it was blended through (white = the jittered copy), with row labels
  * and the blended region under each column. Seeded: the same dataset and seed draw the same figure.
  */
-export async function selfBlendGrid(datasetRoot: string, options: { count?: number; tile?: number; seed?: number } = {}): Promise<Buffer> {
+export async function selfBlendGrid(datasetRoot: string, options: { count?: number; tile?: number; seed?: number; faces?: FaceFinder } = {}): Promise<Buffer> {
   const count = options.count ?? 6;
   const tile = options.tile ?? 128;
   if (!Number.isInteger(count) || count < 1 || count > 32) throw new UnmaskError('BAD_ARGUMENT', `count must be 1 to 32, got ${count}`);
@@ -28,7 +29,8 @@ export async function selfBlendGrid(datasetRoot: string, options: { count?: numb
   const columns = await Promise.all(
     picked.map(async (sample, i) => {
       const bytes = await decodeImage(sample.path);
-      const params = drawSelfBlend(rngFrom(options.seed ?? 0, i, 0x53424746));
+      // Masks on each face's landmarks, as training blends them (the drawn template region without a face finder).
+      const params = placeOnFace(drawSelfBlend(rngFrom(options.seed ?? 0, i, 0x53424746)), options.faces ? await options.faces.landmarks(bytes) : null);
       const mask = Uint8Array.from(blendMask(params), (m) => Math.round(255 * m));
       return { region: params.region, tiles: [await toTile(bytes, 3), await toTile(selfBlend(bytes, params), 3), await toTile(mask, 1)] };
     }),

@@ -7,6 +7,7 @@ import { userDataDir } from '../../store/paths.js';
 import { layersBefore, type AssignResult } from './assign.js';
 import { downloadVerified, fileHash, kerasHash } from './download.js';
 import { importKerasWeights } from './keras-h5.js';
+import { backboneLayerPairs, PARTS_FEATURE_LAYER } from '../xception-parts.js';
 
 export interface WeightsFile {
   file: string;
@@ -93,4 +94,18 @@ export async function ensureWeightsFile(weights: WeightsFile, options: EnsureOpt
 export async function loadXceptionImageNet(model: tf.LayersModel, options: EnsureOptions & { weights?: string; featureLayer?: string } = {}): Promise<AssignResult> {
   const source = options.weights ?? (await ensureWeightsFile(KERAS_XCEPTION.notop, options));
   return importKerasWeights(model, source, layersBefore(model, options.featureLayer ?? 'avg_pool'));
+}
+
+/**
+ * ImageNet weights into both backbones of XceptionParts: Keras's names load into the whole-image branch, and each
+ * `part_…` layer takes a copy of its twin's weights.
+ */
+export async function loadXceptionPartsImageNet(model: tf.LayersModel, options: EnsureOptions & { weights?: string } = {}): Promise<AssignResult> {
+  const pairs = backboneLayerPairs(model);
+  const partNames = new Set(pairs.map((p) => p.part.name));
+  const source = options.weights ?? (await ensureWeightsFile(KERAS_XCEPTION.notop, options));
+  const whole = layersBefore(model, PARTS_FEATURE_LAYER).filter((l) => !partNames.has(l.name));
+  const result = await importKerasWeights(model, source, whole);
+  for (const { whole: from, part } of pairs) part.setWeights(from.getWeights());
+  return { ...result, layers: result.layers + pairs.length, tensors: result.tensors * 2 };
 }
