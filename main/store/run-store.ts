@@ -20,12 +20,17 @@ import {
   type SummaryRow,
 } from './rows.js';
 import { getEvaluation, getEvaluationScores, listEvaluations, saveEvaluation } from './evaluation-table.js';
+import { getJob, getSetting, insertJob, listJobs, setSetting, updateJob } from './job-table.js';
 import type {
   CheckpointRecord,
   EpochRecord,
   EvaluationRecord,
+  JobRecord,
+  JobState,
+  JobUpdate,
   MissingOwnScores,
   NewEvaluation,
+  NewJob,
   NewRun,
   OwnScoreSet,
   OwnScoreSource,
@@ -346,6 +351,44 @@ export class RunStore {
         .all(id, split) as ScoreDbRow[];
       return rows.map(toScoreRow);
     });
+  }
+
+  /**
+   * Runs `fn` — calls of this store — as one IMMEDIATE transaction: all or nothing, and no other process writes
+   * in between (a result recorded once even when two coordinators share the database).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn).immediate());
+  }
+
+  /** Records a job this database asked for (schema 5 ledger), as 'queued'. */
+  recordJob(job: NewJob): JobRecord {
+    return this.guard(() => insertJob(this.db, job));
+  }
+
+  /** Updates a recorded job (its run, evaluation, state, worker or error); NOT_FOUND for an unknown id. */
+  updateJob(id: string, update: JobUpdate): JobRecord {
+    return this.guard(() => updateJob(this.db, id, update));
+  }
+
+  /** One recorded job, or null. */
+  getJob(id: string): JobRecord | null {
+    return this.guard(() => getJob(this.db, id));
+  }
+
+  /** Recorded jobs, oldest first (all, those in `states`, or one run's). */
+  listJobs(filter: { states?: readonly JobState[]; runId?: number } = {}): JobRecord[] {
+    return this.guard(() => listJobs(this.db, filter));
+  }
+
+  /** A stored setting (JSON value), or null. */
+  getSetting(key: string): unknown {
+    return this.guard(() => getSetting(this.db, key));
+  }
+
+  /** Stores a setting; null removes it. */
+  setSetting(key: string, value: unknown): void {
+    this.guard(() => setSetting(this.db, key, value));
   }
 
   /** The run in the seed project's log format: one array entry per recorded epoch, in epoch order. */
