@@ -73,7 +73,7 @@ export interface FrozenTraining {
  * The trunk up to `cutLayer` (input [b, 256, 256, 3] → the cut tensors, flattened to [b, dim]) with its
  * feature cache, and a function that extracts (or reads back) one split's views through them.
  */
-function cachedTrunk(model: tf.LayersModel, split: ModelSplit, cutLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
+export function cachedTrunk(model: tf.LayersModel, split: ModelSplit, cutLayer: string, cacheRoot: string, batchSize: number, signal?: AbortSignal, onProgress?: (p: FeatureProgress) => void) {
   // The key covers the frozen layers before the cut (for a cut at the pooled features: the whole backbone, as before).
   const keyLayers = model.layers.filter((l) => split.frozen.has(l.name) && l.name !== cutLayer);
   // Half precision for large cuts (maps inside the backbone, region grids): half the disk, ~3 significant digits.
