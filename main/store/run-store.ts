@@ -70,7 +70,9 @@ const SUMMARY_SQL = `
   ORDER BY r.created_at DESC, r.id DESC`;
 
 /**
- * The run store over one SQLite file (WAL mode, so a trainer process can write while the app reads).
+ * The run store over one SQLite file (WAL mode, so a trainer process can write while the app reads). Write
+ * transactions are IMMEDIATE: one that began as a read could not take the write lock once another process had
+ * written (SQLITE_BUSY at once, no waiting), so each takes it first and waits its turn.
  * Every method throws UnmaskError: NOT_FOUND for an unknown run id, BAD_ARGUMENT for invalid input,
  * STORE_READONLY / STORE_DAMAGED when the file cannot be written / read.
  */
@@ -118,7 +120,7 @@ export class RunStore {
          WHERE id = ? AND status = 'running'`,
       );
       const now = new Date().toISOString();
-      this.db.transaction(() => orphans.forEach(({ id }) => update.run(now, INTERRUPTED_MESSAGE, id)))();
+      this.db.transaction(() => orphans.forEach(({ id }) => update.run(now, INTERRUPTED_MESSAGE, id))).immediate();
     });
   }
 
@@ -241,7 +243,7 @@ export class RunStore {
         const e = epoch;
         insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec, e.valAuc ?? null, e.testAuc ?? null);
         for (const checkpoint of checkpoints) upsertCheckpoint.run(id, checkpoint.kind, checkpoint.epoch, checkpoint.path);
-      })();
+      }).immediate();
     });
   }
 
@@ -312,7 +314,7 @@ export class RunStore {
           .run(id, split, rows.length, auc, new Date().toISOString(), source?.checkpointEpoch ?? null);
         rows.forEach((row, i) => insert.run(id, split, i, row.path, row.label, row.logits[0], row.logits[1], row.probs[0], row.probs[1]));
         this.db.prepare('DELETE FROM own_scores_replaced WHERE run_id = ? AND split = ?').run(id, split);
-      })();
+      }).immediate();
     });
   }
 
