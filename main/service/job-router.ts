@@ -35,8 +35,8 @@ const EMPTY_DEPTH: FleetInfo['depth'] = { waiting: 0, active: 0, delayed: 0, wai
 export class JobRouter {
   private readonly ids = counter();
   private readonly local: JobQueue;
-  /** Ledger ids of this session's local jobs, by JobInfo id. */
-  private readonly localIds = new Map<number, string>();
+  /** This session's local jobs in the ledger (id, and what was last written), by JobInfo id. */
+  private readonly localIds = new Map<number, { id: string; state: JobInfo['state']; runId: number | null }>();
   private settings: QueueSettings;
   /** The queue's coordinator: connecting (`connected` null until it answers), or null without a queue. */
   private remote: Promise<QueueCoordinator> | null = null;
@@ -177,16 +177,22 @@ export class JobRouter {
     return this.connected?.list() ?? [];
   }
 
-  /** A local job's changes, kept in the ledger too (recorded on first sight, with its sweep). */
+  /**
+   * A local job's changes, kept in the ledger too: recorded on first sight (with its sweep), then written only
+   * when its state or run changes — its worker process writes the same database while it trains.
+   */
   private onLocal(job: JobInfo, runsChanged: boolean): void {
     const { store } = this.options;
-    let id = this.localIds.get(job.id);
-    if (!id) {
-      id = `local-${randomUUID()}`;
-      this.localIds.set(job.id, id);
-      store.recordJob({ id, kind: 'train', sweep: job.sweep, request: { request: job.request } });
+    let known = this.localIds.get(job.id);
+    if (!known) {
+      known = { id: `local-${randomUUID()}`, state: 'queued', runId: null };
+      this.localIds.set(job.id, known);
+      store.recordJob({ id: known.id, kind: 'train', sweep: job.sweep, request: { request: job.request } });
     }
-    store.updateJob(id, { runId: job.runId, state: job.state, error: job.error?.message ?? null });
+    if (known.state !== job.state || known.runId !== job.runId) {
+      store.updateJob(known.id, { runId: job.runId, state: job.state, error: job.error?.message ?? null });
+      Object.assign(known, { state: job.state, runId: job.runId });
+    }
     this.options.emit(job, runsChanged);
   }
 }
