@@ -228,13 +228,13 @@ export const COMMANDS = {
     },
   },
   bench: {
-    summary: 'engine throughput beside PyTorch (engine), explanation latency (explain), memory under load (soak)',
+    summary: 'engine throughput beside PyTorch (engine), explanation latency (explain), memory under load (soak), a sweep over 1, 2, 4 queue workers (queue)',
     options: {
-      quick: { type: 'boolean', help: 'engine, soak: a shorter run' },
+      quick: { type: 'boolean', help: 'engine, soak, queue: a shorter run' },
       'with-cpu': { type: 'boolean', help: 'engine: include the pure-JS cpu engine (minutes per step)' },
       child: { type: 'boolean', help: 'internal: measure the engine of this process', hidden: true },
     },
-    positionals: { name: 'engine|explain|soak', help: 'which benchmark', min: 1, max: 1 },
+    positionals: { name: 'engine|explain|soak|queue', help: 'which benchmark', min: 1, max: 1 },
   },
   help: {
     summary: 'this list, or one command\'s help (`unmask help evaluate` = `unmask evaluate --help`)',
