@@ -150,7 +150,8 @@ export function createService(options: ServiceOptions): UnmaskService {
     listImages: ({ dataset, ...filter }) => datasets.images(dataset, filter),
     getImage: ({ path: file, size }) => datasets.thumbnail(file, size ?? 128),
     async startTraining(request) {
-      return jobs.startTraining(await checkRequest(request), request);
+      const checked = await checkRequest(request);
+      return jobs.startTraining(checked, { ...request, dataset: checked.dataset });
     },
     async startSweep(request) {
       // Every run is checked before the first is queued: a bad combination queues none.
