@@ -120,7 +120,7 @@ describe('an older database whose own scores another scoring had replaced', () =
     const older = path.join(tmp, 'older.db');
     fs.copyFileSync(dbFile, older);
     const db = new Database(older);
-    db.exec('DROP TABLE own_scores_replaced; DROP TABLE evaluation_scores; DROP TABLE evaluations; ALTER TABLE score_sets DROP COLUMN checkpoint_epoch');
+    db.exec('DROP TABLE jobs; DROP TABLE settings; DROP TABLE own_scores_replaced; DROP TABLE evaluation_scores; DROP TABLE evaluations; ALTER TABLE score_sets DROP COLUMN checkpoint_epoch');
     db.prepare("UPDATE scores SET path = replace(path, ?, ?) WHERE split = 'test'").run(run.own, run.testOnly);
     db.prepare("UPDATE score_sets SET auc = 0.433 WHERE split = 'test'").run();
     db.pragma('user_version = 3');

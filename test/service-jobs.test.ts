@@ -12,6 +12,7 @@ import { createService, type UnmaskService } from '../main/service/service.js';
 import { jobFraction } from '../main/service/jobs.js';
 import { RunStore } from '../main/store/index.js';
 import { launchNodeWorker, type LaunchWorker, type WorkerHandle } from '../main/worker/launch.js';
+import { reached as reachedJob, settled as settledJob } from './helpers/jobs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-jobs-'));
@@ -32,27 +33,8 @@ let service: UnmaskService;
 const events: ApiEvent[] = [];
 const request = (epochs: number) => ({ dataset, model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 4, epochs, seed: 3 });
 
-function settled(jobId: number): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.onEvent((e) => {
-      if (e.type === 'job' && e.job.id === jobId && !['queued', 'running'].includes(e.job.state)) {
-        off();
-        resolve(e.job);
-      }
-    });
-  });
-}
-
-function reached(jobId: number, test: (job: JobInfo) => boolean): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.onEvent((e) => {
-      if (e.type === 'job' && e.job.id === jobId && test(e.job)) {
-        off();
-        resolve(e.job);
-      }
-    });
-  });
-}
+const settled = (jobId: number) => settledJob(service, jobId);
+const reached = (jobId: number, test: (job: JobInfo) => boolean) => reachedJob(service, jobId, test);
 
 before(async () => {
   linkSubset(path.resolve(root, '../shared/data/fakes_dataset'), dataset, { train: 8, val: 4, test: 4 });
@@ -61,8 +43,8 @@ before(async () => {
   await service.api.openDataset({ path: dataset });
 });
 
-after(() => {
-  service.close();
+after(async () => {
+  await service.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -82,6 +82,8 @@ export interface AppInfo {
   dataRoot: string | null;
   /** Database file the runs are recorded in. */
   database: string;
+  /** Where jobs run. */
+  queue: QueueSettings;
 }
 
 export interface ClassCounts {
@@ -180,6 +182,12 @@ export type EpochPoint = EpochRecord;
 export interface JobInfo {
   id: number;
   request: TrainRequest;
+  /** The sweep it belongs to (startSweep), or null. */
+  sweep: string | null;
+  /** The job's id on the Redis queue, or null for a job run on this machine. */
+  queueJobId: string | null;
+  /** The queue worker running it (`host:pid:engine`), or null (queued, or run on this machine). */
+  worker: string | null;
   state: JobState;
   /** The run it records into, once created. */
   runId: number | null;
@@ -220,6 +228,10 @@ export interface RunRow {
   /** Evaluations recorded for the run (scorings of other folders, splits or checkpoints). */
   evaluations: number;
   seconds: number;
+  /** The sweep the run was trained in, or null. */
+  sweep: string | null;
+  /** The queue worker that trained it (`host:pid:engine`), or null when it ran on this machine. */
+  worker: string | null;
 }
 
 /** Where a shown number comes from; `label` says it in words ("fakes_dataset · own test split · best checkpoint (epoch 3)"). */
@@ -369,6 +381,53 @@ export interface ExportReportResult {
   skipped: { figures: string[]; reason: string }[];
 }
 
+/** A grid of training runs: every combination of the listed values, the other fields as in `base`. */
+export interface SweepRequest {
+  /** The fields every run shares (a dataset opened with openDataset); one left out takes its default (the model's own lr and epochs). */
+  base: Partial<TrainRequest> & { dataset: string };
+  grid: { model: string[]; lr?: number[]; optimizer?: string[]; batchSize?: number[]; seed?: number[] };
+}
+
+export interface SweepInfo {
+  sweep: string;
+  jobs: JobInfo[];
+}
+
+/** Where jobs run: here (no queue) or on a Redis queue that `unmask worker` processes take them from. */
+export interface QueueSettings {
+  /** The Redis URL with its password hidden, or null: jobs run on this machine. */
+  url: string | null;
+  /** The artifact root (checkpoints, feature caches) every machine sees, as this machine mounts it. */
+  artifacts: string | null;
+  /** The data root queued datasets must be under (workers resolve them under their own mount of it). */
+  dataRoot: string | null;
+  /** Where the queue URL comes from: the command line, UNMASK_QUEUE, or the app's Settings. */
+  source: 'flag' | 'env' | 'settings' | null;
+}
+
+export interface FleetWorker {
+  /** `host:pid:engine` (or the name given with `unmask worker --name`). */
+  name: string;
+  host: string;
+  pid: number | null;
+  engine: string | null;
+  /** Seconds it has been connected. */
+  connectedSeconds: number | null;
+  /** The jobs it is running now. */
+  jobs: { queueJobId: string; kind: 'train' | 'evaluate' | 'features'; label: string; runId: number | null }[];
+}
+
+/** The machines taking jobs, and what waits for them. */
+export interface FleetInfo {
+  queue: QueueSettings;
+  /** The queue answered (always true without a queue). */
+  connected: boolean;
+  /** Why it did not, in words. */
+  error: string | null;
+  workers: FleetWorker[];
+  depth: { waiting: number; active: number; delayed: number; waitingChildren: number; completed: number; failed: number };
+}
+
 /**
  * Pushed to every client: job progress and state changes, "the run list changed", and (Electron only) a dataset
  * opened from the File menu, for the UI to show.
@@ -387,6 +446,8 @@ export interface UnmaskApi {
   /** An image of an allowed dataset, fitted inside size × size (default 128) as JPEG. */
   getImage(params: { path: string; size?: number }): Promise<EncodedImage>;
   startTraining(params: TrainRequest): Promise<JobInfo>;
+  /** Queues one training job per combination of the grid, grouped as one sweep. */
+  startSweep(params: SweepRequest): Promise<SweepInfo>;
   listJobs(): Promise<JobInfo[]>;
   cancelJob(params: { jobId: number }): Promise<JobInfo>;
   listRuns(): Promise<RunRow[]>;
@@ -409,6 +470,10 @@ export interface UnmaskApi {
   renderChart(params: { option: ChartOption; format: FigureFormat; width?: number; height?: number }): Promise<EncodedImage>;
   /** Writes every figure of the runs and a summary into `out`. */
   exportReport(params: { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] }): Promise<ExportReportResult>;
+  /** The workers seen on the queue, their engine and current jobs, and the queue's depth. */
+  getFleet(): Promise<FleetInfo>;
+  /** Sends new jobs to a Redis queue (url) or runs them here (null); kept in the run database for next time. */
+  setQueue(params: { url: string | null; artifacts?: string | null }): Promise<QueueSettings>;
 }
 
 export type ApiMethod = keyof UnmaskApi;

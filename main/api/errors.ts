@@ -39,6 +39,7 @@ export function httpStatus(code: string): number {
     case 'DISK_FULL':
       return 507;
     case 'STORE_READONLY':
+    case 'QUEUE_UNAVAILABLE':
     case 'ENGINE_UNAVAILABLE':
     case 'DOWNLOAD_FAILED':
       return 503;

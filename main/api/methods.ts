@@ -10,6 +10,7 @@ export const API_METHOD_NAMES = [
   'listImages',
   'getImage',
   'startTraining',
+  'startSweep',
   'listJobs',
   'cancelJob',
   'listRuns',
@@ -25,6 +26,8 @@ export const API_METHOD_NAMES = [
   'explainImage',
   'renderChart',
   'exportReport',
+  'getFleet',
+  'setQueue',
 ] as const satisfies readonly ApiMethod[];
 
 /** Compile-time check that the list is complete: `never` unless every ApiMethod is named above. */

@@ -22,7 +22,8 @@ const imageSource = z.union([
   z.strictObject({ base64: z.string().min(1).max(MAX_IMAGE_BASE64), name: z.string().max(255).optional() }),
 ]);
 
-const trainRequest = z.strictObject({
+/** A training request (startTraining, and every job of a sweep or a queue). */
+export const trainRequest = z.strictObject({
   dataset: path,
   model: z.string().min(1).max(64),
   optimizer: z.string().min(1).max(32),
@@ -44,6 +45,22 @@ const trainRequest = z.strictObject({
   selfBlend: z.enum(['mix', 'replace']).optional(),
 });
 
+const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(20);
+
+/** A sweep: its grid has at most 200 combinations. */
+const sweepRequest = z
+  .strictObject({
+    base: trainRequest.partial().required({ dataset: true }),
+    grid: z.strictObject({
+      model: list(trainRequest.shape.model),
+      lr: list(trainRequest.shape.lr).optional(),
+      optimizer: list(trainRequest.shape.optimizer).optional(),
+      batchSize: list(trainRequest.shape.batchSize).optional(),
+      seed: list(z.number().int().min(0).max(2 ** 32 - 1)).optional(),
+    }),
+  })
+  .refine((s) => Object.values(s.grid).reduce((n, values) => n * (values?.length ?? 1), 1) <= 200, 'a sweep has at most 200 runs');
+
 /** The params schema of each method (`undefined` params are accepted where the method takes none). */
 export const paramSchemas = {
   getInfo: empty,
@@ -59,6 +76,7 @@ export const paramSchemas = {
   }),
   getImage: z.strictObject({ path, size: z.number().int().min(16).max(1024).optional() }),
   startTraining: trainRequest,
+  startSweep: sweepRequest,
   listJobs: empty,
   cancelJob: z.strictObject({ jobId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
   listRuns: empty,
@@ -91,6 +109,8 @@ export const paramSchemas = {
     split: split.optional(),
     formats: z.array(format).min(1).max(2).optional(),
   }),
+  getFleet: empty,
+  setQueue: z.strictObject({ url: z.string().min(1).max(2048).nullable(), artifacts: path.nullable().optional() }),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Every method name, in the contract's order (the list lives in methods.ts, which the preload bundles without zod). */

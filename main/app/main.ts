@@ -75,6 +75,8 @@ function start(): void {
     launch,
     dataRoot: process.env['UNMASK_DATA_ROOT'] ?? null,
     pickFolder: (title) => pickFolder(win, title),
+    // Else the queue kept in Settings, else none: jobs run here.
+    ...(process.env['UNMASK_QUEUE'] ? { queue: { url: process.env['UNMASK_QUEUE'], artifacts: process.env['UNMASK_ARTIFACTS'] ?? null, source: 'env' as const } } : {}),
   });
   service = current;
   registerApiHandlers(ipcMain, current.api, windowSenderCheck(() => (win && !win.isDestroyed() ? win.webContents.id : null)));

@@ -8,6 +8,48 @@ const runFlag = (help: string): OptionSpec => ({ type: 'string', value: 'RUN', r
 const batchSize: OptionSpec = { type: 'string', value: 'N', help: 'images per forward pass (default: the run\'s training batch size)' };
 const checkpoint: OptionSpec = { type: 'string', value: 'best|last', default: 'best', help: 'which checkpoint of the run' };
 
+const queue: OptionSpec = {
+  type: 'string',
+  value: 'URL',
+  help: 'the Redis job queue, redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT (default UNMASK_QUEUE; without one, jobs run on this machine)',
+};
+const artifacts: OptionSpec = {
+  type: 'string',
+  value: 'DIR',
+  help: "a folder every machine of the queue sees: checkpoints and feature caches (default UNMASK_ARTIFACTS, else artifacts/ beside the database)",
+};
+
+/** `unmask train`'s flags (`unmask sweep` takes the same, some as lists). */
+const trainOptions = {
+  dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
+  model: { type: 'string', short: 'm', value: 'MODEL', help: 'model (default SimpleNet)' },
+  lr: { type: 'string', value: 'LR', help: 'learning rate (default 0.001, or the model\'s own)' },
+  'batch-size': { type: 'string', short: 'b', value: 'N', help: 'batch size (default 32)' },
+  epochs: { type: 'string', short: 'e', value: 'N', help: 'epochs (default 5, or the model\'s own)' },
+  optimizer: { type: 'string', short: 'o', value: 'NAME', help: 'Adam, AdamW or SGD (default Adam)' },
+  seed: { type: 'string', value: 'N', help: 'random seed of shuffling, augmentation and initialisation (default 0)' },
+  'data-root': dataRoot,
+  db,
+  'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
+  'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
+  'feature-views': { type: 'string', value: 'N', help: 'frozen backbone: augmented views cached per training image (default 2)' },
+  weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for XceptionBased/XceptionRegions (a Keras .h5 or tfjs folder)' },
+  pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
+  'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
+  'unfreeze-blocks': { type: 'string', value: 'K|all', help: 'pretrained models: the last K backbone blocks train with the head' },
+  'backbone-lr-scale': { type: 'string', value: 'F', help: 'learning-rate factor of the unfrozen blocks (default 0.1)' },
+  schedule: { type: 'string', value: 'constant|cosine', help: 'learning-rate schedule (default constant)' },
+  'warmup-epochs': { type: 'string', value: 'N', help: 'cosine schedule: epochs of linear warm-up' },
+  'weight-decay': { type: 'string', value: 'W', help: 'AdamW\'s decoupled decay or SGD\'s L2' },
+  'select-by': { type: 'string', value: 'accuracy|auc', help: 'what picks the best checkpoint on validation (default accuracy)' },
+  patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
+  'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
+  'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Flags of `unmask train` that only a local run can take (a file of this machine), and not a queued job. */
+const { weights: _weights, 'feature-views': _views, ...queueableTrainOptions } = trainOptions;
+
 /** Spelled out per command so each command's `Values<…>` type knows its flags. */
 export const COMMANDS = {
   engine: {
@@ -21,37 +63,29 @@ export const COMMANDS = {
   train: {
     summary: 'train a detector on a dataset: progress on stderr, one JSON line (run id, epochs, accuracies, engine) on stdout',
     details: 'The course assignment\'s flags are the baseline recipe; the others are opt-in (see "Training recipes" in the README).',
-    options: {
-      dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
-      model: { type: 'string', short: 'm', value: 'MODEL', help: 'model (default SimpleNet)' },
-      lr: { type: 'string', value: 'LR', help: 'learning rate (default 0.001, or the model\'s own)' },
-      'batch-size': { type: 'string', short: 'b', value: 'N', help: 'batch size (default 32)' },
-      epochs: { type: 'string', short: 'e', value: 'N', help: 'epochs (default 5, or the model\'s own)' },
-      optimizer: { type: 'string', short: 'o', value: 'NAME', help: 'Adam, AdamW or SGD (default Adam)' },
-      seed: { type: 'string', value: 'N', help: 'random seed of shuffling, augmentation and initialisation (default 0)' },
-      'data-root': dataRoot,
-      db,
-      'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
-      'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
-      'feature-views': { type: 'string', value: 'N', help: 'frozen backbone: augmented views cached per training image (default 2)' },
-      weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for XceptionBased/XceptionRegions (a Keras .h5 or tfjs folder)' },
-      pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
-      'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
-      'unfreeze-blocks': { type: 'string', value: 'K|all', help: 'pretrained models: the last K backbone blocks train with the head' },
-      'backbone-lr-scale': { type: 'string', value: 'F', help: 'learning-rate factor of the unfrozen blocks (default 0.1)' },
-      schedule: { type: 'string', value: 'constant|cosine', help: 'learning-rate schedule (default constant)' },
-      'warmup-epochs': { type: 'string', value: 'N', help: 'cosine schedule: epochs of linear warm-up' },
-      'weight-decay': { type: 'string', value: 'W', help: 'AdamW\'s decoupled decay or SGD\'s L2' },
-      'select-by': { type: 'string', value: 'accuracy|auc', help: 'what picks the best checkpoint on validation (default accuracy)' },
-      patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
-      'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
-      'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
-    },
+    options: trainOptions,
   },
   resume: {
     summary: 'continue an interrupted or cancelled run from its last completed epoch',
     options: { db },
     positionals: { name: 'RUN', help: 'the run to continue', min: 1, max: 1 },
+  },
+  sweep: {
+    summary: 'train every combination of the listed models, learning rates, optimizers, batch sizes and seeds: one run each',
+    details:
+      'With --queue the runs go to the Redis queue and `unmask worker` processes on any machine train them, several at once; without one ' +
+      'they run here, one after another. Progress on stderr; one JSON line per run (job, run id, worker, state) on stdout as each ends. ' +
+      "The runs are grouped as one sweep in `unmask runs` and the app's Runs screen.",
+    options: {
+      ...queueableTrainOptions,
+      model: { type: 'string', short: 'm', value: 'A,B', help: 'models (default SimpleNet)' },
+      lr: { type: 'string', value: 'LR,LR', help: "learning rates (default each model's own)" },
+      optimizer: { type: 'string', short: 'o', value: 'A,B', help: 'optimizers (default Adam)' },
+      'batch-size': { type: 'string', short: 'b', value: 'N,N', help: 'batch sizes (default 32)' },
+      seed: { type: 'string', value: 'N,N', help: 'random seeds (default 0)' },
+      queue,
+      artifacts,
+    },
   },
   runs: {
     summary: 'the run table: model, dataset, parameters, engine, status, best val acc, test acc at best val, own test AUC',
@@ -174,16 +208,33 @@ export const COMMANDS = {
       db,
       'data-root': { type: 'string', value: 'DIR', help: 'folder whose sub-folders the app offers as datasets' },
       token: { type: 'string', value: 'TOKEN', help: 'access token (default UNMASK_TOKEN, else a random one)' },
+      queue,
+      artifacts,
+    },
+  },
+  worker: {
+    summary: 'take training, evaluation and feature-extraction jobs from a Redis queue, each in its own process, until stopped',
+    details:
+      'Prints one JSON line (its name host:pid:engine, the queue, the roots) and logs jobs on stderr. The data root and the artifact root are ' +
+      "the coordinator's folders as this machine mounts them (jobs name paths relative to them; nothing outside them is read). A worker that " +
+      'dies has its training job continued by another from the last completed epoch; Ctrl-C hands running jobs back at once.',
+    options: {
+      queue: { ...queue, help: 'the Redis job queue, redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT (default UNMASK_QUEUE)' },
+      concurrency: { type: 'string', value: 'N', default: '1', help: 'jobs run at once (each in its own process)' },
+      'data-root': { type: 'string', value: 'DIR', help: "the coordinator's data root as mounted here (default UNMASK_DATA_ROOT)" },
+      artifacts: { type: 'string', value: 'DIR', help: "the coordinator's artifact root as mounted here (default UNMASK_ARTIFACTS)" },
+      name: { type: 'string', value: 'NAME', help: 'the name the fleet view shows (default host:pid:engine)' },
+      'lock-seconds': { type: 'string', value: 'N', default: '30', help: "a job's lock: a dead worker's job is taken over after about this long" },
     },
   },
   bench: {
-    summary: 'engine throughput beside PyTorch (engine), explanation latency (explain), memory under load (soak)',
+    summary: 'engine throughput beside PyTorch (engine), explanation latency (explain), memory under load (soak), a sweep over 1, 2, 4 queue workers (queue)',
     options: {
-      quick: { type: 'boolean', help: 'engine, soak: a shorter run' },
+      quick: { type: 'boolean', help: 'engine, soak, queue: a shorter run' },
       'with-cpu': { type: 'boolean', help: 'engine: include the pure-JS cpu engine (minutes per step)' },
       child: { type: 'boolean', help: 'internal: measure the engine of this process', hidden: true },
     },
-    positionals: { name: 'engine|explain|soak', help: 'which benchmark', min: 1, max: 1 },
+    positionals: { name: 'engine|explain|soak|queue', help: 'which benchmark', min: 1, max: 1 },
   },
   help: {
     summary: 'this list, or one command\'s help (`unmask help evaluate` = `unmask evaluate --help`)',

@@ -1,4 +1,4 @@
-// `unmask params` (a model's trainable parameter count) and `unmask bench` (engine, explanation and soak benchmarks).
+// `unmask params` (a model's trainable parameter count) and `unmask bench` (engine, explanation, soak and queue benchmarks).
 import { UnmaskError } from '../engine/errors.js';
 import type { COMMANDS } from './commands.js';
 import type { ParsedCommand } from './spec.js';
@@ -34,7 +34,12 @@ export async function benchCommand({ values, positionals }: ParsedCommand<typeof
     await (await import('../analysis/explain/bench.js')).benchExplain(print);
     return 0;
   }
-  if (which !== 'engine') throw new UnmaskError('BAD_ARGUMENT', `unmask bench: unknown benchmark '${String(which)}'; choose engine, explain or soak`);
+  if (which === 'queue') {
+    const dataRoot = process.env.UNMASK_DATA_ROOT ?? '../shared/data';
+    await (await import('../bench/queue-bench.js')).benchQueue({ dataset: `${dataRoot}/fakes_dataset`, quick: values.quick === true, log: print });
+    return 0;
+  }
+  if (which !== 'engine') throw new UnmaskError('BAD_ARGUMENT', `unmask bench: unknown benchmark '${String(which)}'; choose engine, explain, soak or queue`);
   const bench = await import('../bench/engine-bench.js');
   if (values.child) await bench.benchCurrentEngine(values.quick === true, print);
   else await bench.benchEngines({ quick: values.quick === true, withCpu: values['with-cpu'] === true, log: print });

@@ -21,6 +21,7 @@ const RUNNERS: { [N in CommandName]: () => Promise<Runner<N>> } = {
   params: async () => (await import('./info.js')).paramsCommand,
   train: async () => (await import('./train.js')).trainCommand,
   resume: async () => (await import('./train.js')).resumeCommand,
+  sweep: async () => (await import('./sweep.js')).sweepCommand,
   runs: async () => (await import('./runs.js')).runsCommand,
   'export-log': async () => (await import('./runs.js')).exportLogCommand,
   score: async () => (await import('./score.js')).scoreCommand,
@@ -34,6 +35,7 @@ const RUNNERS: { [N in CommandName]: () => Promise<Runner<N>> } = {
   bonus: async () => (await import('./bonus.js')).bonusCommand,
   reproduce: async () => (await import('./reproduce.js')).reproduceCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  worker: async () => (await import('./worker.js')).workerCommand,
   bench: async () => (await import('./info.js')).benchCommand,
   help: async () => async ({ values, positionals }) => {
     const [topic] = positionals;

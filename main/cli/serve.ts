@@ -23,7 +23,9 @@ export async function serveCommand({ values }: ParsedCommand<typeof COMMANDS.ser
   // Workers find the same database through the environment.
   process.env.UNMASK_DB = dbPath;
   const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? null;
-  const service = createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot });
+  const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
+  const queue = url ? { url, artifacts: values.artifacts ?? null, source: values.queue ? ('flag' as const) : ('env' as const) } : undefined;
+  const service = createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot, ...(queue ? { queue } : {}) });
   const server = createHttpServer({ service, token, staticDir: RENDERER_DIR });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -39,8 +41,7 @@ export async function serveCommand({ values }: ParsedCommand<typeof COMMANDS.ser
     const stop = () => {
       server.close();
       server.closeAllConnections();
-      service.close();
-      resolve();
+      void service.close().finally(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath, RunStore } from '../store/index.js';
-import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../train/session.js';
+import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome, type TrainRequest } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import type { LrSchedule, SelectBy, SelfBlendMode } from '../train/recipe-types.js';
@@ -37,13 +37,16 @@ function cancelOnSigint(): AbortController {
   return controller;
 }
 
-export async function trainCommand({ values }: ParsedCommand<typeof COMMANDS.train.options>): Promise<number> {
+type TrainFlags = ParsedCommand<typeof COMMANDS.train.options>['values'];
+
+/** The request the training flags ask for, unchecked (a flag left out is undefined); `unmask sweep` reuses it. */
+export function requestFromFlags(values: Omit<TrainFlags, 'weights' | 'feature-views'> & Partial<Pick<TrainFlags, 'weights' | 'feature-views'>>): Partial<TrainRequest> & { dataset: string } {
   const pair = (yes: boolean | undefined, no: boolean | undefined, name: string): boolean | undefined => {
     if (yes && no) throw new UnmaskError('BAD_ARGUMENT', `--${name} and --no-${name} contradict each other`);
     return yes ? true : no ? false : undefined;
   };
   const num = (v: string | undefined): number | undefined => (v == null ? undefined : Number(v));
-  const request = checkTrainRequest({
+  return {
     dataset: resolveDataset(values.dataset, values['data-root']),
     model: values.model as ModelName | undefined,
     optimizer: values.optimizer as OptimizerName | undefined,
@@ -64,7 +67,11 @@ export async function trainCommand({ values }: ParsedCommand<typeof COMMANDS.tra
     patience: num(values.patience),
     ttaFlip: values['tta-flip'],
     selfBlend: values['self-blend'] as SelfBlendMode | undefined,
-  });
+  };
+}
+
+export async function trainCommand({ values }: ParsedCommand<typeof COMMANDS.train.options>): Promise<number> {
+  const request = checkTrainRequest(requestFromFlags(values));
   return withSession(values.db, (store, options) => trainRun(store, request, options));
 }
 

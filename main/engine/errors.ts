@@ -19,6 +19,8 @@ export type UnmaskErrorCode =
   | 'DISK_FULL'
   /** The disk reported an I/O error that is neither a full disk nor a read-only one (EIO, SQLITE_IOERR). */
   | 'IO_ERROR'
+  /** The Redis job queue cannot be reached (or refused the password). */
+  | 'QUEUE_UNAVAILABLE'
   | 'INTERNAL';
 
 export class UnmaskError extends Error {

@@ -1,43 +1,20 @@
 // The training queue: one job at a time, each in its own worker process, with progress, ETA and cancel.
-import type { JobInfo, JobProgress, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { JobInfo, TrainRequest as ApiTrainRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { TrainRequest } from '../train/session.js';
 import type { LaunchWorker, WorkerHandle } from '../worker/launch.js';
-import type { PhaseProgress, StoreLocation, TrainWorkerMessage } from '../worker/protocol.js';
+import type { StoreLocation, TrainWorkerMessage } from '../worker/protocol.js';
+import { IDLE_PROGRESS, ProgressClock } from './job-progress.js';
+
+export { jobFraction } from './job-progress.js';
 
 /** How long a cancelled worker gets to finish its batch and mark the run cancelled before it is killed. */
 const CANCEL_GRACE_MS = 60_000;
 
-const IDLE: JobProgress = {
-  phase: 'queued', epoch: 0, epochs: 0, done: 0, total: 0, fraction: 0, etaSeconds: null, imgPerSec: null, runningLoss: null, runningAccuracy: null,
-};
-
-/**
- * Share of the whole job done, from the phase in progress: the feature pass (frozen backbones) counts as one
- * epoch's worth, each epoch splits train 80 % / val 10 % / test 10 %, and scoring is the last 2 %.
- */
-export function jobFraction(p: PhaseProgress, frozen: boolean): number {
-  const within = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
-  const epochs = Math.max(1, p.epochs);
-  const units = epochs + (frozen ? 1 : 0);
-  const trainingShare = 0.98;
-  const epochStart = (e: number) => ((frozen ? 1 : 0) + e - 1) / units;
-  switch (p.phase) {
-    case 'features':
-      return (trainingShare * within) / units;
-    case 'train':
-      return trainingShare * (epochStart(p.epoch) + (0.8 * within) / units);
-    case 'val':
-      return trainingShare * (epochStart(p.epoch) + (0.8 + 0.1 * within) / units);
-    case 'test':
-      return trainingShare * (epochStart(p.epoch) + (0.9 + 0.1 * within) / units);
-    case 'score':
-      return trainingShare + (1 - trainingShare) * within;
-    case 'done':
-      return 1;
-    default:
-      return 0;
-  }
+/** 1, 2, 3, … */
+export function counter(): () => number {
+  let next = 1;
+  return () => next++;
 }
 
 interface Job {
@@ -45,31 +22,29 @@ interface Job {
   request: TrainRequest;
   worker: WorkerHandle | null;
   startedMs: number;
-  /** fraction at the time the rate was first measurable, to leave start-up (scan, weights) out of the ETA. */
-  rateFrom: { fraction: number; ms: number } | null;
+  clock: ProgressClock;
   killTimer: NodeJS.Timeout | null;
-  /** A feature pass was seen (frozen backbone): it counts in the job's fraction. */
-  frozen: boolean;
 }
 
 export class JobQueue {
   private readonly jobs = new Map<number, Job>();
-  private nextId = 1;
 
   constructor(
     private readonly launch: LaunchWorker,
     private readonly store: StoreLocation,
     private readonly emit: (job: JobInfo, runsChanged: boolean) => void,
+    /** Job ids, shared with the queue's jobs when there is one. */
+    private readonly nextId: () => number = counter(),
   ) {}
 
   /** Queues a checked request; `apiRequest` is what the user asked for, shown back in JobInfo. */
-  add(request: TrainRequest, apiRequest: ApiTrainRequest): JobInfo {
-    const id = this.nextId++;
+  add(request: TrainRequest, apiRequest: ApiTrainRequest, sweep: string | null = null): JobInfo {
+    const id = this.nextId();
     const info: JobInfo = {
-      id, request: apiRequest, state: 'queued', runId: null, engine: null, progress: { ...IDLE, epochs: request.epochs }, epochs: [], error: null,
+      id, request: apiRequest, sweep, queueJobId: null, worker: null, state: 'queued', runId: null, engine: null, progress: { ...IDLE_PROGRESS, epochs: request.epochs }, epochs: [], error: null,
       queuedAt: new Date().toISOString(), startedAt: null, finishedAt: null,
     };
-    this.jobs.set(id, { info, request, worker: null, startedMs: 0, rateFrom: null, killTimer: null, frozen: request.freezeBackbone === true });
+    this.jobs.set(id, { info, request, worker: null, startedMs: 0, clock: new ProgressClock(request.freezeBackbone === true), killTimer: null });
     this.emit(info, false);
     this.pump();
     return info;
@@ -77,6 +52,10 @@ export class JobQueue {
 
   list(): JobInfo[] {
     return [...this.jobs.values()].map((j) => j.info);
+  }
+
+  has(id: number): boolean {
+    return this.jobs.has(id);
   }
 
   /** Cancels a queued job at once, or asks a running one to stop after its current batch. */
@@ -133,7 +112,7 @@ export class JobQueue {
         info.engine = message.engine;
         return this.emit(info, true);
       case 'progress':
-        info.progress = this.progress(job, message.progress);
+        info.progress = job.clock.next(info.progress, message.progress);
         return this.emit(info, false);
       case 'epoch':
         info.epochs = [...info.epochs.filter((e) => e.epoch !== message.epoch.epoch), message.epoch];
@@ -143,19 +122,6 @@ export class JobQueue {
       case 'error':
         return this.finish(job, message.error.code === 'CANCELLED' ? 'cancelled' : 'failed', message.error.code === 'CANCELLED' ? null : message.error);
     }
-  }
-
-  private progress(job: Job, p: PhaseProgress): JobProgress {
-    if (p.phase === 'features') job.frozen = true;
-    const fraction = Math.max(job.info.progress.fraction, jobFraction(p, job.frozen));
-    const now = Date.now();
-    if (!job.rateFrom && fraction > 0) job.rateFrom = { fraction, ms: now };
-    let etaSeconds: number | null = null;
-    if (job.rateFrom && fraction > job.rateFrom.fraction + 0.005) {
-      const perUnit = (now - job.rateFrom.ms) / 1000 / (fraction - job.rateFrom.fraction);
-      etaSeconds = Math.max(0, perUnit * (1 - fraction));
-    }
-    return { ...p, fraction, etaSeconds };
   }
 
   private finish(job: Job, state: 'completed' | 'failed' | 'cancelled', error: JobInfo['error']): void {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { RunRow, ScoreSource, SplitName } from '../api/contract.js';
 import { scoreOriginLabel } from '../analysis/score-source.js';
-import type { RunSummary } from '../store/index.js';
+import type { JobRecord, RunSummary } from '../store/index.js';
 
 /** The source of a run's own scores of `split` (its best checkpoint on that split of its own dataset). */
 export function ownScoreSource(run: Pick<RunSummary, 'datasetPath'>, split: SplitName, checkpointEpoch: number | null): ScoreSource {
@@ -12,8 +12,11 @@ export function ownScoreSource(run: Pick<RunSummary, 'datasetPath'>, split: Spli
 
 const isSplit = (s: string): s is SplitName => s === 'train' || s === 'val' || s === 'test';
 
-/** `parameters` comes from the caller: counting builds the model, which is the analysis worker's job. */
-export function toRunRow(run: RunSummary, parameters: number | null, evaluations: number): RunRow {
+/**
+ * `parameters` comes from the caller: counting builds the model, which is the analysis worker's job. `job` is
+ * the training job that recorded the run, if the ledger has it.
+ */
+export function toRunRow(run: RunSummary, parameters: number | null, evaluations: number, job: Pick<JobRecord, 'sweep' | 'worker'> | null = null): RunRow {
   const test = run.ownScores.find((s) => s.split === 'test');
   return {
     id: run.id,
@@ -36,5 +39,7 @@ export function toRunRow(run: RunSummary, parameters: number | null, evaluations
     missingOwnScores: run.missingOwnScores.flatMap((m) => (isSplit(m.split) ? [{ split: m.split, reason: m.reason, evaluationId: m.evaluationId }] : [])),
     evaluations,
     seconds: run.seconds,
+    sweep: job?.sweep ?? null,
+    worker: job?.worker ?? null,
   };
 }

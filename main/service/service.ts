@@ -1,7 +1,8 @@
 // The main side's one implementation of the API: datasets, the training queue, runs, analysis and explanations.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiEvent, AppInfo, UnmaskApi } from '../api/contract.js';
+import type { ApiEvent, AppInfo, JobInfo, TrainRequest as ApiTrainRequest, UnmaskApi } from '../api/contract.js';
+import { apiRequestOf } from '../queue/requests.js';
 import { UnmaskError } from '../engine/errors.js';
 import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
 import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
@@ -13,7 +14,8 @@ import type { WorkerStats } from '../worker/protocol.js';
 import { AnalysisClient } from './analysis-client.js';
 import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
 import { DatasetRegistry } from './datasets.js';
-import { JobQueue } from './jobs.js';
+import { JobRouter, type QueueOption } from './job-router.js';
+import { expandSweep, newSweepId } from './sweep.js';
 import { evaluationDetail, evaluationRows, matrixResult, toEvaluationRow } from './evaluations.js';
 import { ownScoreSource, toRunRow } from './runs.js';
 
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   dataRoot?: string | null;
   /** A native folder dialog (Electron); absent in browser mode. */
   pickFolder?: (title: string) => Promise<string | null>;
+  /** A Redis job queue from the command line or UNMASK_QUEUE (else the one kept in Settings, else none). */
+  queue?: QueueOption;
 }
 
 export interface UnmaskService {
@@ -33,7 +37,8 @@ export interface UnmaskService {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** The analysis worker's memory (diagnostics and soak tests; not part of the API). */
   analysisStats(): Promise<WorkerStats>;
-  close(): void;
+  /** Stops local workers and disconnects from the queue (queued jobs stay there, taken up next time). */
+  close(): Promise<void>;
 }
 
 const DEFAULTS = { model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 32, epochs: 5, seed: 0 } as const;
@@ -52,10 +57,16 @@ export function createService(options: ServiceOptions): UnmaskService {
   // Images of the folders runs were trained or evaluated on may be shown (worst errors) without opening them.
   const runRoots = () => [...new Set([...store.listRuns(), ...store.listEvaluations()].map((r) => path.resolve(r.datasetPath)))];
   const datasets = new DatasetRegistry(runRoots);
-  const jobs = new JobQueue(options.launch, { dbPath, runsDir: path.join(path.dirname(dbPath), 'runs') }, (job, runsChanged) => {
-    // A snapshot: the queue keeps mutating its JobInfo, and in-process listeners may hold on to events.
-    emit({ type: 'job', job: structuredClone(job) });
-    if (runsChanged) emit({ type: 'runs-changed' });
+  const jobs = new JobRouter({
+    store,
+    launch: options.launch,
+    dataRoot: options.dataRoot ?? null,
+    queue: options.queue,
+    emit: (job, runsChanged) => {
+      // A snapshot: the queue keeps mutating its JobInfo, and in-process listeners may hold on to events.
+      emit({ type: 'job', job: structuredClone(job) });
+      if (runsChanged) emit({ type: 'runs-changed' });
+    },
   });
   const paramCounts = new Map<string, Promise<number | null>>();
   const countParams = (model: string) => {
@@ -71,10 +82,18 @@ export function createService(options: ServiceOptions): UnmaskService {
     for (const e of store.listEvaluations()) counts.set(e.runId, (counts.get(e.runId) ?? 0) + 1);
     return counts;
   };
+  /** The training job that recorded each run (the ledger's latest), for its sweep and worker. */
+  const trainJobs = () => new Map(store.listJobs().filter((j) => j.kind === 'train' && j.runId !== null).map((j) => [j.runId!, j]));
   const runRow = async (id: number) => {
     const summary = store.listRuns().find((r) => r.id === id);
     if (!summary) throw new UnmaskError('NOT_FOUND', `no run ${id}`);
-    return toRunRow(summary, await countParams(summary.model), evaluationCounts().get(id) ?? 0);
+    return toRunRow(summary, await countParams(summary.model), evaluationCounts().get(id) ?? 0, trainJobs().get(id) ?? null);
+  };
+  /** A request checked as for the CLI, its dataset an opened (or run's) folder. */
+  const checkRequest = async (request: Partial<ApiTrainRequest> & { dataset: string }) => {
+    const checked = checkTrainRequest({ ...request, model: request.model as never, optimizer: request.optimizer as never });
+    const { summary } = await datasets.get(checked.dataset);
+    return { ...checked, dataset: summary.path };
   };
   /** Where a run's own scores of `split` come from (the checkpoint epoch they were taken at). */
   const ownSource = (runId: number, split: 'train' | 'val' | 'test') => {
@@ -120,6 +139,7 @@ export function createService(options: ServiceOptions): UnmaskService {
         defaults: { ...DEFAULTS },
         dataRoot: options.dataRoot ? path.resolve(options.dataRoot) : null,
         database: dbPath,
+        queue: jobs.queueSettings(),
       };
     },
     async pickFolder({ title } = {}) {
@@ -130,15 +150,23 @@ export function createService(options: ServiceOptions): UnmaskService {
     listImages: ({ dataset, ...filter }) => datasets.images(dataset, filter),
     getImage: ({ path: file, size }) => datasets.thumbnail(file, size ?? 128),
     async startTraining(request) {
-      const checked = checkTrainRequest({ ...request, model: request.model as never, optimizer: request.optimizer as never });
-      const { summary } = await datasets.get(checked.dataset);
-      return jobs.add({ ...checked, dataset: summary.path }, request);
+      const checked = await checkRequest(request);
+      return jobs.startTraining(checked, { ...request, dataset: checked.dataset });
+    },
+    async startSweep(request) {
+      // Every run is checked before the first is queued: a bad combination queues none.
+      const checked = await Promise.all(expandSweep(request).map(checkRequest));
+      const sweep = newSweepId();
+      const started: JobInfo[] = [];
+      for (const c of checked) started.push(await jobs.startTraining(c, apiRequestOf(c), sweep));
+      return { sweep, jobs: started };
     },
     listJobs: async () => jobs.list(),
-    cancelJob: async ({ jobId }) => jobs.cancel(jobId),
+    cancelJob: ({ jobId }) => jobs.cancel(jobId),
     async listRuns() {
       const counts = evaluationCounts();
-      return Promise.all(store.listRuns().map(async (r) => toRunRow(r, await countParams(r.model), counts.get(r.id) ?? 0)));
+      const byRun = trainJobs();
+      return Promise.all(store.listRuns().map(async (r) => toRunRow(r, await countParams(r.model), counts.get(r.id) ?? 0, byRun.get(r.id) ?? null)));
     },
     async getRun({ runId }) {
       return {
@@ -173,7 +201,8 @@ export function createService(options: ServiceOptions): UnmaskService {
     async evaluateRun({ runId, dataset, split, checkpoint }) {
       const run = store.getRun(runId);
       const { summary } = await datasets.get(dataset);
-      const { evaluationId } = await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint });
+      const queued = await jobs.evaluate(runId, { dataset: summary.path, split, checkpoint });
+      const evaluationId = queued?.id ?? (await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint })).evaluationId;
       emit({ type: 'runs-changed' });
       return toEvaluationRow(store.getEvaluation(evaluationId), run.model);
     },
@@ -192,6 +221,8 @@ export function createService(options: ServiceOptions): UnmaskService {
       for (const id of runIds) store.getRun(id);
       return analysis.request('export', { runIds, out: path.resolve(out), split, formats });
     },
+    getFleet: () => jobs.fleet(),
+    setQueue: ({ url, artifacts }) => jobs.setQueue(url, artifacts ?? null),
   };
 
   return {
@@ -201,9 +232,9 @@ export function createService(options: ServiceOptions): UnmaskService {
       return () => listeners.delete(listener);
     },
     analysisStats: () => analysis.request<WorkerStats>('stats', {}),
-    close() {
-      jobs.close();
+    async close() {
       analysis.close();
+      await jobs.close();
       store.close();
     },
   };

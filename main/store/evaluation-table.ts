@@ -106,7 +106,7 @@ export function saveEvaluation(db: Database.Database, e: NewEvaluation): Evaluat
     }
     e.rows.forEach((r, i) => insertScore.run(id, i, r.path, r.label, r.logits[0], r.logits[1], r.probs[0], r.probs[1]));
     return getEvaluation(db, id);
-  })();
+  }).immediate();
 }
 
 /** One evaluation; NOT_FOUND when there is none with that id. */

@@ -106,6 +106,33 @@ export const MIGRATIONS: readonly Migration[] = [
       "score sets that older versions let another scoring replace are moved into evaluations, every row kept",
     up: migrateToV4,
   },
+  {
+    version: 5,
+    description: 'the jobs this database asked for (training and evaluation, local or on a queue: sweep, worker, state) and settings',
+    up: `
+      -- The coordinator's ledger: a queued job is found again after a restart, and a run shows its sweep and worker.
+      CREATE TABLE jobs (
+        id            TEXT PRIMARY KEY,  -- the queue's job id (a UUID), or 'local-<uuid>' for a job run on this machine
+        kind          TEXT NOT NULL CHECK (kind IN ('train', 'evaluate')),
+        sweep         TEXT,              -- the sweep it belongs to, NULL when it was asked for alone
+        run_id        INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+        evaluation_id INTEGER REFERENCES evaluations (id) ON DELETE SET NULL,
+        state         TEXT NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'lost')),
+        worker        TEXT,              -- the worker that ran it last
+        request       TEXT NOT NULL CHECK (json_valid(request)),
+        created_at    TEXT NOT NULL,
+        finished_at   TEXT,
+        error         TEXT
+      ) STRICT;
+      CREATE INDEX jobs_by_run ON jobs (run_id);
+      CREATE INDEX jobs_by_state ON jobs (state);
+
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's. */

@@ -55,7 +55,7 @@ describe('RunStore.open', () => {
     const { id } = store.createRun(newRun);
     store.close();
     assert.equal(userVersion(file), SCHEMA_VERSION);
-    assert.deepEqual(tables(file), ['checkpoints', 'epochs', 'evaluation_scores', 'evaluations', 'own_scores_replaced', 'runs', 'score_sets', 'scores']);
+    assert.deepEqual(tables(file), ['checkpoints', 'epochs', 'evaluation_scores', 'evaluations', 'jobs', 'own_scores_replaced', 'runs', 'score_sets', 'scores', 'settings']);
     const db = new Database(file);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();

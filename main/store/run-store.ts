@@ -20,12 +20,17 @@ import {
   type SummaryRow,
 } from './rows.js';
 import { getEvaluation, getEvaluationScores, listEvaluations, saveEvaluation } from './evaluation-table.js';
+import { getJob, getSetting, insertJob, listJobs, setSetting, updateJob } from './job-table.js';
 import type {
   CheckpointRecord,
   EpochRecord,
   EvaluationRecord,
+  JobRecord,
+  JobState,
+  JobUpdate,
   MissingOwnScores,
   NewEvaluation,
+  NewJob,
   NewRun,
   OwnScoreSet,
   OwnScoreSource,
@@ -65,7 +70,9 @@ const SUMMARY_SQL = `
   ORDER BY r.created_at DESC, r.id DESC`;
 
 /**
- * The run store over one SQLite file (WAL mode, so a trainer process can write while the app reads).
+ * The run store over one SQLite file (WAL mode, so a trainer process can write while the app reads). Write
+ * transactions are IMMEDIATE: one that began as a read could not take the write lock once another process had
+ * written (SQLITE_BUSY at once, no waiting), so each takes it first and waits its turn.
  * Every method throws UnmaskError: NOT_FOUND for an unknown run id, BAD_ARGUMENT for invalid input,
  * STORE_READONLY / STORE_DAMAGED when the file cannot be written / read.
  */
@@ -113,7 +120,7 @@ export class RunStore {
          WHERE id = ? AND status = 'running'`,
       );
       const now = new Date().toISOString();
-      this.db.transaction(() => orphans.forEach(({ id }) => update.run(now, INTERRUPTED_MESSAGE, id)))();
+      this.db.transaction(() => orphans.forEach(({ id }) => update.run(now, INTERRUPTED_MESSAGE, id))).immediate();
     });
   }
 
@@ -236,7 +243,7 @@ export class RunStore {
         const e = epoch;
         insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec, e.valAuc ?? null, e.testAuc ?? null);
         for (const checkpoint of checkpoints) upsertCheckpoint.run(id, checkpoint.kind, checkpoint.epoch, checkpoint.path);
-      })();
+      }).immediate();
     });
   }
 
@@ -307,7 +314,7 @@ export class RunStore {
           .run(id, split, rows.length, auc, new Date().toISOString(), source?.checkpointEpoch ?? null);
         rows.forEach((row, i) => insert.run(id, split, i, row.path, row.label, row.logits[0], row.logits[1], row.probs[0], row.probs[1]));
         this.db.prepare('DELETE FROM own_scores_replaced WHERE run_id = ? AND split = ?').run(id, split);
-      })();
+      }).immediate();
     });
   }
 
@@ -346,6 +353,44 @@ export class RunStore {
         .all(id, split) as ScoreDbRow[];
       return rows.map(toScoreRow);
     });
+  }
+
+  /**
+   * Runs `fn` — calls of this store — as one IMMEDIATE transaction: all or nothing, and no other process writes
+   * in between (a result recorded once even when two coordinators share the database).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn).immediate());
+  }
+
+  /** Records a job this database asked for (schema 5 ledger), as 'queued'. */
+  recordJob(job: NewJob): JobRecord {
+    return this.guard(() => insertJob(this.db, job));
+  }
+
+  /** Updates a recorded job (its run, evaluation, state, worker or error); NOT_FOUND for an unknown id. */
+  updateJob(id: string, update: JobUpdate): JobRecord {
+    return this.guard(() => updateJob(this.db, id, update));
+  }
+
+  /** One recorded job, or null. */
+  getJob(id: string): JobRecord | null {
+    return this.guard(() => getJob(this.db, id));
+  }
+
+  /** Recorded jobs, oldest first (all, those in `states`, or one run's). */
+  listJobs(filter: { states?: readonly JobState[]; runId?: number } = {}): JobRecord[] {
+    return this.guard(() => listJobs(this.db, filter));
+  }
+
+  /** A stored setting (JSON value), or null. */
+  getSetting(key: string): unknown {
+    return this.guard(() => getSetting(this.db, key));
+  }
+
+  /** Stores a setting; null removes it. */
+  setSetting(key: string, value: unknown): void {
+    this.guard(() => setSetting(this.db, key, value));
   }
 
   /** The run in the seed project's log format: one array entry per recorded epoch, in epoch order. */

@@ -175,3 +175,36 @@ export interface EvaluationRecord extends EvaluationKey {
   note: string | null;
   createdAt: string;
 }
+
+/** What a recorded job does: train a run, or evaluate one. */
+export type JobKind = 'train' | 'evaluate';
+
+/** A job's state in the ledger; 'lost' = the queue no longer knows it (its Redis was emptied). */
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'lost';
+
+/** A job this database asked for, run on this machine or by a queue worker. */
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  sweep: string | null;
+  runId: number | null;
+  evaluationId: number | null;
+  state: JobState;
+  /** The worker that ran it (its last attempt), or null while queued. */
+  worker: string | null;
+  /** What was asked, as sent (JSON). */
+  request: unknown;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  sweep?: string | null;
+  runId?: number | null;
+  request: unknown;
+}
+
+export type JobUpdate = Partial<Pick<JobRecord, 'runId' | 'evaluationId' | 'state' | 'worker' | 'error'>>;

@@ -270,6 +270,9 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
  * dataset whose content changed since the run started.
  */
 export async function resumeRun(store: RunStore, runId: number, options: SessionOptions): Promise<TrainOutcome> {
+  // Before the model is built, as in trainRun: a checkpoint loaded on tfjs's default backend breaks once the
+  // wasm engine takes over ("Cannot perform Construct on a detached ArrayBuffer" with UNMASK_THREADS=1).
+  await initEngine();
   const run = store.getRun(runId);
   if (run.status === 'running') throw new UnmaskError('BAD_ARGUMENT', `run ${runId} is running`);
   const done = store.getEpochs(runId);

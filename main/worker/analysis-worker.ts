@@ -14,6 +14,7 @@ import { explainImage } from '../analysis/explain/explain-image.js';
 import { loadRunModel, type RunModel } from '../analysis/run-model.js';
 import { writeRunsSummary } from '../analysis/report-summary.js';
 import { evaluateRun } from '../analysis/evaluate.js';
+import { extractFeatureShard, type ShardOptions } from '../queue/feature-shard.js';
 import { scoreRun } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
 import { parentChannel, reportCrashes } from './port.js';
@@ -110,6 +111,8 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       const { evaluation } = await withStore((store) => evaluateRun(store, runId, options));
       return { evaluationId: evaluation.id };
     }
+    case 'features':
+      return extractFeatureShard(request.params as ShardOptions);
     case 'explain':
       return explain(request.params as ExplainRequest);
     case 'choices':

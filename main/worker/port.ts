@@ -20,7 +20,11 @@ export function parentChannel<In, Out>(): WorkerPort<In, Out> {
   if (!process.send) throw new Error('this is a worker script: it is started by the Unmask app or server, not run directly');
   // A parent that goes away takes its workers with it: no orphaned training holding the GPU or the cores.
   process.on('disconnect', () => process.exit(0));
-  return { onMessage: (l) => process.on('message', (m) => l(m as In)), send: (m) => process.send!(m) };
+  // A write to a parent killed a moment ago fails (EPIPE) before 'disconnect' arrives: leave quietly then too.
+  const send = (m: Out) => {
+    if (process.connected) process.send!(m, undefined, {}, (error) => error && process.exit(0));
+  };
+  return { onMessage: (l) => process.on('message', (m) => l(m as In)), send };
 }
 
 /** Last-resort handlers: a worker reports an unexpected error to its parent before exiting. */

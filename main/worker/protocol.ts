@@ -6,9 +6,25 @@ import type { TrainRequest, TrainOutcome } from '../train/session.js';
 export interface StoreLocation {
   dbPath: string;
   runsDir: string;
+  /** Root of the frozen-backbone feature cache (default: `feature-cache/` beside `runsDir`). */
+  featureCacheDir?: string;
 }
 
-export type TrainWorkerCommand = { type: 'start'; request: TrainRequest; store: StoreLocation } | { type: 'cancel' };
+/**
+ * A queue job's journal (main/queue/journal.ts): rewritten after every recorded epoch, before older checkpoints
+ * are pruned, so the worker that takes the job over after a crash resumes from the last completed epoch.
+ */
+export interface JournalLocation {
+  file: string;
+  /** The artifact root the checkpoint paths in the journal are relative to. */
+  artifactRoot: string;
+}
+
+export type TrainWorkerCommand =
+  | { type: 'start'; request: TrainRequest; store: StoreLocation; journal?: JournalLocation }
+  /** Continues a run of the store from its last completed epoch (a queue job taken over from a dead worker). */
+  | { type: 'resume'; runId: number; store: StoreLocation; journal?: JournalLocation }
+  | { type: 'cancel' };
 
 /** A progress step of the phase being run; `etaSeconds` covers the rest of that phase only. */
 export interface PhaseProgress {
@@ -30,7 +46,7 @@ export type TrainWorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'error'; error: ErrorPayload };
 
-export type AnalysisOp = 'score' | 'evaluate' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
+export type AnalysisOp = 'score' | 'evaluate' | 'features' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
 
 /** The analysis worker's memory, for soak tests: process RSS and tfjs's tensor bookkeeping. */
 export interface WorkerStats {

@@ -2,9 +2,11 @@
 import { UnmaskError } from '../engine/errors.js';
 import { toErrorPayload } from '../api/errors.js';
 import { RunStore } from '../store/index.js';
-import type { TrainEvent } from '../train/session.js';
+import type { SessionOptions, TrainEvent } from '../train/session.js';
+import { writeJournal } from '../queue/journal.js';
+import { SharedRoot } from '../queue/roots.js';
 import { parentChannel, reportCrashes } from './port.js';
-import type { PhaseProgress, TrainWorkerCommand, TrainWorkerMessage } from './protocol.js';
+import type { JournalLocation, PhaseProgress, TrainWorkerCommand, TrainWorkerMessage } from './protocol.js';
 
 const port = parentChannel<TrainWorkerCommand, TrainWorkerMessage>();
 reportCrashes((error) => port.send({ type: 'error', error }));
@@ -50,11 +52,27 @@ function relay(event: TrainEvent): void {
   }
 }
 
-async function run(command: Extract<TrainWorkerCommand, { type: 'start' }>): Promise<void> {
-  const [{ trainRun }, { scoreRun }] = await Promise.all([import('../train/session.js'), import('../analysis/score.js')]);
+/**
+ * The session's events relayed, and (a queue job) its journal rewritten when the run is created and after each
+ * recorded epoch: synchronously, before the session prunes the older checkpoints.
+ */
+function onEvent(store: RunStore, journal: JournalLocation | undefined): (event: TrainEvent) => void {
+  const artifacts = journal ? new SharedRoot(journal.artifactRoot, 'artifact root') : null;
+  let runId: number | null = null;
+  return (event) => {
+    if (event.type === 'start') runId = event.runId;
+    if (journal && artifacts && runId !== null && (event.type === 'start' || event.type === 'epoch')) writeJournal(journal.file, store, runId, artifacts);
+    relay(event);
+  };
+}
+
+async function run(command: Extract<TrainWorkerCommand, { type: 'start' | 'resume' }>): Promise<void> {
+  const [{ trainRun, resumeRun }, { scoreRun }] = await Promise.all([import('../train/session.js'), import('../analysis/score.js')]);
   const store = RunStore.open(command.store.dbPath);
   try {
-    const outcome = await trainRun(store, command.request, { runsDir: command.store.runsDir, signal: controller.signal, onEvent: relay });
+    const { runsDir, featureCacheDir } = command.store;
+    const options: SessionOptions = { runsDir, featureCacheDir, signal: controller.signal, onEvent: onEvent(store, command.journal) };
+    const outcome = command.type === 'start' ? await trainRun(store, command.request, options) : await resumeRun(store, command.runId, options);
     // The run's own scores, at once: its best checkpoint on its validation split (where its decision threshold is
     // chosen) and its test split, so ROC/DET are there when the run appears finished. Progress: val the first
     // half of the phase, test the second, so the job's fraction never goes back.

@@ -9,6 +9,7 @@ const METHOD_SET = {
   listImages: true,
   getImage: true,
   startTraining: true,
+  startSweep: true,
   listJobs: true,
   cancelJob: true,
   listRuns: true,
@@ -24,6 +25,8 @@ const METHOD_SET = {
   explainImage: true,
   renderChart: true,
   exportReport: true,
+  getFleet: true,
+  setQueue: true,
 } as const satisfies Record<ApiMethod, true>;
 
 /** Every method of `UnmaskApi` (the contract is type-only, so the names are listed once here). */

@@ -4,7 +4,7 @@ import { ref } from 'vue';
 import type { AppInfo } from '../../main/api/contract';
 import { api, toApiError } from '../api';
 
-export const VIEWS = ['datasets', 'train', 'runs', 'analysis', 'evaluations', 'explain', 'export'] as const;
+export const VIEWS = ['datasets', 'train', 'runs', 'analysis', 'evaluations', 'explain', 'export', 'fleet'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export interface Notice {

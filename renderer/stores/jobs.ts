@@ -22,6 +22,8 @@ export const useJobsStore = defineStore('jobs', () => {
   const jobs = ref<JobInfo[]>([]);
   const starting = ref(false);
   const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0.001, batchSize: 32, epochs: 5, seed: 0, freezeBackbone: true, recipe: {} });
+  /** The sweep form: the models, learning rates and seeds to combine (the rest of the form is shared). */
+  const sweep = reactive({ models: [] as string[], lrs: '', seeds: '' });
   let unsubscribe: (() => void) | null = null;
 
   const active = computed(() => jobs.value.filter((j) => ACTIVE.has(j.state)));
@@ -88,8 +90,38 @@ export const useJobsStore = defineStore('jobs', () => {
     unsubscribe = null;
   }
 
-  async function start(): Promise<JobInfo | undefined> {
-    const request: TrainRequest = {
+  /** A comma-separated list of numbers; null when one is not a number, [] when empty. */
+  function numbers(text: string): number[] | null {
+    const items = text.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+    return items.every((n) => Number.isFinite(n)) ? items : null;
+  }
+
+  /** The sweep the forms ask for, and how many runs it makes (0 when a list is malformed). */
+  const sweepGrid = computed(() => {
+    const lrs = numbers(sweep.lrs);
+    const seeds = numbers(sweep.seeds);
+    const models = sweep.models.length ? sweep.models : form.model ? [form.model] : [];
+    const runs = lrs && seeds ? models.length * Math.max(1, lrs.length) * Math.max(1, seeds.length) : 0;
+    return { models, lrs: lrs ?? [], seeds: seeds ?? [], runs };
+  });
+
+  async function startSweep(): Promise<void> {
+    const { models, lrs, seeds } = sweepGrid.value;
+    const { model: _model, ...base }: Partial<TrainRequest> & { dataset: string } = request();
+    // Listed values replace the form's; several models without rates each take their own default rate.
+    if (lrs.length || models.length > 1) delete base.lr;
+    if (seeds.length) delete base.seed;
+    starting.value = true;
+    const started = await app.attempt(() =>
+      api().startSweep({ base, grid: { model: models, ...(lrs.length ? { lr: lrs } : {}), ...(seeds.length ? { seed: seeds } : {}) } }),
+    );
+    starting.value = false;
+    for (const job of started?.jobs ?? []) upsert(job);
+  }
+
+  /** The form as a request. */
+  function request(): TrainRequest {
+    return {
       dataset: form.dataset,
       model: form.model,
       optimizer: form.optimizer,
@@ -100,8 +132,12 @@ export const useJobsStore = defineStore('jobs', () => {
       ...(modelInfo.value?.pretrained && form.recipe.unfreezeBlocks == null ? { freezeBackbone: form.freezeBackbone } : {}),
       ...recipeRequest(),
     };
+  }
+
+  async function start(): Promise<JobInfo | undefined> {
+    const body = request();
     starting.value = true;
-    const job = await app.attempt(() => api().startTraining(request));
+    const job = await app.attempt(() => api().startTraining(body));
     starting.value = false;
     if (job) upsert(job);
     return job;
@@ -112,5 +148,5 @@ export const useJobsStore = defineStore('jobs', () => {
     if (job) upsert(job);
   }
 
-  return { jobs, form, starting, active, finished, modelInfo, applyDefaults, applyRecommended, connect, disconnect, start, cancel };
+  return { jobs, form, sweep, sweepGrid, starting, active, finished, modelInfo, applyDefaults, applyRecommended, connect, disconnect, start, startSweep, cancel };
 });

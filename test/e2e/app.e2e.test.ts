@@ -12,6 +12,8 @@ import type { DatasetSummary, EvaluationRow, ExplainChoices, MatrixResult, RunRo
 import { linkSubset } from '../../main/data/index.js';
 import { postApi } from '../helpers/api.js';
 import { runUnmask } from '../helpers/cli.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startWorker, type TestWorker } from '../helpers/workers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataRoot = path.resolve(root, '../shared/data');
@@ -23,6 +25,10 @@ const subset = path.join(tmp, 'faces-subset');
 /** A folder of test/{real,fake} alone, of synthetic_dataset's faces: "another folder" to evaluate on. */
 const foreign = path.join(tmp, 'synthetic-test-only');
 const db = path.join(tmp, 'runs.db');
+/** The queue's shared folders: the server's data root (the subsets live in it) and the artifacts. */
+const queueArtifacts = path.join(tmp, 'artifacts');
+let redis: TestRedis | null = null;
+let worker: TestWorker | null = null;
 
 let server: ChildProcess | null = null;
 let serverLog = '';
@@ -49,7 +55,7 @@ function buildRendererIfStale(): void {
 
 /** Starts `unmask serve` on a free port and resolves with the URL it prints. */
 function startServer(db: string): Promise<string> {
-  const child = spawn(process.execPath, ['bin/unmask.js', 'serve', '--port', '0', '--db', db, '--data-root', dataRoot], {
+  const child = spawn(process.execPath, ['bin/unmask.js', 'serve', '--port', '0', '--db', db, '--data-root', tmp], {
     cwd: root,
     env: { ...process.env, UNMASK_ENGINE: 'wasm' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -138,6 +144,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await stopServer();
+  await worker?.stop();
+  await redis?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -486,6 +494,53 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await bridged.waitForSelector(tid('dataset-counts'));
     assert.equal(await bridged.textContent(`${tid('counts-all')} ${tid('count-total')}`), '2041');
     await bridged.close();
+  });
+
+  it('sends a sweep from the Train screen to a Redis queue set on the Fleet screen; the Runs screen groups it with its worker', { timeout: 600_000 }, async () => {
+    redis = await startRedis();
+    fs.mkdirSync(queueArtifacts, { recursive: true });
+    worker = await startWorker({ queue: redis.url, dataRoot: tmp, artifacts: queueArtifacts });
+    await go('fleet');
+    assert.match((await page.textContent(tid('queue-mode'))) ?? '', /On this machine/);
+    await page.waitForSelector(tid('fleet-worker'));
+    await shot('09a-fleet-this-machine');
+    await page.fill(tid('queue-url'), redis.url);
+    await page.fill(tid('queue-artifacts'), queueArtifacts);
+    await page.click(tid('queue-apply'));
+    await page.waitForFunction((url) => document.querySelector('[data-testid="queue-mode"]')?.textContent?.includes(url), redis.url);
+    await page.waitForSelector(`${tid('fleet-worker')}[data-worker="${worker.name}"]`, { timeout: 30_000 });
+
+    await go('train');
+    await page.selectOption(tid('train-dataset'), path.resolve(subset));
+    await page.selectOption(tid('train-model'), 'SimpleNet');
+    await page.fill(tid('train-batch'), '8');
+    await page.fill(tid('train-epochs'), '1');
+    await page.fill(tid('sweep-lrs'), '0.001, 0.0005');
+    assert.match((await page.textContent(tid('sweep-start'))) ?? '', /Start sweep \(2 runs\)/);
+    const before = await page.$$eval(tid('job-card'), (cards) => cards.length);
+    await page.click(tid('sweep-start'));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="job-card"]').length === n, before + 2);
+    await page.waitForSelector(tid('job-worker'), { timeout: 120_000 });
+    await shot('10-train-sweep');
+    await go('fleet');
+    await page.waitForFunction(() => document.querySelector('[data-testid="fleet-worker"]')?.textContent?.includes('train'), undefined, { timeout: 120_000 });
+    await shot('09-fleet');
+    await go('train');
+    await page.waitForFunction((n) => {
+      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+      return cards.length === n && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+    }, before + 2, { timeout: 540_000, polling: 500 });
+    const swept = (await callApi<RunRow[]>('listRuns', {})).filter((r) => r.sweep !== null);
+    assert.equal(swept.length, 2);
+    assert.ok(swept.every((r) => r.status === 'completed' && r.worker === worker!.name), JSON.stringify(swept.map((r) => [r.status, r.worker])));
+
+    await go('runs');
+    await page.click(tid('runs-refresh'));
+    await page.waitForSelector(`${tid('sweep-row')}[data-sweep="${swept[0]!.sweep}"]`);
+    assert.match((await page.textContent(tid('sweep-row'))) ?? '', /2 runs · lr 0\.0005, 0\.001 · 2 completed/);
+    const workers = await page.$$eval(`${tid('run-row')}[data-sweep="${swept[0]!.sweep}"] ${tid('run-worker')}`, (cells) => cells.map((c) => c.textContent?.trim()));
+    assert.deepEqual(workers, [worker.name, worker.name]);
+    await shot('11-runs-sweep');
   });
 
   it('raised no console errors or CSP violations', () => {

@@ -1,0 +1,345 @@
+// The coordinator's side of the queue (the app, `unmask serve`, `unmask sweep`): it enqueues jobs, follows them
+// through BullMQ's events and records what comes back in its store, the only process that writes it.
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, Queue, QueueEvents, Relay } from 'bullmq';
+import type { EvaluationSplit, JobInfo, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import { UnmaskError } from '../engine/errors.js';
+import type { EvaluationRecord, JobRecord, RunStore } from '../store/index.js';
+import type { TrainRequest } from '../train/session.js';
+import { IDLE_PROGRESS, ProgressClock } from '../service/job-progress.js';
+import { connectionOptions, type QueueAddress } from './connection.js';
+import { CANCEL_TOPIC, parseFailureReason, QUEUE_NAME } from './names.js';
+import { evaluateResult, jobProgress, parseWire, trainResult, type EvaluatePayload, type JobProgressEvent, type TrainPayload } from './payloads.js';
+import { recordEpoch, recordEvaluation, recordJobEnd, recordRunStart, recordTrainResult, type Roots } from './record.js';
+import { evaluationRun, queuedRequest, usesFeatureShards } from './requests.js';
+
+export interface CoordinatorOptions extends Roots {
+  address: QueueAddress;
+  store: RunStore;
+  /** Shown to workers: `host:pid` of this process. */
+  name: string;
+  /** JobInfo ids, shared with the jobs run on this machine. */
+  nextId: () => number;
+  emit: (job: JobInfo, runsChanged: boolean) => void;
+  /** Shards a frozen-backbone run's feature extraction is split into (default 2). */
+  featureShards?: number;
+}
+
+/** Finished jobs stay in Redis for a while, so a coordinator that was away still finds their results. */
+const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 14 * 86_400 }, removeOnFail: { age: 30 * 86_400 } };
+const CONNECT_TIMEOUT_MS = 5000;
+
+interface Tracked {
+  info: JobInfo;
+  clock: ProgressClock;
+  shards: number;
+  shardsDone: number;
+}
+
+type Waiter = { resolve(e: EvaluationRecord): void; reject(error: Error): void };
+
+/** A feature shard's job id: `<parent id>-f<index>`. */
+const shardId = (parent: string, index: number) => `${parent}-f${index}`;
+const parentOfShard = (id: string) => /^(.*)-f\d+$/.exec(id)?.[1] ?? null;
+
+export class QueueCoordinator {
+  readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private readonly flows: FlowProducer;
+  private readonly relay: Relay;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly waiters = new Map<string, Waiter>();
+  private closed = false;
+  private outage = false;
+
+  private constructor(private readonly options: CoordinatorOptions) {
+    const fast = connectionOptions(options.address, false);
+    this.queue = new Queue(QUEUE_NAME, { connection: fast });
+    this.flows = new FlowProducer({ connection: fast });
+    this.events = new QueueEvents(QUEUE_NAME, { connection: connectionOptions(options.address, true) });
+    this.relay = new Relay({ connection: connectionOptions(options.address, true), name: options.name });
+    // connect() and each call report their own failures; an outage is noted, to reconcile once it is over.
+    this.queue.on('error', () => undefined);
+    this.flows.on('error', () => undefined);
+    this.relay.on('error', () => undefined);
+    this.events.on('error', () => {
+      this.outage = true;
+    });
+  }
+
+  /** Connects (QUEUE_UNAVAILABLE after 5 s without an answer), then takes up the jobs the ledger has open. */
+  static async connect(options: CoordinatorOptions): Promise<QueueCoordinator> {
+    const coordinator = new QueueCoordinator(options);
+    try {
+      await withTimeout(Promise.all([coordinator.queue.waitUntilReady(), coordinator.events.waitUntilReady(), coordinator.relay.waitUntilReady()]), options.address.shown);
+      coordinator.listen();
+      await coordinator.reconcile();
+    } catch (error) {
+      await coordinator.close();
+      throw error;
+    }
+    return coordinator;
+  }
+
+  list(): JobInfo[] {
+    return [...this.tracked.values()].map((t) => t.info);
+  }
+
+  has(id: number): boolean {
+    return this.list().some((j) => j.id === id);
+  }
+
+  /** Enqueues a training run (with its feature shards first, for a frozen trunk) and records it in the ledger. */
+  async addTrain(checked: TrainRequest, api: ApiTrainRequest, sweep: string | null): Promise<JobInfo> {
+    const request = queuedRequest(checked, this.options);
+    const id = randomUUID();
+    const data: TrainPayload = { request, sweep, coordinator: this.options.name };
+    this.options.store.recordJob({ id, kind: 'train', sweep, request: { request: api } });
+    const shards = usesFeatureShards(checked) ? Math.max(1, this.options.featureShards ?? 2) : 0;
+    try {
+      if (shards === 0) await this.queue.add('train', data, { ...JOB_OPTIONS, jobId: id });
+      else {
+        const children = Array.from({ length: shards }, (_, index) => ({
+          name: 'features',
+          queueName: QUEUE_NAME,
+          data: { request, shard: { index, count: shards }, coordinator: this.options.name },
+          opts: { ...JOB_OPTIONS, jobId: shardId(id, index), failParentOnFailure: true },
+        }));
+        await this.flows.add({ name: 'train', queueName: QUEUE_NAME, data, opts: { ...JOB_OPTIONS, jobId: id }, children });
+      }
+    } catch (error) {
+      recordJobEnd(this.options.store, id, 'failed', { code: 'QUEUE_UNAVAILABLE', message: String((error as Error).message) });
+      throw unavailable(this.options.address.shown, error);
+    }
+    return this.track(this.options.store.getJob(id)!, shards).info;
+  }
+
+  /**
+   * Scores run `runId` on a folder of the data root on a worker; resolves with the evaluation once recorded.
+   * QUEUE_UNAVAILABLE when no worker is connected (the caller waits for the answer, so it is not left queued).
+   */
+  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last' }): Promise<EvaluationRecord> {
+    const { store } = this.options;
+    if (!(await this.queue.getWorkers()).some((c) => (c['rawname'] ?? '').includes(':w:'))) {
+      throw new UnmaskError('QUEUE_UNAVAILABLE', `no worker is connected to the queue ${this.options.address.shown}: start one (unmask worker --queue URL --data-root DIR --artifacts DIR)`);
+    }
+    const payload: EvaluatePayload = {
+      params: { runId, dataset: this.options.dataRoot.relative(params.dataset), ...(params.split ? { split: params.split } : {}), ...(params.checkpoint ? { checkpoint: params.checkpoint } : {}) },
+      run: evaluationRun(store, runId, this.options),
+      coordinator: this.options.name,
+    };
+    const id = randomUUID();
+    store.recordJob({ id, kind: 'evaluate', runId, request: { params } });
+    const done = new Promise<EvaluationRecord>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+    try {
+      await this.queue.add('evaluate', payload, { ...JOB_OPTIONS, jobId: id });
+    } catch (error) {
+      this.waiters.delete(id);
+      recordJobEnd(store, id, 'failed', { code: 'QUEUE_UNAVAILABLE', message: String((error as Error).message) });
+      throw unavailable(this.options.address.shown, error);
+    }
+    return done;
+  }
+
+  /** Cancels a queued job at once (removed from the queue), or asks the worker running it to stop. */
+  async cancel(id: number): Promise<JobInfo> {
+    const t = [...this.tracked.values()].find((x) => x.info.id === id);
+    if (!t) throw new UnmaskError('NOT_FOUND', `no job ${id}`);
+    const queueId = t.info.queueJobId!;
+    const job = await this.queue.getJob(queueId);
+    const state = job ? await job.getState() : 'unknown';
+    if (state === 'waiting' || state === 'waiting-children' || state === 'delayed' || state === 'prioritized') {
+      await job!.remove({ removeChildren: true });
+      this.end(queueId, 'cancelled', null);
+    } else if (state === 'active') {
+      await this.relay.publish(CANCEL_TOPIC, { jobId: queueId });
+    }
+    return t.info;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.waiters.values()) w.reject(new UnmaskError('CANCELLED', 'the coordinator stopped; the evaluation is recorded when it is next opened'));
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close(), this.relay.close()]);
+  }
+
+  /** A JobInfo for a ledger job, followed from now on. */
+  private track(job: JobRecord, shards: number): Tracked {
+    const api = (job.request as { request: ApiTrainRequest }).request;
+    const info: JobInfo = {
+      id: this.options.nextId(),
+      request: api,
+      sweep: job.sweep,
+      queueJobId: job.id,
+      worker: job.worker,
+      state: job.state === 'running' ? 'running' : 'queued',
+      runId: job.runId,
+      engine: null,
+      progress: { ...IDLE_PROGRESS, epochs: api.epochs },
+      epochs: job.runId ? this.options.store.getEpochs(job.runId) : [],
+      error: null,
+      queuedAt: job.createdAt,
+      startedAt: null,
+      finishedAt: null,
+    };
+    const t: Tracked = { info, clock: new ProgressClock(shards > 0), shards, shardsDone: 0 };
+    this.tracked.set(job.id, t);
+    this.options.emit(info, false);
+    return t;
+  }
+
+  private listen(): void {
+    this.events.on('active', ({ jobId }) => {
+      const t = this.tracked.get(jobId);
+      if (!t || t.info.state !== 'queued') return;
+      t.info.state = 'running';
+      t.info.startedAt = new Date().toISOString();
+      t.info.progress = { ...t.info.progress, phase: 'scan' };
+      this.options.emit(t.info, false);
+    });
+    this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data));
+    this.events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue));
+    this.events.on('failed', ({ jobId, failedReason }) => this.end(jobId, null, parseFailureReason(failedReason)));
+    this.events.on('stalled', ({ jobId }) => {
+      const t = this.tracked.get(jobId);
+      if (t) this.options.emit({ ...t.info, worker: null }, false);
+    });
+    // Back from an outage: whatever finished meanwhile is looked up, not only waited for.
+    this.events.getBackend().on('ready', () => {
+      if (!this.outage || this.closed) return;
+      this.outage = false;
+      void this.reconcile().catch(() => {
+        this.outage = true;
+      });
+    });
+  }
+
+  private onProgress(jobId: string, data: unknown): void {
+    const parent = parentOfShard(jobId);
+    if (parent) return; // shards report when they finish
+    const t = this.tracked.get(jobId);
+    if (!t) return;
+    let event: JobProgressEvent;
+    try {
+      event = parseWire(jobProgress, data, `job ${jobId} progress`);
+    } catch {
+      return; // not one of ours: ignored, as an unknown job kind is by the workers
+    }
+    const { store } = this.options;
+    const { info } = t;
+    info.worker = event.worker;
+    if (info.state === 'queued') info.state = 'running';
+    if (event.type === 'run') {
+      const runId = recordRunStart(store, jobId, event.run, event.worker, info.request.dataset);
+      if (runId !== null) info.runId = runId;
+      info.engine = event.run.engine;
+      return this.options.emit(info, true);
+    }
+    if (event.type === 'progress') {
+      info.progress = t.clock.next(info.progress, event.progress);
+      return this.options.emit(info, false);
+    }
+    const runId = recordEpoch(store, jobId, event.epoch, event.checkpoints, this.options);
+    if (runId !== null) info.epochs = store.getEpochs(runId);
+    this.options.emit(info, true);
+  }
+
+  private onCompleted(jobId: string, value: unknown): void {
+    const parent = parentOfShard(jobId);
+    if (parent) {
+      const t = this.tracked.get(parent);
+      if (!t) return;
+      t.shardsDone++;
+      t.info.state = 'running';
+      t.info.progress = t.clock.next(t.info.progress, { ...IDLE_PROGRESS, phase: 'features', epochs: t.info.request.epochs, done: t.shardsDone, total: t.shards });
+      return this.options.emit(t.info, false);
+    }
+    const job = this.options.store.getJob(jobId);
+    if (!job) return;
+    try {
+      if (job.kind === 'train') {
+        const result = parseWire(trainResult, value, `job ${jobId} result`);
+        const dataset = (job.request as { request: ApiTrainRequest }).request.dataset;
+        recordTrainResult(this.options.store, jobId, result, dataset, this.options);
+      } else {
+        const result = parseWire(evaluateResult, value, `job ${jobId} result`);
+        const { dataset } = (job.request as { params: { dataset: string } }).params;
+        const evaluation = recordEvaluation(this.options.store, jobId, result, dataset, this.options);
+        if (evaluation) this.waiters.get(jobId)?.resolve(evaluation);
+        this.waiters.delete(jobId);
+      }
+    } catch (error) {
+      return this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
+    }
+    this.finishInfo(jobId, 'completed', null);
+  }
+
+  /** A job that ended without a result: recorded, and its JobInfo (or its waiting caller) told. */
+  private end(jobId: string, state: 'failed' | 'cancelled' | 'lost' | null, error: { code: string; message: string } | null): void {
+    const parent = parentOfShard(jobId);
+    if (parent) return; // a failed shard fails its parent (failParentOnFailure), which reports it
+    const final = state ?? (error?.code === 'CANCELLED' ? 'cancelled' : 'failed');
+    recordJobEnd(this.options.store, jobId, final, final === 'cancelled' ? null : error);
+    const waiter = this.waiters.get(jobId);
+    if (waiter) {
+      this.waiters.delete(jobId);
+      waiter.reject(new UnmaskError((error?.code ?? 'CANCELLED') as 'INTERNAL', error?.message ?? 'the evaluation was cancelled'));
+    }
+    this.finishInfo(jobId, final === 'lost' ? 'failed' : final, final === 'cancelled' ? null : error);
+  }
+
+  private finishInfo(jobId: string, state: 'completed' | 'failed' | 'cancelled', error: { code: string; message: string } | null): void {
+    const t = this.tracked.get(jobId);
+    if (!t || !['queued', 'running'].includes(t.info.state)) return;
+    const { info } = t;
+    const job = this.options.store.getJob(jobId);
+    info.state = state;
+    info.error = error;
+    info.worker = job?.worker ?? info.worker;
+    info.runId = job?.runId ?? info.runId;
+    if (info.runId !== null) info.epochs = this.options.store.getEpochs(info.runId);
+    info.finishedAt = new Date().toISOString();
+    if (state === 'completed') info.progress = { ...info.progress, phase: 'done', fraction: 1, etaSeconds: 0 };
+    this.options.emit(info, true);
+  }
+
+  /**
+   * Takes up every job the ledger has open: a finished one is recorded now (its result waited in Redis), a
+   * running or queued one is followed, and one the queue no longer has (its Redis was emptied) is 'lost'.
+   */
+  private async reconcile(): Promise<void> {
+    const { store } = this.options;
+    for (const job of store.listJobs({ states: ['queued', 'running'] })) {
+      if (job.id.startsWith('local-')) continue;
+      const queued = await this.queue.getJob(job.id);
+      if (!queued) {
+        this.end(job.id, 'lost', { code: 'QUEUE_UNAVAILABLE', message: 'the queue no longer has this job (its Redis was emptied); start it again' });
+        continue;
+      }
+      const state = await queued.getState();
+      if (job.kind === 'train' && !this.tracked.has(job.id)) {
+        const shards = (await queued.getDependenciesCount()).processed ?? 0;
+        this.track(job, shards);
+      }
+      if (state === 'completed') this.onCompleted(job.id, queued.returnvalue);
+      else if (state === 'failed') this.end(job.id, null, parseFailureReason(queued.failedReason));
+    }
+  }
+}
+
+function unavailable(shown: string, error: unknown): UnmaskError {
+  return new UnmaskError('QUEUE_UNAVAILABLE', `the job queue at ${shown} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+async function withTimeout<T>(promise: Promise<T>, shown: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable(shown, new Error(`no answer in ${CONNECT_TIMEOUT_MS / 1000} s`))), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

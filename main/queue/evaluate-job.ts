@@ -1,0 +1,69 @@
+// A queue worker's evaluation and feature-shard jobs: each one request to an analysis-worker process on a scratch store.
+import path from 'node:path';
+import { RunStore } from '../store/index.js';
+import { runAnalysisProcess } from './child-jobs.js';
+import type { ShardResult } from './feature-shard.js';
+import { restoreSnapshot } from './journal.js';
+import {
+  evaluatePayload,
+  featuresPayload,
+  mapRowPaths,
+  parseWire,
+  scoreRowFromWire,
+  type EvaluateResult,
+  type FeaturesResult,
+} from './payloads.js';
+import { checkedRequest, withScratchStore, type JobHandle, type WorkerContext } from './worker-context.js';
+
+/**
+ * Scores the payload's run on a folder of the data root, as `evaluateRun` does on the coordinator: the run (its
+ * checkpoints on the artifact root) and its own validation scores, which set its threshold, are recorded in a
+ * scratch store first. The result is the evaluation, image paths relative to the data root, for the coordinator
+ * to record.
+ */
+export async function evaluateJob(job: JobHandle, ctx: WorkerContext, signal: AbortSignal): Promise<EvaluateResult> {
+  const payload = parseWire(evaluatePayload, job.data, 'evaluate job');
+  const dataset = ctx.dataRoot.resolve(payload.params.dataset);
+  // A run trained elsewhere than on the data root cannot score its own validation split here: its threshold is then missing.
+  const runDataset = payload.run.dataset ? ctx.dataRoot.resolve(payload.run.dataset) : path.join(ctx.dataRoot.dir, '.not-on-the-data-root');
+  return withScratchStore(async (dbPath) => {
+    const store = RunStore.open(dbPath);
+    try {
+      const runId = restoreSnapshot(store, payload.run.snapshot, runDataset, ctx.artifacts);
+      const val = payload.run.valScores;
+      if (val) store.saveScores(runId, 'val', mapRowPaths(val.rows.map(scoreRowFromWire), (p) => ctx.dataRoot.join(p)), { checkpointEpoch: val.checkpointEpoch });
+      store.close();
+      const { split, checkpoint } = payload.params;
+      const { evaluationId } = await runAnalysisProcess<{ evaluationId: number }>(dbPath, 'evaluate', { runId, dataset, split, checkpoint }, signal);
+      const reopened = RunStore.open(dbPath);
+      try {
+        const e = reopened.getEvaluation(evaluationId);
+        return {
+          worker: ctx.name,
+          datasetFingerprint: e.datasetFingerprint,
+          split: e.split,
+          checkpoint: e.checkpoint ?? 'best',
+          checkpointEpoch: e.checkpointEpoch ?? 1,
+          rows: mapRowPaths(reopened.getEvaluationScores(evaluationId), (p) => ctx.dataRoot.relative(p)),
+          metrics: e.metrics ?? {},
+          engine: e.engine,
+          skipped: e.skipped,
+          trainedOn: e.note !== null,
+        };
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+}
+
+/** Writes one shard of a frozen-backbone run's feature cache (`feature-cache/` of the artifact root). */
+export async function featuresJob(job: JobHandle, ctx: WorkerContext, signal: AbortSignal): Promise<FeaturesResult> {
+  const payload = parseWire(featuresPayload, job.data, 'features job');
+  const request = checkedRequest(payload.request, ctx.dataRoot);
+  const cacheRoot = ctx.artifacts.resolve('feature-cache');
+  const result = await withScratchStore((dbPath) => runAnalysisProcess<ShardResult>(dbPath, 'features', { request, shard: payload.shard, cacheRoot }, signal));
+  return { worker: ctx.name, ...result };
+}

@@ -1,0 +1,2 @@
+// `unmask worker` processes for tests: see main/bench/local-queue.ts.
+export { startWorker, type LocalWorker as TestWorker, type WorkerRoots } from '../../main/bench/local-queue.js';
