@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { imageFiles } from '../data/index.js';
+import sharp from 'sharp';
+import { FaceCropper, imageFiles } from '../data/index.js';
+import { realImages } from '../data/fixtures.js';
 import { initEngine } from '../engine/select.js';
 import { RunStore } from '../store/index.js';
 import { REPO_ROOT, runUnmask } from '../../test/helpers/cli.js';
@@ -79,6 +81,30 @@ describe('evaluateRun', () => {
     assert.deepEqual(store.getScores(runId, 'test'), ownTest);
     const again = await evaluateRun(store, runId, { dataset: own });
     assert.equal(again.evaluation.id, onOwn.evaluation.id, 'the same measurement is recorded once');
+  });
+  it('--crop-faces: scores the largest face of each raw photo (as the crop itself would score), lists the faceless, keeps it apart', async () => {
+    const [face] = await realImages('test', 'real', 1);
+    const raw = path.join(tmp, 'raw-photos');
+    const crops = path.join(tmp, 'raw-crops');
+    for (const dir of [raw, crops]) for (const cls of ['real', 'fake']) fs.mkdirSync(path.join(dir, cls), { recursive: true });
+    const photo = path.join(raw, 'real', 'photo.jpg');
+    await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 120, g: 120, b: 120 } } }).composite([{ input: face!, left: 400, top: 150 }]).jpeg({ quality: 95 }).toFile(photo);
+    const blank = path.join(raw, 'fake', 'blank.png');
+    await sharp({ create: { width: 500, height: 400, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(blank);
+    // The same images as the cropper sees them, stored losslessly: scored without cropping they must score the same.
+    await sharp(Buffer.from(await new FaceCropper().decode(photo)), { raw: { width: 256, height: 256, channels: 3 } }).png().toFile(path.join(crops, 'real', 'photo.png'));
+    fs.copyFileSync(blank, path.join(crops, 'fake', 'blank.png'));
+    const cropped = await evaluateRun(store, runId, { dataset: raw, preprocess: 'crop-faces' });
+    assert.deepEqual([cropped.evaluation.preprocess, cropped.evaluation.n, cropped.faceless], ['crop-faces', 2, [blank]]);
+    const reference = await evaluateRun(store, runId, { dataset: crops });
+    const probsOf = (id: number) => store.getEvaluationScores(id).map((r) => [path.basename(r.path, path.extname(r.path)), r.probs[1]] as const).sort();
+    const [a, b] = [probsOf(cropped.evaluation.id), probsOf(reference.evaluation.id)];
+    assert.deepEqual(a.map(([n]) => n), ['blank', 'photo']);
+    for (const [i, [, p]] of a.entries()) assert.ok(Math.abs(p - b[i]![1]) < 1e-6, `${a[i]![0]}: ${p} vs ${b[i]![1]}`);
+    const whole = await evaluateRun(store, runId, { dataset: raw });
+    assert.notEqual(whole.evaluation.id, cropped.evaluation.id, 'cropped and whole evaluations are kept apart');
+    assert.equal(whole.evaluation.preprocess, 'none');
+    await assert.rejects(evaluateRun(store, runId, { dataset: raw, preprocess: 'blur' as never }), (e: Error & { code?: string }) => e.code === 'BAD_ARGUMENT' && /crop-faces/.test(e.message));
   });
 });
 

@@ -1,6 +1,7 @@
 // evaluateRun: scores a run on any folder, split or checkpoint and records it as an evaluation, apart from the run's own scores.
 import path from 'node:path';
 import {
+  FaceCropper,
   FaceDataset,
   fingerprintDataset,
   fingerprintSamples,
@@ -20,11 +21,12 @@ import { cachedFeaturesOf, checkBatchSize, findCheckpoint, runModelName, scoreWi
 export const EVALUATION_SPLITS: readonly EvaluationSplit[] = ['all', 'train', 'val', 'test'];
 
 /**
- * How each image is prepared before the usual decode and 256 px resize, recorded in the evaluation's key.
- * 'none' is the only one so far; an optional step (face cropping) adds its name here and its transform where
- * the images are loaded, and its evaluations are then kept apart from uncropped ones.
+ * How each image is prepared before the usual decode and 256 px resize, recorded in the evaluation's key (so
+ * cropped and uncropped evaluations of a folder are kept apart): 'crop-faces' = the largest face with a 1.3×
+ * margin (FaceCropper).
  */
-export type ImagePreprocess = 'none';
+export const IMAGE_PREPROCESSES = ['none', 'crop-faces'] as const;
+export type ImagePreprocess = (typeof IMAGE_PREPROCESSES)[number];
 
 export interface EvaluateOptions {
   /** The folder to score: any layout the scanner knows, or only some of train/, val/, test/. */
@@ -48,6 +50,8 @@ export interface EvaluationOutcome {
   /** The folder holds exactly what the run was trained on (same content fingerprint, same seed's splits). */
   trainedOn: boolean;
   skipped: BadFile[];
+  /** With 'crop-faces': the images in which no face was found (scored whole). */
+  faceless: string[];
   seconds: number;
 }
 
@@ -58,7 +62,9 @@ function checkOptions(options: EvaluateOptions): { kind: CheckpointKind; split: 
     throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${EVALUATION_SPLITS.join(', ')}, got '${String(options.split)}'`);
   }
   checkBatchSize(options.batchSize);
-  if ((options.preprocess ?? 'none') !== 'none') throw new UnmaskError('BAD_ARGUMENT', `unknown preprocessing '${String(options.preprocess)}'`);
+  if (!IMAGE_PREPROCESSES.includes(options.preprocess ?? 'none')) {
+    throw new UnmaskError('BAD_ARGUMENT', `preprocessing must be one of ${IMAGE_PREPROCESSES.join(', ')}, got '${String(options.preprocess)}'`);
+  }
   return { kind, split: options.split };
 }
 
@@ -94,7 +100,11 @@ export async function evaluateRun(store: RunStore, runId: number, options: Evalu
   const samples = imagesOf(scan, split);
   const fingerprint = await fingerprintSamples(scan.root, samples, 16, digests);
   const threshold = await runThreshold(store, runId, { signal: options.signal });
-  const scored = await scoreWithCheckpoint(run, checkpoint, new FaceDataset(samples, split), { ...options, cached: cachedFeaturesOf(run, store.file) });
+  // A run trained on face crops is always shown face crops.
+  const preprocess: ImagePreprocess = options.preprocess === 'crop-faces' || run.params.cropFaces === true ? 'crop-faces' : 'none';
+  const faceCropper = preprocess === 'crop-faces' ? new FaceCropper() : undefined;
+  const images = new FaceDataset(samples, split, { faceCropper });
+  const scored = await scoreWithCheckpoint(run, checkpoint, images, { ...options, cached: cachedFeaturesOf(run, store.file) });
   if (scored.rows.length === 0) throw new UnmaskError('DATASET_INVALID', `no image of ${scan.root} (${split}) could be decoded`);
   const metrics = evaluationMetrics(scored.rows.map((r) => r.label), scored.rows.map((r) => r.probs[1]), threshold, options.interval ?? DEFAULT_INTERVAL);
   const evaluation = store.saveEvaluation({
@@ -104,12 +114,13 @@ export async function evaluateRun(store: RunStore, runId: number, options: Evalu
     split,
     checkpoint: kind,
     checkpointEpoch: checkpoint.epoch,
-    preprocess: options.preprocess ?? 'none',
+    preprocess,
     rows: scored.rows,
     metrics: metrics as unknown as Record<string, unknown>,
     engine: scored.engine,
     skipped: scored.skipped.length,
     note: trainedOn ? `the folder run ${runId} was trained on` : null,
   });
-  return { evaluation, metrics, trainedOn, skipped: scored.skipped, seconds: (performance.now() - started) / 1000 };
+  const faceless = [...(faceCropper?.faceless ?? [])].sort();
+  return { evaluation, metrics, trainedOn, skipped: scored.skipped, faceless, seconds: (performance.now() - started) / 1000 };
 }

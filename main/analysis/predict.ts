@@ -1,12 +1,12 @@
 // predictImages: P(fake) and a label for a stream of image files, a chunk at a time, so any number of images fit in memory.
 import type * as tf from '@tensorflow/tfjs';
-import { decodeImage, FaceDataset, type ImageFileEntry, type Sample } from '../data/index.js';
+import { decodeImage, FaceDataset, type FaceCropper, type ImageFileEntry, type Sample } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { scoreImages, type CachedFeatures } from './score.js';
 
 /** One image's answer, or why it has none. */
 export type Prediction =
-  | { path: string; pFake: number; label: 'real' | 'fake'; threshold: number }
+  | { path: string; pFake: number; label: 'real' | 'fake'; threshold: number; /** With face crops: whether a face was found (else the whole image was scored). */ face?: boolean }
   | { path: string; error: string };
 
 export interface PredictOptions {
@@ -21,6 +21,8 @@ export interface PredictOptions {
   signal?: AbortSignal;
   /** A frozen-backbone run's feature cache (read, not added to: one-off photos are not kept), as evaluate scores it. */
   cached?: CachedFeatures;
+  /** Score each image's largest face (see FaceCropper). */
+  faceCropper?: FaceCropper;
 }
 
 /**
@@ -47,7 +49,7 @@ async function predictChunk(model: tf.LayersModel, entries: readonly ImageFileEn
   const samples: Sample[] = entries.filter((e) => !('error' in e)).map((e) => ({ path: e.path, label: 0 }));
   const byPath = new Map<string, Prediction>();
   if (samples.length > 0) {
-    const scored = await scoreImages(model, new FaceDataset(samples, 'predict'), { batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, cached: options.cached }).catch(
+    const scored = await scoreImages(model, new FaceDataset(samples, 'predict', { faceCropper: options.faceCropper }), { batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, cached: options.cached }).catch(
       async (error: unknown) => {
         // A pass in which no image decodes has no result: each image's own decode error says why.
         if (!(error instanceof UnmaskError) || error.code !== 'DATASET_INVALID') throw error;
@@ -56,7 +58,8 @@ async function predictChunk(model: tf.LayersModel, entries: readonly ImageFileEn
     );
     const { rows, skipped } = scored;
     for (const r of rows) {
-      byPath.set(r.path, { path: r.path, pFake: r.probs[1], label: r.probs[1] >= options.threshold ? 'fake' : 'real', threshold: options.threshold });
+      const face = options.faceCropper ? { face: !options.faceCropper.faceless.has(r.path) } : {};
+      byPath.set(r.path, { path: r.path, pFake: r.probs[1], label: r.probs[1] >= options.threshold ? 'fake' : 'real', threshold: options.threshold, ...face });
     }
     for (const s of skipped) byPath.set(s.path, { path: s.path, error: s.reason });
   }

@@ -11,6 +11,8 @@ export interface ScoreOrigin {
   checkpoint: 'best' | 'last' | null;
   /** null when not recorded (scored before Unmask recorded it). */
   checkpointEpoch: number | null;
+  /** How the images were prepared ('crop-faces': each image's largest face); absent or 'none': as they are. */
+  preprocess?: string;
 }
 
 /** "synthetic_dataset · own test split · best checkpoint (epoch 3)", "fakes_dataset · all images · last checkpoint (epoch 5)". */
@@ -20,5 +22,5 @@ export function scoreOriginLabel(origin: ScoreOrigin): string {
     origin.checkpoint === null
       ? 'checkpoint not recorded'
       : `${origin.checkpoint} checkpoint${origin.checkpointEpoch === null ? '' : ` (epoch ${origin.checkpointEpoch})`}`;
-  return `${path.basename(origin.datasetPath)} · ${images} · ${weights}`;
+  return `${path.basename(origin.datasetPath)} · ${images}${origin.preprocess === 'crop-faces' ? ' (face crops)' : ''} · ${weights}`;
 }

@@ -1,7 +1,7 @@
 // scoreRun: a run's own scores (its best checkpoint on a split of its own dataset), and the scoring both it and evaluations use.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, SPLITS, type BadFile, type FaceDataset, type SplitName } from '../data/index.js';
+import { createLoader, datasetsFromScan, FaceCropper, fingerprintDataset, scanDataset, SPLITS, type BadFile, type DatasetOptions, type FaceDataset, type SplitName } from '../data/index.js';
 import { FaceFinder, faceCacheDir } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
@@ -188,6 +188,11 @@ export async function scoreWithCheckpoint(
  * Throws UnmaskError: NOT_FOUND (run, checkpoint or dataset folder), BAD_ARGUMENT (options, unknown model),
  * DATASET_INVALID (the split is empty, nothing decodes, or the folder's content changed), CANCELLED (signal).
  */
+/** How a run's images are decoded: as it was trained (a --crop-faces run sees face crops everywhere). */
+export function imageOptionsOf(run: RunRecord): DatasetOptions {
+  return run.params.cropFaces === true ? { faceCropper: new FaceCropper() } : {};
+}
+
 export async function scoreRun(store: RunStore, runId: number, options: ScoreOptions = {}): Promise<ScoreResult> {
   const started = performance.now();
   const split = checkOptions(options);
@@ -195,7 +200,7 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
   runModelName(run);
   const checkpoint = findCheckpoint(store, runId, 'best');
   const scan = await scanDataset(run.datasetPath, { seed: run.params.seed });
-  const set = datasetsFromScan(scan)[split];
+  const set = datasetsFromScan(scan, imageOptionsOf(run))[split];
   if (set.length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no ${split} images to score`);
   if ((await fingerprintDataset(scan)) !== run.datasetFingerprint) {
     throw new UnmaskError(

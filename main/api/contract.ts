@@ -314,6 +314,8 @@ export interface ExplainRequest {
   layer?: string;
   target?: 'predicted' | ClassName;
   checkpoint?: CheckpointKind;
+  /** Explain the image's largest face, cropped with a 1.3× margin (always, for a run trained with face crops). */
+  cropFaces?: boolean;
 }
 
 export interface ExplainResult {
@@ -326,6 +328,8 @@ export interface ExplainResult {
   /** 256 × 256 PNG: the image with the map blended over it. */
   overlay: EncodedImage;
   ms: number;
+  /** With face crops: whether a face was found (else the whole image was explained). */
+  face?: boolean;
 }
 
 export interface ExplainChoices {
@@ -458,7 +462,8 @@ export interface UnmaskApi {
   /** Scores a run's own split again (its best checkpoint on its own dataset), e.g. where its own scores are missing. */
   rescoreRun(params: { runId: number; split: SplitName }): Promise<RunRow>;
   /** Scores a run on an opened folder (a split, or 'all' by default for a folder it was not trained on) as an evaluation. */
-  evaluateRun(params: { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: CheckpointKind }): Promise<EvaluationRow>;
+  /** `cropFaces`: score each image's largest face (always, for a run trained with face crops). */
+  evaluateRun(params: { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: CheckpointKind; cropFaces?: boolean }): Promise<EvaluationRow>;
   listEvaluations(params: { runId?: number }): Promise<EvaluationRow[]>;
   /** An evaluation's metrics at `threshold` (default 0.5), ROC/DET/confusion/histogram and worst errors. */
   getEvaluation(params: { evaluationId: number; threshold?: number }): Promise<EvaluationDetail>;

@@ -43,6 +43,7 @@ export const trainRequest = z.strictObject({
   patience: z.number().int().min(1).max(10_000).optional(),
   ttaFlip: z.boolean().optional(),
   selfBlend: z.enum(['mix', 'replace']).optional(),
+  cropFaces: z.boolean().optional(),
 });
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(20);
@@ -84,7 +85,7 @@ export const paramSchemas = {
   analyseRun: z.strictObject({ runId, split: split.optional(), threshold: z.number().min(0).max(1).optional() }),
   compareRuns: z.strictObject({ runIds: z.array(runId).min(1).max(20), split: split.optional() }),
   rescoreRun: z.strictObject({ runId, split }),
-  evaluateRun: z.strictObject({ runId, dataset: path, split: evaluationSplit.optional(), checkpoint: z.enum(['best', 'last']).optional() }),
+  evaluateRun: z.strictObject({ runId, dataset: path, split: evaluationSplit.optional(), checkpoint: z.enum(['best', 'last']).optional(), cropFaces: z.boolean().optional() }),
   listEvaluations: z.strictObject({ runId: runId.optional() }).optional(),
   getEvaluation: z.strictObject({ evaluationId: runId, threshold: z.number().min(0).max(1).optional() }),
   crossDatasetMatrix: z.strictObject({ runIds: z.array(runId).min(1).max(200).optional() }).optional(),
@@ -96,6 +97,7 @@ export const paramSchemas = {
     layer: z.string().min(1).max(128).optional(),
     target: z.enum(['predicted', 'real', 'fake']).optional(),
     checkpoint: z.enum(['best', 'last']).optional(),
+    cropFaces: z.boolean().optional(),
   }),
   renderChart: z.strictObject({
     option: z.record(z.string(), z.unknown()),

@@ -6,6 +6,7 @@ const db: OptionSpec = { type: 'string', value: 'FILE', help: 'run database (def
 const dataRoot: OptionSpec = { type: 'string', value: 'DIR', help: 'folder in which a dataset NAME is looked up (default UNMASK_DATA_ROOT)' };
 const runFlag = (help: string): OptionSpec => ({ type: 'string', value: 'RUN', required: true, help });
 const batchSize: OptionSpec = { type: 'string', value: 'N', help: 'images per forward pass (default: the run\'s training batch size)' };
+const cropFaces: OptionSpec = { type: 'boolean', help: 'raw photos: use the largest face, cropped with a 1.3× margin (images without a face are listed)' };
 const checkpoint: OptionSpec = { type: 'string', value: 'best|last', default: 'best', help: 'which checkpoint of the run' };
 
 const queue: OptionSpec = {
@@ -33,7 +34,7 @@ const trainOptions = {
   'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
   'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
   'feature-views': { type: 'string', value: 'N', help: 'frozen backbone: augmented views cached per training image (default 2)' },
-  weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for XceptionBased/XceptionRegions (a Keras .h5 or tfjs folder)' },
+  weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for the Xception models (a Keras .h5 or tfjs folder)' },
   pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
   'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
   'unfreeze-blocks': { type: 'string', value: 'K|all', help: 'pretrained models: the last K backbone blocks train with the head' },
@@ -45,6 +46,7 @@ const trainOptions = {
   patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
   'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
   'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
+  'crop-faces': cropFaces,
 } as const satisfies Record<string, OptionSpec>;
 
 /** Flags of `unmask train` that only a local run can take (a file of this machine), and not a queued job. */
@@ -58,7 +60,7 @@ export const COMMANDS = {
   },
   params: {
     summary: 'print a model\'s trainable parameter count as a bare integer',
-    options: { model: { type: 'string', short: 'm', value: 'MODEL', required: true, help: 'SimpleNet, XceptionBased, XceptionRegions, MobileNetBased, Bonus, …' } },
+    options: { model: { type: 'string', short: 'm', value: 'MODEL', required: true, help: 'SimpleNet, XceptionBased, XceptionRegions, XceptionParts, XceptionStats, MobileNetBased, Bonus, …' } },
   },
   train: {
     summary: 'train a detector on a dataset: progress on stderr, one JSON line (run id, epochs, accuracies, engine) on stdout',
@@ -122,6 +124,7 @@ export const COMMANDS = {
       split: { type: 'string', value: 'all|test|val|train', help: 'which images (default: all, or test on the run\'s own folder)' },
       checkpoint,
       'batch-size': batchSize,
+      'crop-faces': cropFaces,
       'data-root': dataRoot,
       db,
     },
@@ -135,7 +138,7 @@ export const COMMANDS = {
     details:
       'Folders are walked in name order and streamed a few batches at a time, so a folder of any size fits in memory. An image that ' +
       'cannot be read gets a line with its error instead, and the exit status is then 1.',
-    options: { run: runFlag('the detector to use'), checkpoint, 'batch-size': batchSize, db },
+    options: { run: runFlag('the detector to use'), checkpoint, 'batch-size': batchSize, 'crop-faces': cropFaces, db },
     positionals: { name: 'PATH...', help: 'image files and folders', min: 1, max: Infinity },
   },
   matrix: {
@@ -176,6 +179,7 @@ export const COMMANDS = {
       checkpoint,
       target: { type: 'string', value: 'real|fake|predicted', default: 'predicted', help: 'class to explain' },
       out: { type: 'string', value: 'FILE.png', required: true, help: 'where to write the overlay' },
+      'crop-faces': cropFaces,
       db,
     },
   },

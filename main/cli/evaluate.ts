@@ -17,7 +17,7 @@ export function scoringProgress(stream: NodeJS.WriteStream = process.stderr): ((
 }
 
 /** Where an evaluation's numbers come from, in words: "fakes_dataset · all images · best checkpoint (epoch 3)". */
-export function evaluationLabel(e: Pick<EvaluationRecord, 'datasetPath' | 'split' | 'checkpoint' | 'checkpointEpoch'>): string {
+export function evaluationLabel(e: Pick<EvaluationRecord, 'datasetPath' | 'split' | 'checkpoint' | 'checkpointEpoch' | 'preprocess'>): string {
   return scoreOriginLabel({ kind: 'evaluation', ...e });
 }
 
@@ -36,7 +36,9 @@ export function evaluationLine(outcome: EvaluationOutcome): Record<string, unkno
     trainedOn: outcome.trainedOn,
     n: e.n,
     metrics: outcome.metrics,
+    preprocess: e.preprocess,
     skipped: outcome.skipped,
+    ...(e.preprocess === 'crop-faces' ? { faceless: outcome.faceless } : {}),
     seconds: outcome.seconds,
   };
 }
@@ -54,7 +56,15 @@ export async function evaluateCommand({ values }: ParsedCommand<typeof COMMANDS.
   await initEngine();
   const { store } = openStore(values.db);
   try {
-    const outcome = await evaluateRun(store, run, { dataset, split, checkpoint, batchSize, onProgress: scoringProgress() });
+    const outcome = await evaluateRun(store, run, {
+      dataset,
+      split,
+      checkpoint,
+      batchSize,
+      preprocess: values['crop-faces'] ? 'crop-faces' : undefined,
+      onProgress: scoringProgress(),
+    });
+    if (outcome.faceless.length > 0) process.stderr.write(`no face found in ${outcome.faceless.length} image(s), scored whole: ${outcome.faceless.join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(evaluationLine(outcome))}\n`);
     return 0;
   } finally {

@@ -35,7 +35,8 @@ export async function explainCommand({ values }: ParsedCommand<typeof COMMANDS.e
   }
   try {
     const target = values.target as 'predicted' | 'real' | 'fake';
-    const result = await explainImage(loaded.model, { image, method: values.method, layer: values.layer, target }, loaded.entry.camLayer);
+    const cropFaces = values['crop-faces'] === true || loaded.run.params.cropFaces === true;
+    const result = await explainImage(loaded.model, { image, method: values.method, layer: values.layer, target, cropFaces }, loaded.entry.camLayer);
     const out = path.resolve(values.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, result.png);

@@ -13,7 +13,7 @@ export async function predictCommand({ values, positionals }: ParsedCommand<type
   const id = runId(values.run);
   const kind = checkpointKind(values.checkpoint);
   const batchSize = positiveInt('batch-size', values['batch-size']);
-  const [{ initEngine }, { loadRunModel }, { runThreshold }, { predictImages }, { imageFiles }, { cachedFeaturesOf }] = await Promise.all([
+  const [{ initEngine }, { loadRunModel }, { runThreshold }, { predictImages }, { imageFiles, FaceCropper }, { cachedFeaturesOf }] = await Promise.all([
     import('../engine/select.js'),
     import('../analysis/run-model.js'),
     import('../analysis/run-threshold.js'),
@@ -40,6 +40,8 @@ export async function predictCommand({ values, positionals }: ParsedCommand<type
       ttaFlip: loaded.run.params.ttaFlip === true,
       threshold,
       cached: cachedFeaturesOf(loaded.run, store.file, false),
+      // A run trained on face crops is always shown face crops.
+      faceCropper: values['crop-faces'] || loaded.run.params.cropFaces === true ? new FaceCropper() : undefined,
     };
     for await (const prediction of predictImages(loaded.model, imageFiles(positionals), options)) {
       if ('error' in prediction) errors++;

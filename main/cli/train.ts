@@ -67,6 +67,7 @@ export function requestFromFlags(values: Omit<TrainFlags, 'weights' | 'feature-v
     patience: num(values.patience),
     ttaFlip: values['tta-flip'],
     selfBlend: values['self-blend'] as SelfBlendMode | undefined,
+    cropFaces: values['crop-faces'],
   };
 }
 

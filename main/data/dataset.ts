@@ -1,6 +1,7 @@
 // FaceDataset: one split's samples, decoded and transformed on demand.
 import { UnmaskError } from '../engine/errors.js';
 import { decodeImage } from './decode.js';
+import type { FaceCropper } from './face-crop.js';
 import { rngFrom } from './rng.js';
 import { transformImage } from './transforms.js';
 import { DEFAULT_MAX_PIXELS, SPLITS, type DatasetScan, type Label, type Sample, type SplitName } from './types.js';
@@ -15,6 +16,8 @@ export interface DatasetItem {
 export interface DatasetOptions {
   /** Pixel limit passed to the decoder (default 40e6). */
   maxPixels?: number;
+  /** Raw photos: decode each image to its largest face's crop (faceless images are listed by the cropper). */
+  faceCropper?: FaceCropper;
 }
 
 /** Tag mixed into augmentation seeds so they never collide with shuffle seeds. */
@@ -23,6 +26,7 @@ export const AUGMENT_TAG = 0x41554721;
 export class FaceDataset {
   readonly samples: readonly Sample[];
   readonly maxPixels: number;
+  readonly faceCropper: FaceCropper | undefined;
 
   constructor(
     samples: readonly Sample[],
@@ -31,11 +35,17 @@ export class FaceDataset {
   ) {
     this.samples = [...samples];
     this.maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+    this.faceCropper = opts.faceCropper;
   }
 
   /** One split of a scan as a dataset. */
   static fromScan(scan: DatasetScan, split: SplitName, opts: DatasetOptions = {}): FaceDataset {
     return new FaceDataset(scan.splits[split].samples, split, opts);
+  }
+
+  /** The samples that pass `keep`, decoded the same way (pixel limit, face crops). */
+  filter(keep: (sample: Sample, index: number) => boolean, name: string = this.name): FaceDataset {
+    return new FaceDataset(this.samples.filter(keep), name, { maxPixels: this.maxPixels, faceCropper: this.faceCropper });
   }
 
   get length(): number {
@@ -51,7 +61,8 @@ export class FaceDataset {
 
   /** Decoded RGB bytes of sample i: Uint8Array [256, 256, 3] HWC. Throws DATASET_INVALID on decode failure. */
   async raw(i: number): Promise<Uint8Array> {
-    return decodeImage(this.sample(i).path, { maxPixels: this.maxPixels });
+    const file = this.sample(i).path;
+    return this.faceCropper ? this.faceCropper.decode(file, this.maxPixels) : decodeImage(file, { maxPixels: this.maxPixels });
   }
 
   /**

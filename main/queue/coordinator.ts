@@ -118,13 +118,13 @@ export class QueueCoordinator {
    * Scores run `runId` on a folder of the data root on a worker; resolves with the evaluation once recorded.
    * QUEUE_UNAVAILABLE when no worker is connected (the caller waits for the answer, so it is not left queued).
    */
-  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last' }): Promise<EvaluationRecord> {
+  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean }): Promise<EvaluationRecord> {
     const { store } = this.options;
     if (!(await this.queue.getWorkers()).some((c) => (c['rawname'] ?? '').includes(':w:'))) {
       throw new UnmaskError('QUEUE_UNAVAILABLE', `no worker is connected to the queue ${this.options.address.shown}: start one (unmask worker --queue URL --data-root DIR --artifacts DIR)`);
     }
     const payload: EvaluatePayload = {
-      params: { runId, dataset: this.options.dataRoot.relative(params.dataset), ...(params.split ? { split: params.split } : {}), ...(params.checkpoint ? { checkpoint: params.checkpoint } : {}) },
+      params: { runId, dataset: this.options.dataRoot.relative(params.dataset), ...(params.split ? { split: params.split } : {}), ...(params.checkpoint ? { checkpoint: params.checkpoint } : {}), ...(params.cropFaces ? { cropFaces: true } : {}) },
       run: evaluationRun(store, runId, this.options),
       coordinator: this.options.name,
     };

@@ -33,8 +33,8 @@ export async function evaluateJob(job: JobHandle, ctx: WorkerContext, signal: Ab
       const val = payload.run.valScores;
       if (val) store.saveScores(runId, 'val', mapRowPaths(val.rows.map(scoreRowFromWire), (p) => ctx.dataRoot.join(p)), { checkpointEpoch: val.checkpointEpoch });
       store.close();
-      const { split, checkpoint } = payload.params;
-      const { evaluationId } = await runAnalysisProcess<{ evaluationId: number }>(dbPath, 'evaluate', { runId, dataset, split, checkpoint }, signal);
+      const { split, checkpoint, cropFaces } = payload.params;
+      const { evaluationId } = await runAnalysisProcess<{ evaluationId: number }>(dbPath, 'evaluate', { runId, dataset, split, checkpoint, cropFaces }, signal);
       const reopened = RunStore.open(dbPath);
       try {
         const e = reopened.getEvaluation(evaluationId);
@@ -44,6 +44,7 @@ export async function evaluateJob(job: JobHandle, ctx: WorkerContext, signal: Ab
           split: e.split,
           checkpoint: e.checkpoint ?? 'best',
           checkpointEpoch: e.checkpointEpoch ?? 1,
+          preprocess: e.preprocess,
           rows: mapRowPaths(reopened.getEvaluationScores(evaluationId), (p) => ctx.dataRoot.relative(p)),
           metrics: e.metrics ?? {},
           engine: e.engine,

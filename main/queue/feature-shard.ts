@@ -1,7 +1,7 @@
 // One shard of a frozen-backbone run's feature extraction: the cache files its images' views need, so that workers
 // build a large dataset's cache together before the run trains its head on it.
 import { performance } from 'node:perf_hooks';
-import { datasetsFromScan, FaceDataset, scanDataset } from '../data/index.js';
+import { datasetsFromScan, FaceCropper, type FaceDataset, scanDataset } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { modelEntry } from '../models/registry.js';
@@ -31,7 +31,7 @@ export interface ShardResult {
 
 /** Every `count`-th image from `index` on: the shards of a split are disjoint and together hold all of it. */
 function shardOf(dataset: FaceDataset, index: number, count: number): FaceDataset {
-  return new FaceDataset(dataset.samples.filter((_, i) => i % count === index), dataset.name);
+  return dataset.filter((_, i) => i % count === index);
 }
 
 /**
@@ -49,7 +49,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     throw new UnmaskError('BAD_ARGUMENT', `feature shards are for a pretrained model on a frozen trunk; ${request.model} here is trained whole`);
   }
   await initEngine();
-  const sets = datasetsFromScan(await scanDataset(request.dataset, { seed: request.seed }));
+  const sets = datasetsFromScan(await scanDataset(request.dataset, { seed: request.seed }), { faceCropper: request.cropFaces ? new FaceCropper() : undefined });
   const model = entry.create({ seed: request.seed });
   try {
     await entry.pretrained.load(model, { weights: request.weights });
@@ -59,7 +59,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     });
     const views = request.featureViews ?? DEFAULT_FEATURE_VIEWS;
     const evalViews: ViewName[] = request.ttaFlip ? ['plain', 'flip'] : ['plain'];
-    const reals = new FaceDataset(sets.train.samples.filter((s) => s.label === 0), 'train-self-blend');
+    const reals = sets.train.filter((s) => s.label === 0, 'train-self-blend');
     const parts: [string, FaceDataset, ViewName[]][] = [
       ['train', sets.train, augmentedViews(views)],
       ...(request.selfBlend ? [['train (self-blended)', reals, selfBlendViews(views)] as [string, FaceDataset, ViewName[]]] : []),

@@ -116,6 +116,7 @@ export const evaluateResult = z.strictObject({
   split: z.enum(['all', 'train', 'val', 'test']),
   checkpoint: z.enum(['best', 'last']),
   checkpointEpoch: z.number().int().min(1),
+  preprocess: z.string().default('none'),
   rows: z.array(scoreRow),
   metrics: z.record(z.string(), z.unknown()),
   engine: z.string(),

@@ -95,7 +95,7 @@ export function recordEvaluation(store: RunStore, jobId: string, result: Evaluat
       split: result.split,
       checkpoint: result.checkpoint,
       checkpointEpoch: result.checkpointEpoch,
-      preprocess: 'none',
+      preprocess: result.preprocess,
       rows: mapRowPaths(result.rows.map(scoreRowFromWire), (p) => roots.dataRoot.join(p)),
       metrics: result.metrics,
       engine: result.engine,

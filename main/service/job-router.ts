@@ -68,7 +68,7 @@ export class JobRouter {
   }
 
   /** Evaluates on a queue worker; null when there is no queue (the caller scores here). */
-  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last' }): Promise<EvaluationRecord | null> {
+  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean }): Promise<EvaluationRecord | null> {
     return this.remote ? (await this.coordinator()).evaluate(runId, params) : null;
   }
 

@@ -198,11 +198,12 @@ export function createService(options: ServiceOptions): UnmaskService {
       emit({ type: 'runs-changed' });
       return runRow(runId);
     },
-    async evaluateRun({ runId, dataset, split, checkpoint }) {
+    async evaluateRun({ runId, dataset, split, checkpoint, cropFaces }) {
       const run = store.getRun(runId);
       const { summary } = await datasets.get(dataset);
-      const queued = await jobs.evaluate(runId, { dataset: summary.path, split, checkpoint });
-      const evaluationId = queued?.id ?? (await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint })).evaluationId;
+      const queued = await jobs.evaluate(runId, { dataset: summary.path, split, checkpoint, cropFaces });
+      const evaluationId =
+        queued?.id ?? (await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint, cropFaces })).evaluationId;
       emit({ type: 'runs-changed' });
       return toEvaluationRow(store.getEvaluation(evaluationId), run.model);
     },
@@ -212,7 +213,7 @@ export function createService(options: ServiceOptions): UnmaskService {
     explainChoices: ({ runId }) => analysis.request('choices', { runId }),
     async explainImage(request) {
       if ('path' in request.image) await datasets.assertImage(request.image.path);
-      const result = await analysis.request<{ png: string; method: string; layer: string | null; target: 'real' | 'fake'; prediction: 'real' | 'fake'; scores: { real: number; fake: number }; ms: number }>('explain', request);
+      const result = await analysis.request<{ png: string; method: string; layer: string | null; target: 'real' | 'fake'; prediction: 'real' | 'fake'; scores: { real: number; fake: number }; ms: number; face?: boolean }>('explain', request);
       const { png, ...rest } = result;
       return { runId: request.runId, ...rest, method: rest.method, overlay: { mime: 'image/png', base64: png, width: 256, height: 256 } };
     },

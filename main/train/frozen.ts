@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { FaceDataset, mixSeed, permutation, rngFrom, type BadFile } from '../data/index.js';
+import { type FaceDataset, mixSeed, permutation, rngFrom, type BadFile } from '../data/index.js';
 import { FaceFinder } from '../data/face-cache.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
@@ -213,7 +213,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const evalViews: ViewName[] = setup.ttaFlip ? ['plain', 'flip'] : ['plain'];
   const train = await run('train', setup.datasets.train, augmentedViews(setup.views));
   // Pseudo-fakes of every real training image, one per augmented view.
-  const reals = new FaceDataset(setup.datasets.train.samples.filter((s) => s.label === 0), 'train-self-blend');
+  const reals = setup.datasets.train.filter((s) => s.label === 0, 'train-self-blend');
   const blended = setup.selfBlend && reals.length > 0 ? await run('train (self-blended)', reals, selfBlendViews(setup.views)) : null;
   const val = await run('val', setup.datasets.val, evalViews);
   const test = setup.datasets.test ? await run('test', setup.datasets.test, evalViews) : null;

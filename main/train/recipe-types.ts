@@ -33,4 +33,6 @@ export interface RecipeOptions {
    * Cached-feature training (a pretrained backbone, frozen or with K unfrozen blocks).
    */
   selfBlend?: SelfBlendMode;
+  /** Raw photos: every image (training, scoring, explaining) is the crop of its largest face with a 1.3× margin. */
+  cropFaces?: boolean;
 }

@@ -69,6 +69,7 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (r.unfreezeBlocks === 'all') bad("self-blending trains on cached backbone views: use --unfreeze-blocks K, not 'all'");
     out.selfBlend = r.selfBlend;
   }
+  if (r.cropFaces) out.cropFaces = true;
   return out;
 }
 
@@ -87,6 +88,7 @@ export function recipeFromParams(p: Record<string, unknown>): RecipeOptions {
       patience: pick<number>('patience', num),
       ttaFlip: pick<boolean>('ttaFlip', (v) => typeof v === 'boolean'),
       selfBlend: pick<SelfBlendMode>('selfBlend', (v) => typeof v === 'string'),
+      cropFaces: pick<boolean>('cropFaces', (v) => v === true),
     }).filter(([, v]) => v !== undefined),
   ) as RecipeOptions;
 }

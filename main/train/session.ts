@@ -1,7 +1,7 @@
 // A training run end to end: scan the dataset, record the run, train with checkpoints, and keep the store current.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createLoader, datasetsFromScan, fingerprintDataset, scanDataset, type DatasetScan } from '../data/index.js';
+import { createLoader, datasetsFromScan, FaceCropper, fingerprintDataset, scanDataset, type DatasetScan } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { isModelName, MODEL_NAMES, modelEntry, type ModelName } from '../models/registry.js';
@@ -60,6 +60,8 @@ export interface TrainOutcome {
   freezeBackbone?: boolean;
   features?: { seconds: number; computed: number; cached: number; weightsHash: string; skipped: number };
   headSeconds?: number;
+  /** --crop-faces: the images in which no face was found (used whole). */
+  faceless?: string[];
 }
 
 export interface SessionOptions {
@@ -110,7 +112,8 @@ export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string 
 async function prepare(request: TrainRequest, options: SessionOptions, loadPretrained = true) {
   const scan = await scanDataset(request.dataset, { seed: request.seed });
   options.onEvent?.({ type: 'scan', scan });
-  const sets = datasetsFromScan(scan);
+  const faceCropper = request.cropFaces ? new FaceCropper() : undefined;
+  const sets = datasetsFromScan(scan, { faceCropper });
   for (const split of ['train', 'val'] as const) {
     if (sets[split].length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no usable ${split} images`);
   }
@@ -135,7 +138,7 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
     }
   }
   const optimizer = new FusedOptimizer({ name: request.optimizer, lr: request.lr, ...(request.weightDecay != null ? { weightDecay: request.weightDecay } : {}) });
-  return { scan, loaders, model, optimizer };
+  return { scan, loaders, model, optimizer, faceCropper };
 }
 
 /** `training` says how the backbone is trained (shown at the start of a run of a pretrained model). */
@@ -154,7 +157,7 @@ async function runFit(
   store.markStarted(runId, engine);
   const pretrained = modelEntry(request.model).pretrained;
   options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs, training });
-  const { loaders, model, optimizer } = prepared;
+  const { loaders, model, optimizer, faceCropper } = prepared;
   let frozen: FrozenTraining | null = null;
   const cacheRoot = options.featureCacheDir ?? path.join(path.dirname(options.runsDir), 'feature-cache');
   const onFeatures = (p: FeatureProgress) => options.onEvent?.({ type: 'features', ...p });
@@ -228,6 +231,7 @@ async function runFit(
             headSeconds: (performance.now() - fitStarted) / 1000,
           }
         : {}),
+      ...(faceCropper ? { faceless: [...faceCropper.faceless].sort() } : {}),
     };
   } catch (error) {
     throw store.endWithError(runId, error); // cancelled or failed; never hides `error` behind a store failure
@@ -240,7 +244,7 @@ async function runFit(
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
 function recipeOf(request: TrainRequest): RecipeOptions {
-  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend'];
+  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'cropFaces'];
   return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 

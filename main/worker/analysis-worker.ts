@@ -58,11 +58,12 @@ async function runModel(runId: number, kind: 'best' | 'last'): Promise<RunModel>
 }
 
 async function explain(params: ExplainRequest) {
-  const { model, entry, name } = await runModel(params.runId, params.checkpoint ?? 'best');
+  const { model, entry, name, run } = await runModel(params.runId, params.checkpoint ?? 'best');
   const image = 'path' in params.image ? params.image.path : Buffer.from(params.image.base64, 'base64');
   if (typeof image !== 'string' && image.length === 0) throw new UnmaskError('BAD_ARGUMENT', 'the dropped image is empty (or not base64)');
   try {
-    const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target }, entry.camLayer);
+    const cropFaces = params.cropFaces === true || run.params.cropFaces === true;
+    const result = await explainImage(model, { image, method: params.method, layer: params.layer, target: params.target, cropFaces }, entry.camLayer);
     return { ...result, png: result.png.toString('base64') };
   } catch (error) {
     // Two runs explain side by side: say which one refused.
@@ -107,8 +108,8 @@ async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
       return { n, skipped: skipped.length };
     }
     case 'evaluate': {
-      const { runId, ...options } = request.params as { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last' };
-      const { evaluation } = await withStore((store) => evaluateRun(store, runId, options));
+      const { runId, cropFaces, ...options } = request.params as { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean };
+      const { evaluation } = await withStore((store) => evaluateRun(store, runId, { ...options, ...(cropFaces ? { preprocess: 'crop-faces' as const } : {}) }));
       return { evaluationId: evaluation.id };
     }
     case 'features':

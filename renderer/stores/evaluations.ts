@@ -21,6 +21,8 @@ export const useEvaluationsStore = defineStore('evaluations', () => {
   /** '' = the default: every image of a folder the run was not trained on, its test split on its own. */
   const split = ref<EvaluationSplit | ''>('');
   const checkpoint = ref<CheckpointKind>('best');
+  /** Score each image's largest face (raw photos). */
+  const cropFaces = ref(false);
   const evaluating = ref(false);
   let request = 0;
 
@@ -57,7 +59,7 @@ export const useEvaluationsStore = defineStore('evaluations', () => {
     const id = runId.value;
     const row = await app.attempt(async () => {
       const dataset = await api().openDataset({ path });
-      return api().evaluateRun({ runId: id, dataset: dataset.path, checkpoint: checkpoint.value, ...(split.value ? { split: split.value } : {}) });
+      return api().evaluateRun({ runId: id, dataset: dataset.path, checkpoint: checkpoint.value, ...(split.value ? { split: split.value } : {}), ...(cropFaces.value ? { cropFaces: true } : {}) });
     });
     evaluating.value = false;
     if (!row) return;
@@ -66,7 +68,7 @@ export const useEvaluationsStore = defineStore('evaluations', () => {
   }
 
   return {
-    evaluations, matrix, loading, detail, detailLoading, runId, folder, split, checkpoint, evaluating,
+    evaluations, matrix, loading, detail, detailLoading, runId, folder, split, checkpoint, cropFaces, evaluating,
     refresh, openEvaluation, openCell, evaluate,
   };
 });

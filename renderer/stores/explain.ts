@@ -28,6 +28,8 @@ export const useExplainStore = defineStore('explain', () => {
   const runId = ref<number | null>(null);
   const secondRunId = ref<number | null>(null);
   const method = ref('gradcam');
+  /** Explain the image's largest face (raw photos); a run trained on face crops always does. */
+  const cropFaces = ref(false);
   /** The layer chosen for the first run; it is only ever sent when it is one of that run's layers. */
   const layer = ref('');
   const image = ref<ImageSource | null>(null);
@@ -119,14 +121,14 @@ export const useExplainStore = defineStore('explain', () => {
       const own = isCam ? await choicesFor(id) : undefined;
       if (mine !== request) return;
       const withLayer = own ? { layer: layerFor(own) } : {};
-      const result = isCam && !own ? undefined : await app.attempt(() => api().explainImage({ runId: id, image: img, method: chosenMethod, ...withLayer }));
+      const result = isCam && !own ? undefined : await app.attempt(() => api().explainImage({ runId: id, image: img, method: chosenMethod, ...withLayer, ...(cropFaces.value ? { cropFaces: true } : {}) }));
       if (mine !== request) return;
       panels.value = panels.value.map((p, j) => (j === i ? { ...p, result: result ?? null, loading: false } : p));
     }
   }
 
   return {
-    runId, secondRunId, method, layer, image, filePreview, choices, panels, methodInfo, imageLabel,
+    runId, secondRunId, method, cropFaces, layer, image, filePreview, choices, panels, methodInfo, imageLabel,
     ensureRun, setRun, pickPath, pickFile, explain,
   };
 });

@@ -424,6 +424,16 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.equal(await page.$(tid('error-notice')), null);
     await shot('05-explain');
 
+    // Face crops: the request asks for them, and a face photo's face is found (no "no face found" note).
+    await page.check(tid('explain-crop-faces'));
+    await page.click(tid('explain-go'));
+    await explained([runIds[0]!, bonusRun], 'gradcam');
+    assert.ok(sent.at(-1) && (sent.at(-1) as { cropFaces?: boolean }).cropFaces === true, JSON.stringify(sent.at(-1)));
+    assert.doesNotMatch((await page.textContent(tid('view-explain'))) ?? '', /no face found/);
+    assert.equal(await page.$(tid('error-notice')), null);
+    await shot('05b-explain-face-crop');
+    await page.uncheck(tid('explain-crop-faces'));
+
     // A layer another model lacks is refused naming the run and a handful of its layers, not all of them.
     const image = path.join(subset, 'test', 'real', fs.readdirSync(path.join(subset, 'test', 'real')).sort()[0]!);
     const res = await fetch(new URL('/api/explainImage', appUrl), {

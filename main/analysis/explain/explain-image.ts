@@ -1,7 +1,7 @@
 // Explains one image with a loaded detector: the prediction, the class scores and a 256 × 256 overlay PNG.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { decodeImage, IMAGE_SIZE, normalise } from '../../data/index.js';
+import { decodeImage, FaceCropper, IMAGE_SIZE, normalise } from '../../data/index.js';
 import { UnmaskError } from '../../engine/errors.js';
 import { FaceFinder, faceCacheDir } from '../../data/face-cache.js';
 import { partBoxesTensor, readsPartBoxes } from '../../models/xception-parts.js';
@@ -22,6 +22,8 @@ export interface ExplainImageRequest {
   /** CAM methods only; default `defaultLayer`. */
   layer?: string;
   target?: ExplainTarget;
+  /** Explain the crop of the image's largest face (as a --crop-faces run sees it). */
+  cropFaces?: boolean;
 }
 
 export interface ImageExplanation {
@@ -35,6 +37,8 @@ export interface ImageExplanation {
   png: Buffer;
   /** Time to compute the map (forward + backward), not counting decoding and PNG encoding. */
   ms: number;
+  /** With face crops: whether a face was found (else the whole image was explained). */
+  face?: boolean;
 }
 
 /**
@@ -69,7 +73,8 @@ export async function explainImage(model: tf.LayersModel, request: ExplainImageR
   if (!(EXPLAIN_TARGETS as readonly string[]).includes(targetName)) {
     throw new UnmaskError('BAD_ARGUMENT', `target must be one of ${EXPLAIN_TARGETS.join(', ')}, got '${String(targetName)}'`);
   }
-  const bytes = await decodeImage(request.image);
+  const cropper = request.cropFaces ? new FaceCropper() : null;
+  const bytes = cropper ? await cropper.decode(request.image) : await decodeImage(request.image);
   const input = normalise(bytes);
   const side = IMAGE_SIZE;
   const size = model.inputs[0]!.shape[1] ?? side;
@@ -100,6 +105,7 @@ export async function explainImage(model: tf.LayersModel, request: ExplainImageR
       logits,
       png,
       ms,
+      ...(cropper ? { face: cropper.faceless.size === 0 } : {}),
     };
   } finally {
     tf.dispose([x, result.heatmap, result.raw, result.logits, heatmap]);
