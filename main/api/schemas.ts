@@ -43,6 +43,7 @@ export const trainRequest = z.strictObject({
   patience: z.number().int().min(1).max(10_000).optional(),
   ttaFlip: z.boolean().optional(),
   selfBlend: z.enum(['mix', 'replace']).optional(),
+  trainViews: z.enum(['augmented', 'mirror']).optional(),
   cropFaces: z.boolean().optional(),
 });
 

@@ -46,6 +46,7 @@ const trainOptions = {
   patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
   'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
   'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
+  'train-views': { type: 'string', value: 'augmented|mirror', help: 'cached training views: random crops + flips (default), or the image and its mirror image' },
   'crop-faces': cropFaces,
 } as const satisfies Record<string, OptionSpec>;
 

@@ -5,7 +5,7 @@ import { datasetsFromScan, FaceCropper, type FaceDataset, scanDataset } from '..
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { modelEntry } from '../models/registry.js';
-import { augmentedViews, selfBlendViews, type ViewName } from '../train/feature-cache.js';
+import { selfBlendViews, trainingViews, type ViewName } from '../train/feature-cache.js';
 import type { FeatureProgress } from '../train/features.js';
 import { cachedTrunk, DEFAULT_FEATURE_VIEWS } from '../train/frozen.js';
 import { splitModel } from '../train/model-split.js';
@@ -61,7 +61,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     const evalViews: ViewName[] = request.ttaFlip ? ['plain', 'flip'] : ['plain'];
     const reals = sets.train.filter((s) => s.label === 0, 'train-self-blend');
     const parts: [string, FaceDataset, ViewName[]][] = [
-      ['train', sets.train, augmentedViews(views)],
+      ['train', sets.train, trainingViews(views, request.trainViews)],
       ...(request.selfBlend ? [['train (self-blended)', reals, selfBlendViews(views)] as [string, FaceDataset, ViewName[]]] : []),
       ['val', sets.val, evalViews],
       ['test', sets.test, evalViews],

@@ -8,6 +8,7 @@ import { augmentNormalise, drawAugment, mixSeed, rngFrom, transformImage, type R
 import type { ViewGeometry } from '../data/face-parts.js';
 import { drawSelfBlend, placeOnFace, selfBlend } from '../data/self-blend.js';
 import { fromHalf, toHalf } from './half.js';
+import type { TrainViews } from './recipe-types.js';
 
 /**
  * Version of everything between an image file and its cached feature vector that the weights hash does not
@@ -31,6 +32,11 @@ const SELF_BLEND_TAG = 0x53424931;
 
 export function augmentedViews(count: number): ViewName[] {
   return Array.from({ length: count }, (_, k): ViewName => `aug${k}`);
+}
+
+/** The cached views of each training image: `count` augmented ones, or with 'mirror' the image and its mirror image. */
+export function trainingViews(count: number, kind: TrainViews = 'augmented'): ViewName[] {
+  return kind === 'mirror' ? ['plain', 'flip'] : augmentedViews(count);
 }
 
 export function selfBlendViews(count: number): ViewName[] {

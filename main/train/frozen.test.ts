@@ -63,6 +63,16 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     }
   });
 
+  it("--train-views mirror: trains on each image and its mirror image, the very views a --tta-flip evaluation reads", async () => {
+    const mirrored = await trainRun(store, checkTrainRequest({ ...request(1), ttaFlip: true, trainViews: 'mirror' }), { runsDir, featureCacheDir: cacheRoot });
+    // Train, val and test: 12 images each, plain + flip; the plain views of val and test were cached by the first run.
+    assert.deepEqual([mirrored.features?.computed, mirrored.features?.cached], [12 * 2 + 24, 24]);
+    const files = fs.readdirSync(path.join(cacheRoot, mirrored.features!.weightsHash));
+    assert.equal(files.filter((f) => f.endsWith('-flip.f32')).length, 36);
+    assert.equal(store.getRun(mirrored.run).params.trainViews, 'mirror');
+    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /train views must be one of augmented, mirror/);
+  });
+
   it('reuses the cache on a second run (no recomputation) and reproduces the metrics', async () => {
     const second = await train(2);
     assert.deepEqual([second.features?.computed, second.features?.cached], [0, 48]);

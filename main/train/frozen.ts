@@ -9,8 +9,8 @@ import { UnmaskError } from '../engine/errors.js';
 import { FeatureNormalization } from '../models/feature-norm.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
 import { checkCancelled, Meter, type PassResult } from './epoch.js';
-import { augmentedViews, backboneHash, FeatureCache, selfBlendViews, type ViewName } from './feature-cache.js';
-import type { SelfBlendMode } from './recipe-types.js';
+import { backboneHash, FeatureCache, selfBlendViews, trainingViews, type ViewName } from './feature-cache.js';
+import type { SelfBlendMode, TrainViews } from './recipe-types.js';
 import { extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
 import type { EpochPasses } from './fit.js';
 import type { FusedOptimizer } from './optimizers.js';
@@ -42,6 +42,8 @@ export interface FrozenSetup {
   datasets: { train: FaceDataset; val: FaceDataset; test: FaceDataset | null };
   /** Augmented views per training image (val/test use the plain image). */
   views: number;
+  /** 'mirror': train on the image and its mirror image instead of `views` augmented views. */
+  trainViews?: TrainViews;
   batchSize: number;
   seed: number;
   /** Root of the feature cache (`<db dir>/feature-cache`). */
@@ -211,7 +213,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const split = splitModel(model, cutLayer);
   const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures, { selfBlend: setup.selfBlend != null });
   const evalViews: ViewName[] = setup.ttaFlip ? ['plain', 'flip'] : ['plain'];
-  const train = await run('train', setup.datasets.train, augmentedViews(setup.views));
+  const train = await run('train', setup.datasets.train, trainingViews(setup.views, setup.trainViews));
   // Pseudo-fakes of every real training image, one per augmented view.
   const reals = setup.datasets.train.filter((s) => s.label === 0, 'train-self-blend');
   const blended = setup.selfBlend && reals.length > 0 ? await run('train (self-blended)', reals, selfBlendViews(setup.views)) : null;

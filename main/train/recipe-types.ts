@@ -4,6 +4,8 @@
 export type SelectBy = 'accuracy' | 'auc';
 /** 'constant', or cosine decay to 0 (both after an optional linear warm-up). */
 export type LrSchedule = 'constant' | 'cosine';
+/** Cached training views: seeded random crops + flips ('augmented'), or the image and its mirror image ('mirror'). */
+export type TrainViews = 'augmented' | 'mirror';
 /** Self-blended pseudo-fakes added to the dataset's fakes ('mix') or instead of them ('replace'). */
 export type SelfBlendMode = 'mix' | 'replace';
 
@@ -33,6 +35,11 @@ export interface RecipeOptions {
    * Cached-feature training (a pretrained backbone, frozen or with K unfrozen blocks).
    */
   selfBlend?: SelfBlendMode;
+  /**
+   * Cached-feature training: 'augmented' (default) = `featureViews` seeded random crops + flips per training image;
+   * 'mirror' = the image and its mirror image, the very views a --tta-flip evaluation reads.
+   */
+  trainViews?: TrainViews;
   /** Raw photos: every image (training, scoring, explaining) is the crop of its largest face with a 1.3× margin. */
   cropFaces?: boolean;
 }

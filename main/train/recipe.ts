@@ -1,12 +1,13 @@
 // The training recipe beyond the course assignment's flags: partial unfreezing, schedule, selection, test-time flips.
 import { UnmaskError } from '../engine/errors.js';
 import type { ModelEntry } from '../models/registry.js';
-import type { LrSchedule, RecipeOptions, SelectBy, SelfBlendMode } from './recipe-types.js';
+import type { LrSchedule, RecipeOptions, SelectBy, SelfBlendMode, TrainViews } from './recipe-types.js';
 import { LR_SCHEDULES } from './schedule.js';
 
 export type { RecipeOptions } from './recipe-types.js';
 export const SELECT_BY: readonly SelectBy[] = ['accuracy', 'auc'];
 export const SELF_BLEND_MODES: readonly SelfBlendMode[] = ['mix', 'replace'];
+export const TRAIN_VIEWS: readonly TrainViews[] = ['augmented', 'mirror'];
 
 /** What a run records of its recipe (only what differs from the baseline recipe). */
 export type RecipeParams = Partial<Record<keyof RecipeOptions, unknown>>;
@@ -69,6 +70,11 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (r.unfreezeBlocks === 'all') bad("self-blending trains on cached backbone views: use --unfreeze-blocks K, not 'all'");
     out.selfBlend = r.selfBlend;
   }
+  if (r.trainViews != null) {
+    if (!TRAIN_VIEWS.includes(r.trainViews)) bad(`train views must be one of ${TRAIN_VIEWS.join(', ')}, got '${r.trainViews}'`);
+    if (!entry.pretrained || r.unfreezeBlocks === 'all') bad(`train views are cached backbone views: ${model} here has none`);
+    out.trainViews = r.trainViews;
+  }
   if (r.cropFaces) out.cropFaces = true;
   return out;
 }
@@ -88,6 +94,7 @@ export function recipeFromParams(p: Record<string, unknown>): RecipeOptions {
       patience: pick<number>('patience', num),
       ttaFlip: pick<boolean>('ttaFlip', (v) => typeof v === 'boolean'),
       selfBlend: pick<SelfBlendMode>('selfBlend', (v) => typeof v === 'string'),
+      trainViews: pick<TrainViews>('trainViews', (v) => typeof v === 'string'),
       cropFaces: pick<boolean>('cropFaces', (v) => v === true),
     }).filter(([, v]) => v !== undefined),
   ) as RecipeOptions;

@@ -173,6 +173,7 @@ async function runFit(
           selfBlend: request.selfBlend,
           datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
           views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
+          trainViews: request.trainViews,
           batchSize: request.batchSize,
           seed: request.seed,
           cacheRoot,
@@ -244,7 +245,7 @@ async function runFit(
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
 function recipeOf(request: TrainRequest): RecipeOptions {
-  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'cropFaces'];
+  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'trainViews', 'cropFaces'];
   return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 
