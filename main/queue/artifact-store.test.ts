@@ -18,7 +18,7 @@ const syncs: ArtifactSync[] = [];
 
 /** A sync of the test bucket through its own mirror folder: one machine. */
 function machine(name: string): ArtifactSync {
-  const sync = ArtifactSync.open('s3://unmask-test/team/artifacts', path.join(tmp, name), s3.endpoint);
+  const sync = ArtifactSync.open('s3://unmask-test/team/artifacts', { cache: path.join(tmp, name), endpoint: s3.endpoint });
   syncs.push(sync);
   return sync;
 }

@@ -61,14 +61,16 @@ export class ArtifactSync {
   ) {}
 
   /**
-   * The sync of `s3://BUCKET/PREFIX` through the mirror folder `mirrorDir` (created). With `endpoint` (an
-   * S3-compatible store: MinIO, Ceph, moto) requests use path-style addressing; credentials and region come from
-   * the AWS SDK's default chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, …; region us-east-1 when none is set).
+   * The sync of `s3://BUCKET/PREFIX` through the mirror folder `cache` (created; default UNMASK_ARTIFACTS_CACHE,
+   * else `defaultMirror`). With an `endpoint` (default AWS_ENDPOINT_URL: an S3-compatible store such as MinIO,
+   * Ceph or moto) requests use path-style addressing; credentials and region come from the AWS SDK's default
+   * chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, …; region us-east-1 when none is set).
    */
-  static open(url: string, mirrorDir: string | undefined, endpoint: string | undefined): ArtifactSync {
+  static open(url: string, options: { cache?: string | null; endpoint?: string | null } = {}): ArtifactSync {
     const parsed = parseS3Url(url);
     if (!parsed) throw new UnmaskError('BAD_ARGUMENT', `'${url}' is not an s3://BUCKET/PREFIX URL`);
-    const dir = mirrorDir ?? defaultMirror(parsed.bucket, parsed.prefix);
+    const dir = path.resolve(options.cache ?? process.env.UNMASK_ARTIFACTS_CACHE ?? defaultMirror(parsed.bucket, parsed.prefix));
+    const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
     fs.mkdirSync(dir, { recursive: true });
     const client = new S3Client({
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),

@@ -12,7 +12,8 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-const PYTHON = process.env.UNMASK_PYTHON ?? 'python3';
+/** The Python with moto: .ci/run's venv when it made one (MOTO_PYTHON), else python3. */
+const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
 /** Why moto's server cannot run here, or null when it can. */
 export function motoMissing(): string | null {
