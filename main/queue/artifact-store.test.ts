@@ -17,8 +17,8 @@ let s3: TestS3;
 const syncs: ArtifactSync[] = [];
 
 /** A sync of the test bucket through its own mirror folder: one machine. */
-function machine(name: string): ArtifactSync {
-  const sync = ArtifactSync.open('s3://unmask-test/team/artifacts', { cache: path.join(tmp, name), endpoint: s3.endpoint });
+async function machine(name: string): Promise<ArtifactSync> {
+  const sync = await ArtifactSync.open('s3://unmask-test/team/artifacts', { cache: path.join(tmp, name), endpoint: s3.endpoint });
   syncs.push(sync);
   return sync;
 }
@@ -41,8 +41,8 @@ describe('ArtifactSync on an S3-compatible bucket', { skip: missing ?? false }, 
   });
 
   it('pushes a folder tree from one mirror and pulls the same bytes into another', async () => {
-    const worker = machine('worker');
-    const coordinator = machine('coordinator');
+    const worker = await machine('worker');
+    const coordinator = await machine('coordinator');
     const weights = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256));
     write(worker.mirror.dir, 'jobs/j1/runs/run-1/epoch-1/weights.bin', weights);
     write(worker.mirror.dir, 'jobs/j1/runs/run-1/epoch-1/checkpoint.json', '{"epoch":1}');
@@ -60,8 +60,8 @@ describe('ArtifactSync on an S3-compatible bucket', { skip: missing ?? false }, 
   });
 
   it('leaves unchanged files alone, and copies a changed one again', async () => {
-    const worker = machine('worker');
-    const coordinator = machine('coordinator');
+    const worker = await machine('worker');
+    const coordinator = await machine('coordinator');
     assert.deepEqual(await worker.push('jobs/j1'), { copied: 0, unchanged: 2 });
     assert.deepEqual(await coordinator.pull('jobs/j1'), { copied: 0, unchanged: 2 });
     write(worker.mirror.dir, 'jobs/j1/runs/run-1/epoch-1/checkpoint.json', '{"epoch":1,"rewritten":true}');
@@ -71,13 +71,13 @@ describe('ArtifactSync on an S3-compatible bucket', { skip: missing ?? false }, 
   });
 
   it('pulls nothing, and pushes nothing, for a path neither side has', async () => {
-    const coordinator = machine('coordinator');
+    const coordinator = await machine('coordinator');
     assert.deepEqual(await coordinator.pull('feature-cache'), { copied: 0, unchanged: 0 });
     assert.deepEqual(await coordinator.push('feature-cache'), { copied: 0, unchanged: 0 });
   });
 
   it('refuses a key that would land outside the mirror, writing nothing', async () => {
-    const coordinator = machine('coordinator');
+    const coordinator = await machine('coordinator');
     await s3.client.send(new PutObjectCommand({ Bucket: 'unmask-test', Key: 'team/artifacts/jobs/evil/../../../../escaped.txt', Body: 'x' }));
     await assert.rejects(coordinator.pull('jobs/evil'), (e: Error & { code?: string }) => e.code === 'FORBIDDEN' && /escaped\.txt/.test(e.message));
     assert.ok(!fs.existsSync(path.join(tmp, 'escaped.txt')) && !fs.existsSync(path.join(coordinator.mirror.dir, 'jobs/evil')));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { UnmaskError } from '../engine/errors.js';
 import { SharedRoot } from './roots.js';
 
@@ -50,8 +50,12 @@ interface RemoteObject {
   etag: string;
 }
 
+/** The AWS SDK's S3 client, loaded only where an S3 artifact root is used (it is large). */
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
 export class ArtifactSync {
   constructor(
+    private readonly sdk: S3Sdk,
     private readonly client: S3Client,
     readonly bucket: string,
     /** Key prefix of the artifact root, '' for the bucket's top. */
@@ -66,20 +70,23 @@ export class ArtifactSync {
    * Ceph or moto) requests use path-style addressing; credentials and region come from the AWS SDK's default
    * chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, …; region us-east-1 when none is set).
    */
-  static open(url: string, options: { cache?: string | null; endpoint?: string | null } = {}): ArtifactSync {
+  static async open(url: string, options: { cache?: string | null; endpoint?: string | null } = {}): Promise<ArtifactSync> {
     const parsed = parseS3Url(url);
     if (!parsed) throw new UnmaskError('BAD_ARGUMENT', `'${url}' is not an s3://BUCKET/PREFIX URL`);
     const dir = path.resolve(options.cache ?? process.env.UNMASK_ARTIFACTS_CACHE ?? defaultMirror(parsed.bucket, parsed.prefix));
     const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
     fs.mkdirSync(dir, { recursive: true });
-    const client = new S3Client({
+    // The version is pinned: the SDK's notice about the Node versions of its later releases is noise in a worker's log.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const sdk = await import('@aws-sdk/client-s3');
+    const client = new sdk.S3Client({
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
       region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       // Checksums only where S3 requires them: several S3-compatible stores reject the newer default ones.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    return new ArtifactSync(client, parsed.bucket, parsed.prefix, new SharedRoot(dir, 'artifact root'));
+    return new ArtifactSync(sdk, client, parsed.bucket, parsed.prefix, new SharedRoot(dir, 'artifact root'));
   }
 
   /** `s3://bucket/prefix`, for messages. */
@@ -100,7 +107,7 @@ export class ArtifactSync {
         count.unchanged++;
         continue;
       }
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(o.rel) }));
+      const { Body } = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(o.rel) }));
       if (!(Body instanceof Readable)) throw new UnmaskError('INTERNAL', `${this.url}: no body for ${o.rel}`);
       fs.mkdirSync(path.dirname(o.file), { recursive: true });
       // Written beside and renamed, so a reader never sees half a file.
@@ -135,7 +142,7 @@ export class ArtifactSync {
         count.unchanged++;
         continue;
       }
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(fileRel), Body: bytes }));
+      await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.key(fileRel), Body: bytes }));
       count.copied++;
     }
     return count;
@@ -166,7 +173,7 @@ export class ArtifactSync {
     const objects: RemoteObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(rel), ContinuationToken: token }));
+      const page = await this.client.send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(rel), ContinuationToken: token }));
       for (const o of page.Contents ?? []) {
         const objectRel = o.Key!.slice(base.length);
         if (objectRel.endsWith('/') || (objectRel !== rel && !objectRel.startsWith(`${rel}/`))) continue; // folder markers, siblings

@@ -158,7 +158,7 @@ export class JobRouter {
     if (!settings.dataRoot) throw new UnmaskError('BAD_ARGUMENT', 'a job queue needs a data root that every machine mounts (--data-root DIR or UNMASK_DATA_ROOT): queued datasets are named relative to it');
     const at = settings.artifacts!;
     // An S3 artifact root is worked on in this machine's mirror of it, pulled where records name its files.
-    const sync = parseS3Url(at) ? ArtifactSync.open(at, { cache: this.options.queue?.artifactsCache, endpoint: this.options.queue?.s3Endpoint }) : undefined;
+    const sync = parseS3Url(at) ? await ArtifactSync.open(at, { cache: this.options.queue?.artifactsCache, endpoint: this.options.queue?.s3Endpoint }) : undefined;
     if (!sync) fs.mkdirSync(at, { recursive: true });
     const { QueueCoordinator } = await import('../queue/coordinator.js');
     return QueueCoordinator.connect({

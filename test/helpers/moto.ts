@@ -23,6 +23,7 @@ export function motoMissing(): string | null {
 
 /** The dummy credentials moto accepts, set for this process and the processes it starts. */
 export function useTestCredentials(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // the pinned SDK's notice about later releases
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   process.env.AWS_REGION = 'us-east-1';
