@@ -16,8 +16,18 @@ const queue: OptionSpec = {
 };
 const artifacts: OptionSpec = {
   type: 'string',
+  value: 'DIR|s3://B/P',
+  help: 'a folder every machine of the queue sees, or an S3 bucket and prefix: checkpoints and feature caches (default UNMASK_ARTIFACTS, else artifacts/ beside the database)',
+};
+const s3Endpoint: OptionSpec = {
+  type: 'string',
+  value: 'URL',
+  help: 'an S3-compatible store for s3:// artifacts (MinIO, Ceph…), addressed path-style (default AWS_ENDPOINT_URL, else AWS S3)',
+};
+const artifactsCache: OptionSpec = {
+  type: 'string',
   value: 'DIR',
-  help: "a folder every machine of the queue sees: checkpoints and feature caches (default UNMASK_ARTIFACTS, else artifacts/ beside the database)",
+  help: "this machine's copy of s3:// artifacts (default UNMASK_ARTIFACTS_CACHE, else unmask/artifacts/BUCKET/PREFIX in the user cache folder)",
 };
 
 /** `unmask train`'s flags (`unmask sweep` takes the same, some as lists). */
@@ -88,6 +98,8 @@ export const COMMANDS = {
       seed: { type: 'string', value: 'N,N', help: 'random seeds (default 0)' },
       queue,
       artifacts,
+      's3-endpoint': s3Endpoint,
+      'artifacts-cache': artifactsCache,
     },
   },
   runs: {
@@ -215,6 +227,8 @@ export const COMMANDS = {
       token: { type: 'string', value: 'TOKEN', help: 'access token (default UNMASK_TOKEN, else a random one)' },
       queue,
       artifacts,
+      's3-endpoint': s3Endpoint,
+      'artifacts-cache': artifactsCache,
     },
   },
   worker: {
@@ -227,7 +241,9 @@ export const COMMANDS = {
       queue: { ...queue, help: 'the Redis job queue, redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT (default UNMASK_QUEUE)' },
       concurrency: { type: 'string', value: 'N', default: '1', help: 'jobs run at once (each in its own process)' },
       'data-root': { type: 'string', value: 'DIR', help: "the coordinator's data root as mounted here (default UNMASK_DATA_ROOT)" },
-      artifacts: { type: 'string', value: 'DIR', help: "the coordinator's artifact root as mounted here (default UNMASK_ARTIFACTS)" },
+      artifacts: { type: 'string', value: 'DIR|s3://B/P', help: "the coordinator's artifact root as mounted here, or its S3 bucket and prefix (default UNMASK_ARTIFACTS)" },
+      's3-endpoint': s3Endpoint,
+      'artifacts-cache': artifactsCache,
       name: { type: 'string', value: 'NAME', help: 'the name the fleet view shows (default host:pid:engine)' },
       'lock-seconds': { type: 'string', value: 'N', default: '30', help: "a job's lock: a dead worker's job is taken over after about this long" },
     },

@@ -62,7 +62,7 @@ export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.swe
     transport: 'http',
     launch: launchNodeWorker,
     dataRoot,
-    ...(url ? { queue: { url, artifacts: values.artifacts ?? null, source: values.queue ? ('flag' as const) : ('env' as const) } } : {}),
+    ...(url ? { queue: { url, artifacts: values.artifacts ?? null, s3Endpoint: values['s3-endpoint'] ?? null, artifactsCache: values['artifacts-cache'] ?? null, source: values.queue ? ('flag' as const) : ('env' as const) } } : {}),
   });
   const call = async <T>(method: string, params: unknown): Promise<T> => {
     const envelope = await dispatch(service.api, method, params);

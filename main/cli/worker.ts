@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { UnmaskError } from '../engine/errors.js';
+import { ArtifactSync, parseS3Url } from '../queue/artifact-store.js';
 import { parseQueueUrl } from '../queue/connection.js';
 import { workerName } from '../queue/names.js';
 import { SharedRoot } from '../queue/roots.js';
@@ -40,13 +41,17 @@ export async function workerCommand({ values }: ParsedCommand<typeof COMMANDS.wo
   const concurrency = positiveInt(values.concurrency, '--concurrency', 1);
   const lockMs = 1000 * positiveInt(values['lock-seconds'], '--lock-seconds', 30);
   const dataRoot = folder(values['data-root'], 'UNMASK_DATA_ROOT', '--data-root', 'data root');
-  const artifacts = folder(values.artifacts, 'UNMASK_ARTIFACTS', '--artifacts', 'artifact root');
+  const artifactsAt = values.artifacts ?? process.env.UNMASK_ARTIFACTS;
+  // An S3 artifact root is worked on in this machine's mirror of it, synced where files cross machines.
+  const sync = artifactsAt && parseS3Url(artifactsAt) ? await ArtifactSync.open(artifactsAt, { cache: values['artifacts-cache'], endpoint: values['s3-endpoint'] }) : undefined;
+  const artifacts = sync?.mirror ?? folder(values.artifacts, 'UNMASK_ARTIFACTS', '--artifacts', 'artifact root');
   const engine = await probeEngine();
   const name = workerName(engine, values.name);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const { startQueueWorker } = await import('../queue/worker.js');
-  const worker = await startQueueWorker({ address, name, concurrency, dataRoot, artifacts, lockMs, log });
-  process.stdout.write(`${JSON.stringify({ worker: name, queue: address.shown, engine, concurrency, dataRoot: dataRoot.dir, artifacts: artifacts.dir })}\n`);
+  const worker = await startQueueWorker({ address, name, concurrency, dataRoot, artifacts, ...(sync ? { sync } : {}), lockMs, log });
+  const shown = sync ? { artifacts: sync.url, artifactsCache: artifacts.dir } : { artifacts: artifacts.dir };
+  process.stdout.write(`${JSON.stringify({ worker: name, queue: address.shown, engine, concurrency, dataRoot: dataRoot.dir, ...shown })}\n`);
   log(`worker ${name} takes jobs from ${address.shown}; Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -49,6 +49,8 @@ export class QueueCoordinator {
   private readonly relay: Relay;
   private readonly tracked = new Map<string, Tracked>();
   private readonly waiters = new Map<string, Waiter>();
+  /** Per job, the records waiting on a pull from an S3 artifact root, in the order their events came. */
+  private readonly pulling = new Map<string, Promise<void>>();
   private closed = false;
   private outage = false;
 
@@ -128,6 +130,8 @@ export class QueueCoordinator {
       run: evaluationRun(store, runId, this.options),
       coordinator: this.options.name,
     };
+    // A run trained here was published to this machine's mirror only: into the bucket, where the worker pulls it from.
+    await this.options.sync?.pushAll(payload.run.snapshot.checkpoints.map((c) => c.path));
     const id = randomUUID();
     store.recordJob({ id, kind: 'evaluate', runId, request: { params } });
     const done = new Promise<EvaluationRecord>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
@@ -161,7 +165,8 @@ export class QueueCoordinator {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.waiters.values()) w.reject(new UnmaskError('CANCELLED', 'the coordinator stopped; the evaluation is recorded when it is next opened'));
-    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close(), this.relay.close()]);
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close(), this.relay.close(), ...this.pulling.values()]);
+    this.options.sync?.close();
   }
 
   /** A JobInfo for a ledger job, followed from now on. */
@@ -240,9 +245,15 @@ export class QueueCoordinator {
       info.progress = t.clock.next(info.progress, event.progress);
       return this.options.emit(info, false);
     }
-    const runId = recordEpoch(store, jobId, event.epoch, event.checkpoints, this.options);
-    if (runId !== null) info.epochs = store.getEpochs(runId);
-    this.options.emit(info, true);
+    this.afterPull(
+      jobId,
+      event.checkpoints.map((c) => c.path),
+      () => {
+        const runId = recordEpoch(store, jobId, event.epoch, event.checkpoints, this.options);
+        if (runId !== null) info.epochs = store.getEpochs(runId);
+        this.options.emit(info, true);
+      },
+    );
   }
 
   private onCompleted(jobId: string, value: unknown): void {
@@ -257,22 +268,55 @@ export class QueueCoordinator {
     }
     const job = this.options.store.getJob(jobId);
     if (!job) return;
+    const failed = (error: unknown) => this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
+    let record: () => void;
+    let checkpoints: readonly string[] = [];
     try {
       if (job.kind === 'train') {
         const result = parseWire(trainResult, value, `job ${jobId} result`);
         const dataset = (job.request as { request: ApiTrainRequest }).request.dataset;
-        recordTrainResult(this.options.store, jobId, result, dataset, this.options);
+        checkpoints = result.snapshot.checkpoints.map((c) => c.path);
+        record = () => recordTrainResult(this.options.store, jobId, result, dataset, this.options);
       } else {
         const result = parseWire(evaluateResult, value, `job ${jobId} result`);
         const { dataset } = (job.request as { params: { dataset: string } }).params;
-        const evaluation = recordEvaluation(this.options.store, jobId, result, dataset, this.options);
-        if (evaluation) this.waiters.get(jobId)?.resolve(evaluation);
-        this.waiters.delete(jobId);
+        record = () => {
+          const evaluation = recordEvaluation(this.options.store, jobId, result, dataset, this.options);
+          if (evaluation) this.waiters.get(jobId)?.resolve(evaluation);
+          this.waiters.delete(jobId);
+        };
       }
     } catch (error) {
-      return this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
+      return failed(error);
     }
-    this.finishInfo(jobId, 'completed', null);
+    this.afterPull(jobId, checkpoints, () => {
+      try {
+        record();
+      } catch (error) {
+        return failed(error);
+      }
+      this.finishInfo(jobId, 'completed', null);
+    });
+  }
+
+  /**
+   * Runs `record` once `paths` are pulled into this machine's mirror of an S3 artifact root (so that scoring and
+   * explaining here find a run's checkpoints), at once with a folder root. A job's records keep their order. A
+   * failed pull does not hold its record back: the files stay in the bucket, and the job's next pull fetches them.
+   */
+  private afterPull(jobId: string, paths: readonly string[], record: () => void): void {
+    const { sync } = this.options;
+    if (!sync) return record();
+    const next = (this.pulling.get(jobId) ?? Promise.resolve())
+      .then(() => sync.pullAll(paths))
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.closed) record();
+      });
+    this.pulling.set(jobId, next);
+    void next.finally(() => {
+      if (this.pulling.get(jobId) === next) this.pulling.delete(jobId);
+    });
   }
 
   /** A job that ended without a result: recorded, and its JobInfo (or its waiting caller) told. */

@@ -2,6 +2,7 @@
 // seen twice (a live event and a reconcile after a restart) is recorded once.
 import type { ErrorPayload } from '../api/contract.js';
 import type { EvaluationRecord, JobRecord, RunStore } from '../store/index.js';
+import type { ArtifactSync } from './artifact-store.js';
 import type { SharedCheckpoint } from './journal.js';
 import { epochFromWire, mapRowPaths, scoreRowFromWire, type EvaluateResult, type TrainResult, type WireEpoch } from './payloads.js';
 import type { SharedRoot } from './roots.js';
@@ -10,6 +11,8 @@ import type { SharedRoot } from './roots.js';
 export interface Roots {
   dataRoot: SharedRoot;
   artifacts: SharedRoot;
+  /** With an S3 artifact root: `artifacts` is this machine's mirror of the bucket, pulled before records that name its files. */
+  sync?: ArtifactSync;
 }
 
 type RunIdentity = TrainResult['snapshot']['run'];

@@ -5,6 +5,7 @@ import type { TrainWorkerMessage } from '../worker/protocol.js';
 import { runAnalysisProcess, runTrainProcess } from './child-jobs.js';
 import { jobFolder, readJournal, restoreSnapshot, snapshotOf } from './journal.js';
 import { mapRowPaths, parseWire, runSnapshot, trainPayload, type TrainResult, type WireScoreSet } from './payloads.js';
+import { usesFeatureShards } from './requests.js';
 import { checkedRequest, progressSender, withScratchStore, type JobHandle, type WorkerContext } from './worker-context.js';
 
 /**
@@ -13,11 +14,22 @@ import { checkedRequest, progressSender, withScratchStore, type JobHandle, type 
  * a journal (its worker died), the run is restored from it and resumed from its last completed epoch, so the
  * result equals an uninterrupted run's; a journal with every epoch done only needs the run scored. Progress
  * ('run', 'progress', 'epoch') goes out as job progress; the result is the run's snapshot and own val/test scores.
+ * With an S3 artifact root the job folder and the feature cache are pulled into this machine's mirror first, and
+ * the job folder pushed after each epoch (before the epoch is reported) and at the end.
  */
 export async function trainJob(job: JobHandle, ctx: WorkerContext, signal: AbortSignal): Promise<TrainResult> {
   const payload = parseWire(trainPayload, job.data, 'train job');
   const request = checkedRequest(payload.request, ctx.dataRoot);
   const folder = jobFolder(ctx.artifacts, job.id);
+  const rel = `jobs/${job.id}`;
+  const frozen = usesFeatureShards(request);
+  await ctx.sync?.pull(rel);
+  if (frozen) await ctx.sync?.pull('feature-cache');
+  // Checkpoints before the journal that names them: the bucket never holds a journal whose checkpoint it lacks.
+  const pushJob = async () => {
+    await ctx.sync?.push(`${rel}/runs`);
+    await ctx.sync?.push(`${rel}/journal.json`);
+  };
   const journalFile = path.join(folder, 'journal.json');
   const found = readJournal(journalFile);
   const prior = found ? parseWire(runSnapshot, found, `journal ${journalFile}`) : null;
@@ -34,19 +46,24 @@ export async function trainJob(job: JobHandle, ctx: WorkerContext, signal: Abort
       // Every epoch was done when the last worker died: only the run's own scores are left to take.
       for (const split of ['val', 'test'] as const) await runAnalysisProcess(dbPath, 'score', { runId, split }, signal);
     } else {
-      const relay = relayTo(progress, dbPath, ctx);
+      const relay = relayTo(progress, dbPath, ctx, ctx.sync ? pushJob : undefined);
       const command = runId !== null ? { type: 'resume' as const, runId, store: location, journal } : { type: 'start' as const, request, store: location, journal };
       const outcome = await runTrainProcess(command, relay, signal);
       featuresComputed = outcome.features?.computed ?? null;
       wallSeconds = outcome.wallSeconds;
     }
     await progress.flush();
+    await pushJob();
+    if (frozen) await ctx.sync?.push('feature-cache');
     return { worker: ctx.name, ...readResult(dbPath, ctx), wallSeconds, featuresComputed };
   });
 }
 
-/** The train worker's messages as job progress; a run and an epoch are described from the scratch store it writes. */
-function relayTo(progress: ReturnType<typeof progressSender>, dbPath: string, ctx: WorkerContext): (m: TrainWorkerMessage) => void {
+/**
+ * The train worker's messages as job progress; a run and an epoch are described from the scratch store it writes.
+ * `beforeEpoch` runs before an epoch is reported (its checkpoints pushed, for the coordinator to pull).
+ */
+function relayTo(progress: ReturnType<typeof progressSender>, dbPath: string, ctx: WorkerContext, beforeEpoch?: () => Promise<void>): (m: TrainWorkerMessage) => void {
   const read = <T>(fn: (store: RunStore) => T): T => {
     const store = RunStore.open(dbPath);
     try {
@@ -64,7 +81,7 @@ function relayTo(progress: ReturnType<typeof progressSender>, dbPath: string, ct
     } else if (m.type === 'progress') progress.send({ type: 'progress', worker: ctx.name, progress: m.progress });
     else if (m.type === 'epoch') {
       const { checkpoints } = read((s) => snapshotOf(s, runId, ctx.artifacts));
-      progress.send({ type: 'epoch', worker: ctx.name, epoch: m.epoch, checkpoints: checkpoints.filter((c) => c.epoch === m.epoch.epoch) });
+      progress.send({ type: 'epoch', worker: ctx.name, epoch: m.epoch, checkpoints: checkpoints.filter((c) => c.epoch === m.epoch.epoch) }, beforeEpoch);
     }
   };
 }

@@ -6,6 +6,7 @@ import { UnmaskError } from '../engine/errors.js';
 import { checkTrainRequest, type TrainRequest } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
+import type { ArtifactSync } from './artifact-store.js';
 import type { SharedRoot } from './roots.js';
 import type { JobProgressEvent, TrainPayload } from './payloads.js';
 
@@ -14,6 +15,8 @@ export interface WorkerContext {
   name: string;
   dataRoot: SharedRoot;
   artifacts: SharedRoot;
+  /** With an S3 artifact root: `artifacts` is this machine's mirror of the bucket, synced at the points files cross. */
+  sync?: ArtifactSync;
 }
 
 /** The part of a BullMQ job a handler uses. */
@@ -45,16 +48,19 @@ export function checkedRequest(request: TrainPayload['request'], dataRoot: Share
 
 /**
  * Progress updates of one job, sent in order and at most one 'progress' a second (epochs and the run's creation
- * always go). A failed update (Redis away, and the job's result will carry everything) is dropped.
+ * always go). A failed update (Redis away, and the job's result will carry everything) is dropped. `first`, when
+ * given, runs before the update goes (an epoch's checkpoints pushed to the bucket the coordinator pulls them
+ * from); its failure does not hold the update back: the job's last push repeats it, and fails the job.
  */
-export function progressSender(job: JobHandle): { send(update: JobProgressEvent): void; flush(): Promise<void> } {
+export function progressSender(job: JobHandle): { send(update: JobProgressEvent, first?: () => Promise<void>): void; flush(): Promise<void> } {
   let chain = Promise.resolve();
   let last = 0;
   return {
-    send(update) {
+    send(update, first) {
       const now = Date.now();
       if (update.type === 'progress' && now - last < 1000) return;
       if (update.type === 'progress') last = now;
+      if (first) chain = chain.then(first).catch(() => undefined);
       chain = chain.then(() => job.updateProgress(update)).catch(() => undefined);
     },
     flush: () => chain,

@@ -6,6 +6,7 @@ import { connectionOptions } from './connection.js';
 import { evaluateJob, featuresJob } from './evaluate-job.js';
 import { CANCEL_TOPIC, failureReason, QUEUE_NAME } from './names.js';
 import { isJobKind, type QueueJobKind } from './payloads.js';
+import type { ArtifactSync } from './artifact-store.js';
 import type { SharedRoot } from './roots.js';
 import { trainJob } from './train-job.js';
 import type { JobHandle, WorkerContext } from './worker-context.js';
@@ -17,6 +18,7 @@ export interface QueueWorkerOptions {
   concurrency: number;
   dataRoot: SharedRoot;
   artifacts: SharedRoot;
+  sync?: ArtifactSync;
   /**
    * How long a job's lock lasts without renewal (renewed every half of it): a worker that dies has its jobs
    * taken over after about this long. Also the period of the stalled-job check.
@@ -46,7 +48,7 @@ export interface QueueWorker {
  * once, so a job never runs twice at the same time.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const ctx: WorkerContext = { name: options.name, dataRoot: options.dataRoot, artifacts: options.artifacts };
+  const ctx: WorkerContext = { name: options.name, dataRoot: options.dataRoot, artifacts: options.artifacts, ...(options.sync ? { sync: options.sync } : {}) };
   const running = new Set<Promise<unknown>>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const kind = job.name;
@@ -107,6 +109,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       await Promise.allSettled([...running]);
       await relay.close();
       await worker.close(true);
+      options.sync?.close();
     },
   };
 }

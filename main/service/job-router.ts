@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EvaluationSplit, FleetInfo, JobInfo, QueueSettings, TrainRequest as ApiTrainRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
+import { ArtifactSync, parseS3Url } from '../queue/artifact-store.js';
 import { parseQueueUrl } from '../queue/connection.js';
 import type { QueueCoordinator } from '../queue/coordinator.js';
 import { SharedRoot } from '../queue/roots.js';
@@ -18,6 +19,9 @@ import { counter, JobQueue } from './jobs.js';
 export interface QueueOption {
   url: string | null;
   artifacts?: string | null;
+  /** For an `s3://` artifact root: its S3-compatible endpoint, and this machine's mirror folder (see ArtifactSync.open). */
+  s3Endpoint?: string | null;
+  artifactsCache?: string | null;
   source: 'flag' | 'env';
 }
 
@@ -131,8 +135,9 @@ export class JobRouter {
   }
 
   private describe(url: string | null, artifacts: string | null, source: QueueSettings['source']): QueueSettings {
-    const dir = url ? path.resolve(artifacts ?? this.options.queue?.artifacts ?? process.env.UNMASK_ARTIFACTS ?? path.join(path.dirname(this.options.store.file), 'artifacts')) : null;
-    return { url: url ? parseQueueUrl(url).shown : null, artifacts: dir, dataRoot: this.options.dataRoot ? path.resolve(this.options.dataRoot) : null, source: url ? source : null };
+    const chosen = artifacts ?? this.options.queue?.artifacts ?? process.env.UNMASK_ARTIFACTS ?? path.join(path.dirname(this.options.store.file), 'artifacts');
+    const at = url ? (parseS3Url(chosen) ? chosen : path.resolve(chosen)) : null;
+    return { url: url ? parseQueueUrl(url).shown : null, artifacts: at, dataRoot: this.options.dataRoot ? path.resolve(this.options.dataRoot) : null, source: url ? source : null };
   }
 
   /** Starts connecting at start-up: queued jobs of an earlier session are taken up as soon as it answers. */
@@ -151,13 +156,17 @@ export class JobRouter {
 
   private async open(url: string, settings: QueueSettings): Promise<QueueCoordinator> {
     if (!settings.dataRoot) throw new UnmaskError('BAD_ARGUMENT', 'a job queue needs a data root that every machine mounts (--data-root DIR or UNMASK_DATA_ROOT): queued datasets are named relative to it');
-    fs.mkdirSync(settings.artifacts!, { recursive: true });
+    const at = settings.artifacts!;
+    // An S3 artifact root is worked on in this machine's mirror of it, pulled where records name its files.
+    const sync = parseS3Url(at) ? await ArtifactSync.open(at, { cache: this.options.queue?.artifactsCache, endpoint: this.options.queue?.s3Endpoint }) : undefined;
+    if (!sync) fs.mkdirSync(at, { recursive: true });
     const { QueueCoordinator } = await import('../queue/coordinator.js');
     return QueueCoordinator.connect({
       address: parseQueueUrl(url),
       store: this.options.store,
       dataRoot: new SharedRoot(settings.dataRoot, 'data root'),
-      artifacts: new SharedRoot(settings.artifacts!, 'artifact root'),
+      artifacts: sync?.mirror ?? new SharedRoot(at, 'artifact root'),
+      ...(sync ? { sync } : {}),
       name: `${os.hostname()}:${process.pid}`,
       nextId: this.ids,
       emit: this.options.emit,
