@@ -66,6 +66,7 @@ describe('unmask reproduce --quick', () => {
     assert.match(summary, /XceptionBased from Keras's ImageNet weights on synthetic_dataset \(Adam, lr 0\.001, batch 32, 1 epoch\(s\)\): \*\*test accuracy \d+\.\d\d %\*\* at the best validation epoch \(1\), \*\*test AUC \d\.\d{3}\*\*/);
     assert.match(summary, /## The baseline recipe and the best one, side by side/);
     assert.match(summary, /\| fakes_dataset \| \*\*best\*\* \| XceptionParts \| AdamW lr 0\.0001, 1 epochs, --weight-decay 0\.5 --schedule cosine --select-by auc --tta-flip --train-views mirror \|/);
+    assert.match(summary, /\| synthetic_dataset \| \*\*best\*\* \| XceptionStats \| closed-form ridge head, 1 epochs, --head-fit ridge --select-by auc \| \d\.\d{3}/);
     assert.match(summary, /\| fakes_dataset \| baseline \| SimpleNet \|/);
   });
 });

@@ -38,6 +38,8 @@ export interface ModelInfo {
   trainDefaults: { lr: number; epochs: number };
   /** Backbone blocks that can be unfrozen (0 for a model trained from scratch). */
   backboneBlocks: number;
+  /** Its head is one linear layer on standardised frozen features (it can be fitted in closed form: `headFit: 'ridge'`). */
+  linearHead: boolean;
   /** The strongest recipe found for this model (chosen on validation data), one click away in the form. */
   recommended: RecommendedRecipe | null;
 }

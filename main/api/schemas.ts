@@ -43,7 +43,8 @@ export const trainRequest = z.strictObject({
   patience: z.number().int().min(1).max(10_000).optional(),
   ttaFlip: z.boolean().optional(),
   selfBlend: z.enum(['mix', 'replace']).optional(),
-  trainViews: z.enum(['augmented', 'mirror']).optional(),
+  trainViews: z.enum(['augmented', 'mirror', 'plain']).optional(),
+  headFit: z.enum(['gradient', 'ridge']).optional(),
   cropFaces: z.boolean().optional(),
 });
 

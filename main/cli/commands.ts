@@ -56,7 +56,8 @@ const trainOptions = {
   patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
   'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
   'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
-  'train-views': { type: 'string', value: 'augmented|mirror', help: 'cached training views: random crops + flips (default), or the image and its mirror image' },
+  'train-views': { type: 'string', value: 'augmented|mirror|plain', help: 'cached training views: random crops + flips (default), the image and its mirror image, or the image alone' },
+  'head-fit': { type: 'string', value: 'gradient|ridge', help: 'a linear head on frozen features: trained by the optimizer (default), or fitted in closed form (ridge, one epoch)' },
   'crop-faces': cropFaces,
 } as const satisfies Record<string, OptionSpec>;
 

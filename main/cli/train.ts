@@ -6,7 +6,7 @@ import { defaultDbPath, RunStore } from '../store/index.js';
 import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome, type TrainRequest } from '../train/session.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
-import type { LrSchedule, SelectBy, SelfBlendMode, TrainViews } from '../train/recipe-types.js';
+import type { HeadFit, LrSchedule, SelectBy, SelfBlendMode, TrainViews } from '../train/recipe-types.js';
 import type { COMMANDS } from './commands.js';
 import { trainingProgress } from './progress.js';
 import type { ParsedCommand } from './spec.js';
@@ -68,6 +68,7 @@ export function requestFromFlags(values: Omit<TrainFlags, 'weights' | 'feature-v
     ttaFlip: values['tta-flip'],
     selfBlend: values['self-blend'] as SelfBlendMode | undefined,
     trainViews: values['train-views'] as TrainViews | undefined,
+    headFit: values['head-fit'] as HeadFit | undefined,
     cropFaces: values['crop-faces'],
   };
 }

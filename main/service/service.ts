@@ -128,6 +128,7 @@ export function createService(options: ServiceOptions): UnmaskService {
             camLayer: m.camLayer,
             trainDefaults,
             backboneBlocks: m.pretrained?.blocks?.length ?? 0,
+            linearHead: m.linearHead === true,
             recommended: m.recommended ?? null,
           };
         }),

@@ -18,7 +18,7 @@ import { countTrainableParams, modelEntry, models } from '../models/registry.js'
 import type { RunStore } from '../store/index.js';
 import { checkTrainRequest, trainRun, type TrainEvent } from '../train/session.js';
 import { QUICK, STUDY_JOBS, xceptionWeights, type StudyJob } from './jobs.js';
-import { describeRecipe, renderSummary, type JobResult, type StudyReport } from './summary.js';
+import { describeRecipe, renderSummary, trainedBy, type JobResult, type StudyReport } from './summary.js';
 import { selfBlendGrid } from '../analysis/figures/self-blend-grid.js';
 
 export interface StudyOptions {
@@ -62,7 +62,7 @@ async function runJob(
     ...job.recipe,
   });
   const recipe = job.recipe ? ` (${describeRecipe(job.recipe)})` : '';
-  options.log(`== ${job.key}: ${job.model} on ${job.dataset}, ${request.epochs} epoch(s), ${job.optimizer} lr ${job.lr} batch ${job.batchSize}${recipe}`);
+  options.log(`== ${job.key}: ${job.model} on ${job.dataset}, ${request.epochs} epoch(s), ${trainedBy(job)} batch ${job.batchSize}${recipe}`);
   const outcome = await trainRun(options.store, request, {
     runsDir: options.runsDir,
     onEvent: (event) => {

@@ -49,6 +49,11 @@ export function describeRecipe(recipe: RecipeOptions): string {
     .join(' ');
 }
 
+/** The optimizer and rate, or for a closed-form head the fit itself (no optimizer step is taken). */
+export function trainedBy(job: Pick<StudyJob, 'optimizer' | 'lr' | 'recipe'>): string {
+  return job.recipe?.headFit === 'ridge' ? 'closed-form ridge head' : `${job.optimizer} lr ${job.lr}`;
+}
+
 /** Per dataset: the course assignment's runs beside the strongest detector the study trains. */
 function baselineVersusBest(report: StudyReport): string[] {
   const best = report.results.filter((r) => r.job.role === 'best');
@@ -62,7 +67,7 @@ function baselineVersusBest(report: StudyReport): string[] {
     '| --- | --- | --- | --- | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.job.dataset} | ${r.job.role === 'best' ? '**best**' : 'baseline'} | ${r.job.model} | ${r.job.optimizer} lr ${r.job.lr}, ${r.epochs} epochs` +
+        `| ${r.job.dataset} | ${r.job.role === 'best' ? '**best**' : 'baseline'} | ${r.job.model} | ${trainedBy(r.job)}, ${r.epochs} epochs` +
         `${r.job.recipe ? `, ${describeRecipe(r.job.recipe)}` : ''} | ${num(r.test?.auc)}${r.aucInterval ? ` (${num(r.aucInterval.low)}–${num(r.aucInterval.high)})` : ''} | ` +
         `${pct(r.testAccAtBestVal)} | ${Math.round(r.wallSeconds)} s |`,
     ),

@@ -34,8 +34,9 @@ export function augmentedViews(count: number): ViewName[] {
   return Array.from({ length: count }, (_, k): ViewName => `aug${k}`);
 }
 
-/** The cached views of each training image: `count` augmented ones, or with 'mirror' the image and its mirror image. */
+/** The cached views of each training image: `count` augmented ones, the image and its mirror image ('mirror'), or the image ('plain'). */
 export function trainingViews(count: number, kind: TrainViews = 'augmented'): ViewName[] {
+  if (kind === 'plain') return ['plain'];
   return kind === 'mirror' ? ['plain', 'flip'] : augmentedViews(count);
 }
 

@@ -63,6 +63,17 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     }
   });
 
+  it('--head-fit ridge: only for a linear head on the frozen backbone, in one epoch (set when the request names none)', () => {
+    assert.throws(() => checkTrainRequest({ ...request(1), headFit: 'ridge' }), /MobileNetBased's head is not one/);
+    const stats = { dataset, model: 'XceptionStats', headFit: 'ridge' } as const;
+    const checked = checkTrainRequest(stats);
+    assert.deepEqual([checked.epochs, checked.freezeBackbone, checked.headFit], [1, true, 'ridge']);
+    assert.throws(() => checkTrainRequest({ ...stats, epochs: 5 }), /in closed form in one epoch: use -e 1, not 5/);
+    assert.throws(() => checkTrainRequest({ ...stats, freezeBackbone: false }), /fitted on the frozen backbone: drop --no-freeze-backbone/);
+    assert.throws(() => checkTrainRequest({ ...stats, unfreezeBlocks: 2 }), /fitted on the frozen backbone: drop --unfreeze-blocks/);
+    assert.throws(() => checkTrainRequest({ ...stats, headFit: 'lasso' as never }), /head fit must be one of gradient, ridge/);
+  });
+
   it("--train-views mirror: trains on each image and its mirror image, the very views a --tta-flip evaluation reads", async () => {
     const mirrored = await trainRun(store, checkTrainRequest({ ...request(1), ttaFlip: true, trainViews: 'mirror' }), { runsDir, featureCacheDir: cacheRoot });
     // Train, val and test: 12 images each, plain + flip; the plain views of val and test were cached by the first run.
@@ -70,7 +81,7 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     const files = fs.readdirSync(path.join(cacheRoot, mirrored.features!.weightsHash));
     assert.equal(files.filter((f) => f.endsWith('-flip.f32')).length, 36);
     assert.equal(store.getRun(mirrored.run).params.trainViews, 'mirror');
-    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /train views must be one of augmented, mirror/);
+    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /train views must be one of augmented, mirror, plain/);
   });
 
   it('reuses the cache on a second run (no recomputation) and reproduces the metrics', async () => {

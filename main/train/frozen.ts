@@ -10,7 +10,8 @@ import { FeatureNormalization } from '../models/feature-norm.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
 import { checkCancelled, Meter, type PassResult } from './epoch.js';
 import { backboneHash, FeatureCache, selfBlendViews, trainingViews, type ViewName } from './feature-cache.js';
-import type { SelfBlendMode, TrainViews } from './recipe-types.js';
+import type { HeadFit, SelfBlendMode, TrainViews } from './recipe-types.js';
+import { fitRidge, setRidgeHead, type FeatureRows, type RidgeFit } from './ridge-head.js';
 import { extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
 import type { EpochPasses } from './fit.js';
 import type { FusedOptimizer } from './optimizers.js';
@@ -44,6 +45,8 @@ export interface FrozenSetup {
   views: number;
   /** 'mirror': train on the image and its mirror image instead of `views` augmented views. */
   trainViews?: TrainViews;
+  /** 'ridge': the linear head is fitted in closed form in one epoch (ridge regression, strength chosen on validation AUC). */
+  headFit?: HeadFit;
   batchSize: number;
   seed: number;
   /** Root of the feature cache (`<db dir>/feature-cache`). */
@@ -72,6 +75,8 @@ export interface FrozenTraining {
   /** The trainable part as its own model (cut tensors → [b, 2]); it shares its layers (and weights) with `model`. */
   head: tf.LayersModel;
   stats: FrozenStats;
+  /** A ridge head's fit, once its epoch has run. */
+  ridge?: Pick<RidgeFit, 'strength' | 'lambda' | 'path'>;
   /** Disposes the head model's own parts; the shared layers stay with `model`. */
   dispose(): void;
 }
@@ -126,6 +131,40 @@ export async function adaptFeatureNorm(
   if (features.n === 0) throw new UnmaskError('DATASET_INVALID', 'no train image could be read to fit the feature standardisation');
   norm.adapt(features.x, features.n);
   return features.n;
+}
+
+/**
+ * The Dense layer with 2 units fed by the feature standardisation of `featureLayer` and giving the model's
+ * logits (a linear head), or null.
+ */
+export function linearHead(model: tf.LayersModel, featureLayer: string): tf.layers.Layer | null {
+  const norm = featureNorm(model, featureLayer);
+  const out = model.outputLayers[0];
+  if (!norm || !out || model.outputLayers.length !== 1) return null;
+  const config = out.getConfig();
+  const linear = out.getClassName() === 'Dense' && config.units === 2 && (config.activation ?? 'linear') === 'linear';
+  return linear && out.inboundNodes[0]?.inboundLayers[0]?.name === norm.name ? out : null;
+}
+
+/** Standardised as the head reads them: every cached view of every training entry as a row of its own, with the entry's label. */
+function trainingRows(norm: FeatureNormalization, entries: readonly TrainingEntry[]): FeatureRows {
+  const dim = entries[0]!.f.dim;
+  const n = entries.reduce((s, e) => s + e.f.views, 0);
+  const x = new Float32Array(n * dim);
+  const labels: number[] = [];
+  for (const e of entries) {
+    x.set(e.f.x.subarray(e.i * e.f.views * dim, (e.i + 1) * e.f.views * dim), labels.length * dim);
+    for (let v = 0; v < e.f.views; v++) labels.push(e.label);
+  }
+  return { x: standardise(norm, x, n, dim), n, views: 1, dim, labels };
+}
+
+function standardise(norm: FeatureNormalization, x: Float32Array, rows: number, dim: number): Float32Array {
+  // The tensor leaves tidy, not its values: tidy walks what it returns, and a 10⁸-element array is too long to walk.
+  const z = tf.tidy(() => norm.apply(tf.tensor2d(x, [rows, dim])) as tf.Tensor);
+  const values = z.dataSync() as Float32Array;
+  z.dispose();
+  return values;
 }
 
 /** Rows of `f` for the given images, each at its chosen view, as [rows.length, dim]. */
@@ -197,6 +236,49 @@ function adaptNorm(model: tf.LayersModel, split: ModelSplit, featureLayer: strin
 }
 
 /**
+ * A linear head fitted in closed form: every epoch (a run of a ridge head has one) solves the ridge problem on
+ * every cached view of every training entry (self-blended pseudo-fakes as fakes), writes it into the head, and reports
+ * the fitted head's loss and accuracy on the training images as the epoch's training pass.
+ */
+function ridgeTraining(
+  model: tf.LayersModel,
+  featureLayer: string,
+  split: ModelSplit,
+  setup: FrozenSetup,
+  entries: readonly TrainingEntry[],
+  features: { train: SplitFeatures; val: SplitFeatures; test: SplitFeatures | null },
+  stats: FrozenStats,
+): FrozenTraining {
+  const dense = linearHead(model, featureLayer);
+  const norm = featureNorm(model, featureLayer);
+  if (!dense || !norm || split.part.layers.some((l) => l.trainableWeights.length > 0 && l !== dense)) {
+    throw new UnmaskError('BAD_ARGUMENT', `the ridge head fits a linear layer on standardised frozen features: ${model.name} has another head`);
+  }
+  const out: FrozenTraining = {
+    head: split.part,
+    stats,
+    dispose: () => split.dispose(),
+    passes: {
+      train: async (_epoch, options) => {
+        const started = performance.now();
+        checkCancelled(options.signal);
+        const v = features.val;
+        const valRows = { x: standardise(norm, v.x, v.n * v.views, v.dim), n: v.n, views: v.views, dim: v.dim, labels: v.labels };
+        const fitted = fitRidge(trainingRows(norm, entries), valRows);
+        setRidgeHead(dense, fitted);
+        out.ridge = { strength: fitted.strength, lambda: fitted.lambda, path: fitted.path };
+        const fitSeconds = (performance.now() - started) / 1000;
+        const result = evalPass(split, features.train, setup.batchSize, options);
+        return { ...result, seconds: result.seconds + fitSeconds, imgPerSec: result.samples / (result.seconds + fitSeconds) };
+      },
+      val: async (options) => evalPass(split, features.val, setup.batchSize, options),
+      test: features.test ? async (options) => evalPass(split, features.test!, setup.batchSize, options) : null,
+    },
+  };
+  return out;
+}
+
+/**
  * Computes (or reads from the cache) the trunk's output at the cut for every image — `views` seeded augmented
  * views per training image, the plain image (and its mirror with `ttaFlip`) for val and test — then returns
  * epoch passes that train and evaluate only the part after the cut on them: the head, or the unfrozen blocks
@@ -241,6 +323,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
     for (const w of layer.trainableWeights) optimizer.scaleLearningRate((w as unknown as { val: tf.Variable }).val, setup.backboneLrScale ?? 1);
   }
   const entries = trainingEntries(f, blended?.features ?? null, setup.selfBlend);
+  if (setup.headFit === 'ridge') return ridgeTraining(model, featureLayer, split, setup, entries, { train: f, val: val.features, test: test?.features ?? null }, stats);
   const offsets = Int32Array.from(entries, (e, k) => randomInt(rngFrom(setup.seed, k, VIEW_PICK_TAG), e.f.views));
   const passes: EpochPasses = {
     train: async (epoch, options) => {

@@ -4,8 +4,13 @@
 export type SelectBy = 'accuracy' | 'auc';
 /** 'constant', or cosine decay to 0 (both after an optional linear warm-up). */
 export type LrSchedule = 'constant' | 'cosine';
-/** Cached training views: seeded random crops + flips ('augmented'), or the image and its mirror image ('mirror'). */
-export type TrainViews = 'augmented' | 'mirror';
+/**
+ * Cached training views: seeded random crops + flips ('augmented'), the image and its mirror image ('mirror'), or
+ * the image alone ('plain').
+ */
+export type TrainViews = 'augmented' | 'mirror' | 'plain';
+/** How a linear head on frozen features is fitted: by the optimizer over epochs ('gradient'), or in closed form ('ridge'). */
+export type HeadFit = 'gradient' | 'ridge';
 /** Self-blended pseudo-fakes added to the dataset's fakes ('mix') or instead of them ('replace'). */
 export type SelfBlendMode = 'mix' | 'replace';
 
@@ -37,9 +42,14 @@ export interface RecipeOptions {
   selfBlend?: SelfBlendMode;
   /**
    * Cached-feature training: 'augmented' (default) = `featureViews` seeded random crops + flips per training image;
-   * 'mirror' = the image and its mirror image, the very views a --tta-flip evaluation reads.
+   * 'mirror' = the image and its mirror image, the very views a --tta-flip evaluation reads; 'plain' = the image alone.
    */
   trainViews?: TrainViews;
+  /**
+   * 'ridge': a linear head on the frozen backbone's standardised features is fitted in closed form (ridge regression, its
+   * strength chosen on validation AUC, probabilities calibrated on validation) in one epoch; 'gradient' (default): the optimizer.
+   */
+  headFit?: HeadFit;
   /** Raw photos: every image (training, scoring, explaining) is the crop of its largest face with a 1.3× margin. */
   cropFaces?: boolean;
 }

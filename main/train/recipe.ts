@@ -1,13 +1,14 @@
 // The training recipe beyond the course assignment's flags: partial unfreezing, schedule, selection, test-time flips.
 import { UnmaskError } from '../engine/errors.js';
 import type { ModelEntry } from '../models/registry.js';
-import type { LrSchedule, RecipeOptions, SelectBy, SelfBlendMode, TrainViews } from './recipe-types.js';
+import type { HeadFit, LrSchedule, RecipeOptions, SelectBy, SelfBlendMode, TrainViews } from './recipe-types.js';
 import { LR_SCHEDULES } from './schedule.js';
 
 export type { RecipeOptions } from './recipe-types.js';
 export const SELECT_BY: readonly SelectBy[] = ['accuracy', 'auc'];
 export const SELF_BLEND_MODES: readonly SelfBlendMode[] = ['mix', 'replace'];
-export const TRAIN_VIEWS: readonly TrainViews[] = ['augmented', 'mirror'];
+export const TRAIN_VIEWS: readonly TrainViews[] = ['augmented', 'mirror', 'plain'];
+export const HEAD_FITS: readonly HeadFit[] = ['gradient', 'ridge'];
 
 /** What a run records of its recipe (only what differs from the baseline recipe). */
 export type RecipeParams = Partial<Record<keyof RecipeOptions, unknown>>;
@@ -75,6 +76,14 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (!entry.pretrained || r.unfreezeBlocks === 'all') bad(`train views are cached backbone views: ${model} here has none`);
     out.trainViews = r.trainViews;
   }
+  if (r.headFit != null) {
+    if (!HEAD_FITS.includes(r.headFit)) bad(`head fit must be one of ${HEAD_FITS.join(', ')}, got '${r.headFit}'`);
+    if (r.headFit === 'ridge') {
+      if (!entry.linearHead) bad(`the ridge head fits a linear layer on standardised frozen features: ${model}'s head is not one`);
+      if (r.unfreezeBlocks != null && r.unfreezeBlocks !== 0) bad('the ridge head is fitted on the frozen backbone: drop --unfreeze-blocks');
+    }
+    out.headFit = r.headFit;
+  }
   if (r.cropFaces) out.cropFaces = true;
   return out;
 }
@@ -95,6 +104,7 @@ export function recipeFromParams(p: Record<string, unknown>): RecipeOptions {
       ttaFlip: pick<boolean>('ttaFlip', (v) => typeof v === 'boolean'),
       selfBlend: pick<SelfBlendMode>('selfBlend', (v) => typeof v === 'string'),
       trainViews: pick<TrainViews>('trainViews', (v) => typeof v === 'string'),
+      headFit: pick<HeadFit>('headFit', (v) => typeof v === 'string'),
       cropFaces: pick<boolean>('cropFaces', (v) => v === true),
     }).filter(([, v]) => v !== undefined),
   ) as RecipeOptions;

@@ -60,6 +60,8 @@ export interface TrainOutcome {
   freezeBackbone?: boolean;
   features?: { seconds: number; computed: number; cached: number; weightsHash: string; skipped: number };
   headSeconds?: number;
+  /** --head-fit ridge: the strength chosen on validation AUC (a multiple of the mean kernel eigenvalue), λ, and every strength's validation AUC. */
+  ridge?: { strength: number; lambda: number; path: { strength: number; valAuc: number }[] };
   /** --crop-faces: the images in which no face was found (used whole). */
   faceless?: string[];
 }
@@ -95,6 +97,12 @@ export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string 
     const freeze = recipe.unfreezeBlocks !== 'all';
     if (r.freezeBackbone != null && r.freezeBackbone !== freeze) bad(`--unfreeze-blocks ${recipe.unfreezeBlocks} contradicts --${r.freezeBackbone ? '' : 'no-'}freeze-backbone`);
     r = { ...r, freezeBackbone: freeze };
+  }
+  // A closed-form head is solved once, on the frozen backbone's features.
+  if (recipe.headFit === 'ridge') {
+    if (r.freezeBackbone === false) bad('the ridge head is fitted on the frozen backbone: drop --no-freeze-backbone');
+    if (r.epochs != null && r.epochs !== 1) bad(`the ridge head is fitted in closed form in one epoch: use -e 1, not ${r.epochs}`);
+    r = { ...r, freezeBackbone: true, epochs: 1 };
   }
   return {
     ...recipe,
@@ -174,6 +182,7 @@ async function runFit(
           datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
           views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
           trainViews: request.trainViews,
+          headFit: request.headFit,
           batchSize: request.batchSize,
           seed: request.seed,
           cacheRoot,
@@ -230,6 +239,7 @@ async function runFit(
             freezeBackbone: true,
             features: { seconds: frozen.stats.seconds, computed: frozen.stats.computed, cached: frozen.stats.cached, weightsHash: frozen.stats.weightsHash, skipped: frozen.stats.bad.length },
             headSeconds: (performance.now() - fitStarted) / 1000,
+            ...(frozen.ridge ? { ridge: frozen.ridge } : {}),
           }
         : {}),
       ...(faceCropper ? { faceless: [...faceCropper.faceless].sort() } : {}),
@@ -245,7 +255,7 @@ async function runFit(
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
 function recipeOf(request: TrainRequest): RecipeOptions {
-  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'trainViews', 'cropFaces'];
+  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'trainViews', 'headFit', 'cropFaces'];
   return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 

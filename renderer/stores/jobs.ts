@@ -43,6 +43,14 @@ export const useJobsStore = defineStore('jobs', () => {
     if (model && previous && model.name !== previous.name) Object.assign(form, model.trainDefaults, { recipe: {} });
   });
 
+  // A closed-form (ridge) head is solved in one epoch: the server refuses any other count.
+  watch(
+    () => form.recipe.headFit,
+    (fit) => {
+      if (fit === 'ridge') form.epochs = 1;
+    },
+  );
+
   /** Fills the form with the model's recommended settings (optimizer, rate, epochs and recipe). */
   function applyRecommended(recommended: RecommendedRecipe): void {
     Object.assign(form, { optimizer: recommended.optimizer, lr: recommended.lr, epochs: recommended.epochs, recipe: { ...recommended.recipe } });

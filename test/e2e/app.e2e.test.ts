@@ -216,7 +216,17 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.deepEqual(values, ['AdamW', '0.0001', '20', '0.5', 'cosine', 'auc', '']);
     assert.equal(await page.$eval(tid('train-tta'), (e) => (e as HTMLInputElement).checked), true);
     await shot('02a-train-recipe');
+    // XceptionStats' recommended head is solved in closed form: one epoch, the epochs field locked.
+    await page.selectOption(tid('train-model'), 'XceptionStats');
+    assert.equal(await page.$eval(tid('train-head-fit'), (e) => (e as HTMLSelectElement).selectedOptions[0]!.textContent), 'the optimizer, over epochs');
+    await page.click(tid('train-recommended'));
+    assert.equal(await page.$eval(tid('train-head-fit'), (e) => (e as HTMLSelectElement).selectedOptions[0]!.textContent), 'closed form (ridge)');
+    assert.deepEqual(await page.$eval(tid('train-epochs'), (e) => [(e as HTMLInputElement).value, (e as HTMLInputElement).disabled]), ['1', true]);
+    // No optimizer step is taken: its fields are locked too.
+    assert.deepEqual(await page.evaluate(() => ['train-optimizer', 'train-lr'].map((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).disabled)), [true, true]);
+    await shot('02b-train-ridge-head');
     await page.selectOption(tid('train-model'), 'SimpleNet');
+    assert.equal(await page.$(tid('train-head-fit')), null); // no linear head on frozen features
     assert.equal(await page.$eval(tid('train-weight-decay'), (e) => (e as HTMLInputElement).value), '');
     assert.equal(await page.$(tid('train-unfreeze')), null); // SimpleNet has no backbone to unfreeze
     await page.selectOption(tid('train-optimizer'), 'Adam');
