@@ -135,15 +135,15 @@ export async function adaptFeatureNorm(
 
 /**
  * The Dense layer with 2 units fed by the feature standardisation of `featureLayer` and giving the model's
- * logits (a linear head), or null.
+ * logits (a linear head), with that standardisation, or null.
  */
-export function linearHead(model: tf.LayersModel, featureLayer: string): tf.layers.Layer | null {
+export function linearHead(model: tf.LayersModel, featureLayer: string): { dense: tf.layers.Layer; norm: FeatureNormalization } | null {
   const norm = featureNorm(model, featureLayer);
   const out = model.outputLayers[0];
   if (!norm || !out || model.outputLayers.length !== 1) return null;
   const config = out.getConfig();
   const linear = out.getClassName() === 'Dense' && config.units === 2 && (config.activation ?? 'linear') === 'linear';
-  return linear && out.inboundNodes[0]?.inboundLayers[0]?.name === norm.name ? out : null;
+  return linear && out.inboundNodes[0]?.inboundLayers[0]?.name === norm.name ? { dense: out, norm } : null;
 }
 
 /** Standardised as the head reads them: every cached view of every training entry as a row of its own, with the entry's label. */
@@ -249,11 +249,11 @@ function ridgeTraining(
   features: { train: SplitFeatures; val: SplitFeatures; test: SplitFeatures | null },
   stats: FrozenStats,
 ): FrozenTraining {
-  const dense = linearHead(model, featureLayer);
-  const norm = featureNorm(model, featureLayer);
-  if (!dense || !norm || split.part.layers.some((l) => l.trainableWeights.length > 0 && l !== dense)) {
+  const head = linearHead(model, featureLayer);
+  if (!head || split.part.layers.some((l) => l.trainableWeights.length > 0 && l !== head.dense)) {
     throw new UnmaskError('BAD_ARGUMENT', `the ridge head fits a linear layer on standardised frozen features: ${model.name} has another head`);
   }
+  const { dense, norm } = head;
   const out: FrozenTraining = {
     head: split.part,
     stats,

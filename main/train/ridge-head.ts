@@ -98,20 +98,20 @@ export function plattScale(scores: ArrayLike<number>, labels: ArrayLike<number>)
   return { scale: a, offset: c };
 }
 
-/** Per-image scores: the mean over each image's views of K_cross · α + t̄. */
-function imageScores(cross: Float64Array, rows: FeatureRows, n: number, alpha: Float64Array, mean: number): Float64Array {
-  const out = new Float64Array(rows.n);
-  for (let i = 0; i < rows.n; i++) {
-    let s = 0;
-    for (let v = 0; v < rows.views; v++) {
-      const r = i * rows.views + v;
-      let dot = mean;
-      for (let k = 0; k < n; k++) dot += cross[r * n + k]! * alpha[k]!;
-      s += dot;
-    }
-    out[i] = s / rows.views;
+/** The score K_cross · α + t̄ of every validation view (row r of `cross` against the n training rows). */
+function viewScores(cross: Float64Array, views: number, n: number, alpha: Float64Array, mean: number): Float64Array {
+  const out = new Float64Array(views);
+  for (let r = 0; r < views; r++) {
+    let dot = mean;
+    for (let k = 0; k < n; k++) dot += cross[r * n + k]! * alpha[k]!;
+    out[r] = dot;
   }
   return out;
+}
+
+/** Per-image scores: the mean of each image's view scores. */
+function imageScores(scores: Float64Array, rows: FeatureRows): Float64Array {
+  return Float64Array.from({ length: rows.n }, (_, i) => scores.subarray(i * rows.views, (i + 1) * rows.views).reduce((s, v) => s + v, 0) / rows.views);
 }
 
 /**
@@ -128,12 +128,13 @@ export function fitRidge(train: FeatureRows, val: FeatureRows): RidgeFit {
   const tMean = targets.reduce((s, t) => s + t, 0) / rows;
   if (Math.abs(tMean) === 1) throw new UnmaskError('DATASET_INVALID', 'the ridge head needs real and fake training images; one class is missing');
   const centred = targets.map((t) => t - tMean);
-  const [K, cross, colMean] = tf.tidy(() => {
+  // The centred training rows stay on the engine until w = Zcᵀα is read back.
+  const [K, cross, colMean, zc] = tf.tidy(() => {
     const z = tf.tensor2d(train.x, [rows, train.dim]);
     const mu = tf.mean(z, 0, true);
-    const zc = tf.sub(z, mu);
+    const centredRows = tf.sub(z, mu);
     const zv = tf.sub(tf.tensor2d(val.x, [val.n * val.views, val.dim]), mu);
-    return [tf.matMul(zc, zc, false, true), tf.matMul(zv, zc, false, true), mu];
+    return [tf.matMul(centredRows, centredRows, false, true), tf.matMul(zv, centredRows, false, true), mu, centredRows];
   });
   const kernel = Float64Array.from(K.dataSync());
   const crossValues = Float64Array.from(cross.dataSync());
@@ -142,32 +143,26 @@ export function fitRidge(train: FeatureRows, val: FeatureRows): RidgeFit {
   for (let i = 0; i < rows; i++) trace += kernel[i * rows + i]!;
   const meanEig = trace / rows;
   const path: RidgeFit['path'] = [];
+  const valViews = val.n * val.views;
   let best: { strength: number; alpha: Float64Array; valAuc: number; scores: Float64Array } | null = null;
   for (const strength of RIDGE_STRENGTHS) {
     const alpha = solveShifted(kernel, rows, strength * meanEig, centred);
-    const scores = imageScores(crossValues, val, rows, alpha, tMean);
-    const valAuc = rocAuc(Array.from(val.labels), scores);
+    const scores = viewScores(crossValues, valViews, rows, alpha, tMean);
+    const valAuc = rocAuc(Array.from(val.labels), imageScores(scores, val));
     path.push({ strength, valAuc });
     if (!best || valAuc > best.valAuc) best = { strength, alpha, valAuc, scores };
   }
   const chosen = best!;
   const [wT, muW] = tf.tidy(() => {
-    const wRow = tf.matMul(tf.tensor2d(Float32Array.from(chosen.alpha), [1, rows]), tf.sub(tf.tensor2d(train.x, [rows, train.dim]), colMean));
+    const wRow = tf.matMul(tf.tensor2d(Float32Array.from(chosen.alpha), [1, rows]), zc);
     return [wRow, tf.sum(tf.mul(colMean, wRow))];
   });
   const w = wT.dataSync() as Float32Array;
   const bias = tMean - muW.dataSync()[0]!;
-  tf.dispose([wT, muW, colMean]);
+  tf.dispose([wT, muW, colMean, zc]);
   // Calibrated on every validation view (each carries its image's label), as the probabilities are averaged per view.
-  const viewScores = new Float64Array(val.n * val.views);
-  const viewLabels = new Float64Array(val.n * val.views);
-  for (let r = 0; r < viewScores.length; r++) {
-    let s = tMean;
-    for (let k = 0; k < rows; k++) s += crossValues[r * rows + k]! * chosen.alpha[k]!;
-    viewScores[r] = s;
-    viewLabels[r] = val.labels[Math.floor(r / val.views)]!;
-  }
-  const { scale, offset } = plattScale(viewScores, viewLabels);
+  const viewLabels = Float64Array.from({ length: valViews }, (_, r) => val.labels[Math.floor(r / val.views)]!);
+  const { scale, offset } = plattScale(chosen.scores, viewLabels);
   return { w, bias, strength: chosen.strength, lambda: chosen.strength * meanEig, path, scale, offset };
 }
 
