@@ -12,7 +12,7 @@ import { initEngine } from '../main/engine/select.js';
 import { extractFeatureShard } from '../main/queue/feature-shard.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import { RunStore } from '../main/store/index.js';
-import { checkTrainRequest } from '../main/train/session.js';
+import { checkTrainRequest } from '../main/train/request.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
 import { REPO_ROOT, runUnmask } from './helpers/cli.js';
 import { reached as reachedJob, settled as settledJob } from './helpers/jobs.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { ApiEvent, JobInfo } from '../main/api/contract.js';
+import type { ApiEvent, JobInfo, TrainRequest } from '../main/api/contract.js';
 import { linkSubset } from '../main/data/index.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import { jobFraction } from '../main/service/jobs.js';
@@ -31,7 +31,7 @@ const launch: LaunchWorker = (name) => {
 
 let service: UnmaskService;
 const events: ApiEvent[] = [];
-const request = (epochs: number) => ({ dataset, model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 4, epochs, seed: 3 });
+const request = (epochs: number): TrainRequest => ({ dataset, model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 4, epochs, seed: 3 });
 
 const settled = (jobId: number) => settledJob(service, jobId);
 const reached = (jobId: number, test: (job: JobInfo) => boolean) => reachedJob(service, jobId, test);

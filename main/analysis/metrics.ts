@@ -1,34 +1,15 @@
 // Detector metrics over number arrays (label 1 = fake = positive): entry point re-exporting the analysis modules, plus summarize().
 import { averagePrecision, eer, rocAuc } from './curves.js';
-import { confusionAt, perClassFromConfusion, type Confusion, type PerClassAccuracy } from './thresholds.js';
+import type { MetricSummary } from './metric-types.js';
+import { confusionAt, perClassFromConfusion } from './thresholds.js';
 import { checkBothClasses, checkThreshold, type Vector } from './validate.js';
 
 export * from './bootstrap.js';
 export * from './curves.js';
 export * from './probit.js';
 export * from './thresholds.js';
-export type { ClassCounts, Vector } from './validate.js';
-
-/** Everything a results table shows for one detector on one split (DeepfakeBench reports acc/auc/eer/ap). */
-export interface MetricSummary {
-  /** Number of samples. */
-  n: number;
-  /** Positives (fake) and negatives (real). */
-  positives: number;
-  negatives: number;
-  /** ROC AUC ({@link rocAuc}). */
-  auc: number;
-  /** Average precision ({@link averagePrecision}). */
-  ap: number;
-  /** Equal error rate and its threshold ({@link eer}). */
-  eer: number;
-  eerThreshold: number;
-  /** The decision threshold used for the fields below: predict fake when score >= threshold. */
-  threshold: number;
-  accuracy: number;
-  confusion: Confusion;
-  perClass: PerClassAccuracy;
-}
+export type { LabelCounts, Vector } from './validate.js';
+export type { MetricSummary } from './metric-types.js';
 
 /**
  * The standard metric set at one decision threshold (default 0.5, predict fake when score >= threshold).

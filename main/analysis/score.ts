@@ -7,14 +7,14 @@ import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { isModelName, MODEL_NAMES, modelEntry, models, type ModelName } from '../models/registry.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
-import type { CheckpointRecord, RunRecord, RunStore, ScoreRow } from '../store/index.js';
+import type { CheckpointKind, CheckpointRecord, RunRecord, RunStore, ScoreRow } from '../store/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { scoreCached } from '../train/cached-scores.js';
 import { evaluate, type BatchProgress, type ImageScores } from '../train/epoch.js';
 import { summarize, type MetricSummary } from './metrics.js';
 
 /** Which weights of a run to score with. */
-export type CheckpointKind = CheckpointRecord['kind'];
+export type { CheckpointKind } from '../store/types.js';
 
 export interface ScoreOptions {
   /** Split of the run's own dataset to score (default 'test'). */

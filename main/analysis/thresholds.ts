@@ -2,20 +2,9 @@
 import { UnmaskError } from '../engine/errors.js';
 import { eer, thresholdCounts } from './curves.js';
 import { checkLabels, checkPair, checkThreshold, type Vector } from './validate.js';
+import type { Confusion, PerClassAccuracy } from './metric-types.js';
 
-/** Binary confusion matrix counts, positive = fake (label 1). */
-export interface Confusion {
-  tn: number;
-  fp: number;
-  fn: number;
-  tp: number;
-}
-
-/** Accuracy within each class: real = TN / (TN + FP) (specificity), fake = TP / (TP + FN) (recall); null if the class is absent. */
-export interface PerClassAccuracy {
-  real: number | null;
-  fake: number | null;
-}
+export type { Confusion, PerClassAccuracy } from './metric-types.js';
 
 /** How {@link chooseThreshold} picks: equal error rate, Youden's J = TPR - FPR, or plain accuracy. */
 export type ThresholdRule = 'eer' | 'youden' | 'accuracy';

@@ -5,7 +5,7 @@ import { UnmaskError } from '../engine/errors.js';
 export type Vector = ArrayLike<number>;
 
 /** Class counts of a validated label vector. */
-export interface ClassCounts {
+export interface LabelCounts {
   /** Number of positives (label 1 = fake). */
   positives: number;
   /** Number of negatives (label 0 = real). */
@@ -18,7 +18,7 @@ const bad = (message: string): UnmaskError => new UnmaskError('BAD_ARGUMENT', me
  * Checks that labels are all 0 or 1 and non-empty; returns the class counts.
  * Throws UnmaskError('BAD_ARGUMENT') naming the first offending index.
  */
-export function checkLabels(labels: Vector, what = 'labels'): ClassCounts {
+export function checkLabels(labels: Vector, what = 'labels'): LabelCounts {
   if (labels.length === 0) throw bad(`${what} is empty; metrics need at least one sample`);
   let positives = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -33,7 +33,7 @@ export function checkLabels(labels: Vector, what = 'labels'): ClassCounts {
  * Checks a label/score pair: same non-zero length, 0/1 labels, finite scores (NaN and ±Infinity are
  * refused, as scikit-learn's assert_all_finite does). Returns the class counts.
  */
-export function checkPair(labels: Vector, scores: Vector, what = 'scores'): ClassCounts {
+export function checkPair(labels: Vector, scores: Vector, what = 'scores'): LabelCounts {
   if (labels.length !== scores.length) {
     throw bad(`labels and ${what} differ in length (${labels.length} vs ${scores.length})`);
   }
@@ -46,7 +46,7 @@ export function checkPair(labels: Vector, scores: Vector, what = 'scores'): Clas
 }
 
 /** As {@link checkPair}, and also requires both classes, which every ranking metric (ROC, AP, EER, DET) needs. */
-export function checkBothClasses(labels: Vector, scores: Vector, metric: string): ClassCounts {
+export function checkBothClasses(labels: Vector, scores: Vector, metric: string): LabelCounts {
   const counts = checkPair(labels, scores);
   if (counts.positives === 0 || counts.negatives === 0) {
     const only = counts.positives === 0 ? 'real (0)' : 'fake (1)';

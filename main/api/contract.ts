@@ -2,10 +2,15 @@
 // The renderer type-imports this file: it may only type-import modules that are plain types too (no Node, no tfjs).
 import type { EpochRecord, EvaluationSplit, RunStatus } from '../store/types.js';
 import type { CrossDatasetMatrix } from '../analysis/matrix-types.js';
+import type { Confusion, MetricSummary } from '../analysis/metric-types.js';
+import type { ClassCounts, ClassName, SplitName } from '../data/types.js';
+import type { CheckpointKind } from '../store/types.js';
 import type { RecipeOptions } from '../train/recipe-types.js';
+import type { ApiTrainRequest, ResolvedApiTrainRequest, TrainDefaults, TRAIN_LIMITS } from '../train/request-schema.js';
 
 export type { MatrixCell, MatrixColumn, MatrixRow } from '../analysis/matrix-types.js';
 export type { RecipeOptions } from '../train/recipe-types.js';
+export type { Confusion, MetricSummary } from '../analysis/metric-types.js';
 
 /** Channel prefix of every Electron IPC call; the HTTP transport uses `/api/<method>`. */
 export const API_CHANNEL_PREFIX = 'unmask:';
@@ -17,9 +22,9 @@ export interface ErrorPayload {
   message: string;
 }
 
-export type SplitName = 'train' | 'val' | 'test';
-export type ClassName = 'real' | 'fake';
-export type CheckpointKind = 'best' | 'last';
+export type { SplitName } from '../data/types.js';
+export type { ClassName } from '../data/types.js';
+export type { CheckpointKind } from '../store/types.js';
 export type FigureFormat = 'svg' | 'png';
 
 /** An ECharts option object, built on the main side by the same builders as the exported figures. */
@@ -62,14 +67,9 @@ export interface ExplainMethodInfo {
   citation: string;
 }
 
-export interface TrainDefaults {
-  model: string;
-  optimizer: string;
-  lr: number;
-  batchSize: number;
-  epochs: number;
-  seed: number;
-}
+export type { TrainDefaults } from '../train/request-schema.js';
+/** The numeric limits of a training request, as the request schema applies them (the form's min and max). */
+export type TrainLimits = typeof TRAIN_LIMITS;
 
 export interface AppInfo {
   version: string;
@@ -79,7 +79,10 @@ export interface AppInfo {
   models: ModelInfo[];
   optimizers: string[];
   explainMethods: ExplainMethodInfo[];
+  /** The method the Explain screen starts with. */
+  defaultExplainMethod: string;
   defaults: TrainDefaults;
+  limits: TrainLimits;
   /** Folder whose sub-folders are offered as datasets (UNMASK_DATA_ROOT), or null. */
   dataRoot: string | null;
   /** Database file the runs are recorded in. */
@@ -88,11 +91,7 @@ export interface AppInfo {
   queue: QueueSettings;
 }
 
-export interface ClassCounts {
-  real: number;
-  fake: number;
-  total: number;
-}
+export type { ClassCounts } from '../data/types.js';
 
 export interface SplitCounts {
   counts: ClassCounts;
@@ -141,21 +140,14 @@ export interface EncodedImage {
   height: number;
 }
 
-/** A training job; the recipe fields (partial unfreezing, schedule, selection, self-blending…) default to the baseline recipe. */
-export interface TrainRequest extends RecipeOptions {
-  /** A dataset folder opened with openDataset. */
-  dataset: string;
-  model: string;
-  optimizer: string;
-  lr: number;
-  batchSize: number;
-  epochs: number;
-  seed?: number;
-  /** Pretrained models only: start from ImageNet weights (default true). */
-  pretrained?: boolean;
-  /** Pretrained models only: train the head on cached backbone features (default: on except on a GPU). */
-  freezeBackbone?: boolean;
-}
+/**
+ * A training job: every field but the dataset (a folder opened with openDataset) may be left out; the recipe fields
+ * (partial unfreezing, schedule, selection, self-blending…) default to the baseline recipe. One schema for every
+ * entry point: main/train/request-schema.ts.
+ */
+export type TrainRequest = ApiTrainRequest;
+/** A job's request: as checked, its defaults filled in. */
+export type JobRequest = ResolvedApiTrainRequest;
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -183,7 +175,7 @@ export type EpochPoint = EpochRecord;
 
 export interface JobInfo {
   id: number;
-  request: TrainRequest;
+  request: JobRequest;
   /** The sweep it belongs to (startSweep), or null. */
   sweep: string | null;
   /** The job's id on the Redis queue, or null for a job run on this machine. */
@@ -256,26 +248,6 @@ export interface RunDetail {
   checkpoints: { epoch: number; kind: CheckpointKind }[];
 }
 
-export interface Confusion {
-  /** Counts with fake = positive. */
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
-
-export interface MetricsSummary {
-  n: number;
-  auc: number;
-  ap: number;
-  eer: number;
-  eerThreshold: number;
-  threshold: number;
-  accuracy: number;
-  confusion: Confusion;
-  perClass: { real: number; fake: number };
-}
-
 export interface ScoredImage {
   path: string;
   label: ClassName;
@@ -290,7 +262,7 @@ export interface AnalysisResult {
   source: ScoreSource;
   n: number;
   /** Null when the split holds one class only (no ROC exists). */
-  summary: MetricsSummary | null;
+  summary: MetricSummary | null;
   charts: { roc: ChartOption | null; det: ChartOption | null; confusion: ChartOption | null; histogram: ChartOption | null };
   /** Most confident mistakes at the threshold, worst first (at most 12 each). */
   falsePositives: ScoredImage[];
@@ -301,7 +273,7 @@ export interface CompareResult {
   runs: RunRow[];
   split: SplitName;
   /** Per run: metrics of its own scores of the split (null where unscored or one class), and where they come from. */
-  metrics: { runId: number; summary: MetricsSummary | null; source: ScoreSource | null }[];
+  metrics: { runId: number; summary: MetricSummary | null; source: ScoreSource | null }[];
   charts: { loss: ChartOption; accuracy: ChartOption; roc: ChartOption | null; det: ChartOption | null };
 }
 
@@ -390,7 +362,7 @@ export interface ExportReportResult {
 /** A grid of training runs: every combination of the listed values, the other fields as in `base`. */
 export interface SweepRequest {
   /** The fields every run shares (a dataset opened with openDataset); one left out takes its default (the model's own lr and epochs). */
-  base: Partial<TrainRequest> & { dataset: string };
+  base: TrainRequest;
   grid: { model: string[]; lr?: number[]; optimizer?: string[]; batchSize?: number[]; seed?: number[] };
 }
 

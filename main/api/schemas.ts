@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { UnmaskError } from '../engine/errors.js';
 import type { ApiMethod } from './contract.js';
 import { API_METHOD_NAMES } from './methods.js';
+import { apiTrainRequestSchema, pathSchema } from '../train/request-schema.js';
 
-/** Longest path accepted (Linux PATH_MAX); longer strings are refused before any file-system call. */
-const MAX_PATH = 4096;
 /** Largest dropped image, as base64 text (about 24 MB of file). */
 const MAX_IMAGE_BASE64 = 32 * 2 ** 20;
 
-const path = z.string().min(1).max(MAX_PATH).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+const path = pathSchema;
 const split = z.enum(['train', 'val', 'test']);
 const evaluationSplit = z.enum(['all', 'train', 'val', 'test']);
 const className = z.enum(['real', 'fake']);
@@ -22,44 +21,21 @@ const imageSource = z.union([
   z.strictObject({ base64: z.string().min(1).max(MAX_IMAGE_BASE64), name: z.string().max(255).optional() }),
 ]);
 
-/** A training request (startTraining, and every job of a sweep or a queue). */
-export const trainRequest = z.strictObject({
-  dataset: path,
-  model: z.string().min(1).max(64),
-  optimizer: z.string().min(1).max(32),
-  lr: z.number().positive().max(10),
-  batchSize: z.number().int().min(1).max(4096),
-  epochs: z.number().int().min(1).max(10_000),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  pretrained: z.boolean().optional(),
-  freezeBackbone: z.boolean().optional(),
-  // The recipe (main/train/recipe.ts checks each field against the model, as for the CLI).
-  unfreezeBlocks: z.union([z.number().int().min(0).max(64), z.literal('all')]).optional(),
-  backboneLrScale: z.number().min(0).max(10).optional(),
-  schedule: z.enum(['constant', 'cosine']).optional(),
-  warmupEpochs: z.number().min(0).max(10_000).optional(),
-  weightDecay: z.number().min(0).lt(1).optional(),
-  selectBy: z.enum(['accuracy', 'auc']).optional(),
-  patience: z.number().int().min(1).max(10_000).optional(),
-  ttaFlip: z.boolean().optional(),
-  selfBlend: z.enum(['mix', 'replace']).optional(),
-  trainViews: z.enum(['augmented', 'mirror', 'plain']).optional(),
-  headFit: z.enum(['gradient', 'ridge']).optional(),
-  cropFaces: z.boolean().optional(),
-});
+/** A training request (startTraining, and every job of a sweep or a queue): the core's one schema. */
+export const trainRequest = apiTrainRequestSchema;
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(20);
 
 /** A sweep: its grid has at most 200 combinations. */
 const sweepRequest = z
   .strictObject({
-    base: trainRequest.partial().required({ dataset: true }),
+    base: trainRequest,
     grid: z.strictObject({
-      model: list(trainRequest.shape.model),
-      lr: list(trainRequest.shape.lr).optional(),
-      optimizer: list(trainRequest.shape.optimizer).optional(),
-      batchSize: list(trainRequest.shape.batchSize).optional(),
-      seed: list(z.number().int().min(0).max(2 ** 32 - 1)).optional(),
+      model: list(trainRequest.shape.model.unwrap()),
+      lr: list(trainRequest.shape.lr.unwrap()).optional(),
+      optimizer: list(trainRequest.shape.optimizer.unwrap()).optional(),
+      batchSize: list(trainRequest.shape.batchSize.unwrap()).optional(),
+      seed: list(trainRequest.shape.seed.unwrap()).optional(),
     }),
   })
   .refine((s) => Object.values(s.grid).reduce((n, values) => n * (values?.length ?? 1), 1) <= 200, 'a sweep has at most 200 runs');

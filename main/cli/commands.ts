@@ -1,5 +1,8 @@
 // Every `unmask` command, described once: its summary, flags and arguments. Parsing, `--help`, `unmask --help` and
 // the README's command list are all made from this table (see spec.ts and readme.ts).
+import { EXPLAIN_METHODS } from '../analysis/explain/method-names.js';
+import { OPTIMIZER_NAMES } from '../train/recipe-types.js';
+import { TRAIN_DEFAULTS } from '../train/request-schema.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
 const db: OptionSpec = { type: 'string', value: 'FILE', help: 'run database (default UNMASK_DB, else the app\'s user-data folder)' };
@@ -33,17 +36,17 @@ const artifactsCache: OptionSpec = {
 /** `unmask train`'s flags (`unmask sweep` takes the same, some as lists). */
 const trainOptions = {
   dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
-  model: { type: 'string', short: 'm', value: 'MODEL', help: 'model (default SimpleNet)' },
-  lr: { type: 'string', value: 'LR', help: 'learning rate (default 0.001, or the model\'s own)' },
-  'batch-size': { type: 'string', short: 'b', value: 'N', help: 'batch size (default 32)' },
-  epochs: { type: 'string', short: 'e', value: 'N', help: 'epochs (default 5, or the model\'s own)' },
-  optimizer: { type: 'string', short: 'o', value: 'NAME', help: 'Adam, AdamW or SGD (default Adam)' },
-  seed: { type: 'string', value: 'N', help: 'random seed of shuffling, augmentation and initialisation (default 0)' },
+  model: { type: 'string', short: 'm', value: 'MODEL', help: `model (default ${TRAIN_DEFAULTS.model})` },
+  lr: { type: 'string', value: 'LR', help: `learning rate (default ${TRAIN_DEFAULTS.lr}, or the model's own)` },
+  'batch-size': { type: 'string', short: 'b', value: 'N', help: `batch size (default ${TRAIN_DEFAULTS.batchSize})` },
+  epochs: { type: 'string', short: 'e', value: 'N', help: `epochs (default ${TRAIN_DEFAULTS.epochs}, or the model's own)` },
+  optimizer: { type: 'string', short: 'o', value: 'NAME', help: `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)} (default ${TRAIN_DEFAULTS.optimizer})` },
+  seed: { type: 'string', value: 'N', help: `random seed of shuffling, augmentation and initialisation (default ${TRAIN_DEFAULTS.seed})` },
   'data-root': dataRoot,
   db,
   'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
   'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
-  'feature-views': { type: 'string', value: 'N', help: 'frozen backbone: augmented views cached per training image (default 2)' },
+  'feature-views': { type: 'string', value: 'N', help: `frozen backbone: augmented views cached per training image (default ${TRAIN_DEFAULTS.featureViews})` },
   weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for the Xception models (a Keras .h5 or tfjs folder)' },
   pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
   'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
@@ -77,7 +80,7 @@ export const COMMANDS = {
   train: {
     summary: 'train a detector on a dataset: progress on stderr, one JSON line (run id, epochs, accuracies, engine) on stdout',
     details: 'The course assignment\'s flags are the baseline recipe; the others are opt-in (see "Training recipes" in the README).',
-    options: trainOptions,
+    options: { ...trainOptions, 'dry-run': { type: 'boolean', help: 'check the request and print it resolved (every default filled in) as one JSON line, without training' } },
   },
   resume: {
     summary: 'continue an interrupted or cancelled run from its last completed epoch',
@@ -188,7 +191,7 @@ export const COMMANDS = {
     options: {
       run: runFlag('the run whose detector explains'),
       image: { type: 'string', value: 'PATH', required: true, help: 'the image' },
-      method: { type: 'string', value: 'METHOD', required: true, help: 'saliency, smoothgrad, gradcam, gradcam++ or xgradcam' },
+      method: { type: 'string', value: 'METHOD', required: true, help: `${EXPLAIN_METHODS.slice(0, -1).join(', ')} or ${EXPLAIN_METHODS.at(-1)}` },
       layer: { type: 'string', value: 'NAME', help: "CAM methods: the layer (default the model's)" },
       checkpoint,
       target: { type: 'string', value: 'real|fake|predicted', default: 'predicted', help: 'class to explain' },

@@ -16,6 +16,14 @@ function bar(fraction: number, width = 24): string {
 export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (event: TrainEvent) => void {
   const tty = stream.isTTY === true;
   let lastLine = 0;
+  /** A progress line: redrawn in place on a terminal; elsewhere written when `final`, else at most every 10 s. */
+  const redraw = (line: string, final: boolean) => {
+    if (tty) stream.write(`\r${line}\u001b[K`);
+    else if (final || Date.now() - lastLine > 10_000) {
+      stream.write(`${line}\n`);
+      lastLine = Date.now();
+    }
+  };
   return (event) => {
     switch (event.type) {
       case 'scan': {
@@ -35,11 +43,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
       case 'download': {
         const mb = (n: number) => (n / 2 ** 20).toFixed(1);
         const line = `downloading weights ${event.total ? `${bar(event.received / event.total)} ${mb(event.received)}/${mb(event.total)} MB` : `${mb(event.received)} MB`}`;
-        if (tty) stream.write(`\r${line}\u001b[K`);
-        else if (event.received === event.total || Date.now() - lastLine > 10_000) {
-          stream.write(`${line}\n`);
-          lastLine = Date.now();
-        }
+        redraw(line, event.received === event.total);
         break;
       }
       case 'pretrained':
@@ -49,11 +53,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
         const line =
           `features ${event.split.padEnd(5)} ${bar(event.total ? event.done / event.total : 1)} ${event.done}/${event.total}` +
           ` (${event.cached} cached, ${event.computed} computed) ${event.imgPerSec.toFixed(1)} img/s ETA ${duration(event.etaSeconds)}`;
-        if (tty) stream.write(`\r${line}\u001b[K`);
-        else if (event.done === event.total || Date.now() - lastLine > 10_000) {
-          stream.write(`${line}\n`);
-          lastLine = Date.now();
-        }
+        redraw(line, event.done === event.total);
         break;
       }
       case 'features-done':
@@ -66,11 +66,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
         const line =
           `epoch ${event.epoch}/${event.epochs} ${event.phase.padEnd(5)} ${bar(event.batch / event.batches)} ${event.batch}/${event.batches}` +
           ` loss ${event.runningLoss.toFixed(4)} acc ${event.runningAccuracy.toFixed(1)}% ${event.imgPerSec.toFixed(1)} img/s ETA ${duration(event.etaSeconds)}`;
-        if (tty) stream.write(`\r${line}\u001b[K`);
-        else if (event.batch === event.batches || Date.now() - lastLine > 10_000) {
-          stream.write(`${line}\n`);
-          lastLine = Date.now();
-        }
+        redraw(line, event.batch === event.batches);
         break;
       }
       case 'epoch': {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath, RunStore } from '../store/index.js';
-import { checkTrainRequest, resumeRun, trainRun, type SessionOptions, type TrainOutcome, type TrainRequest } from '../train/session.js';
+import { resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../train/session.js';
+import { checkTrainRequest, type TrainRequest } from '../train/request.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import type { HeadFit, LrSchedule, SelectBy, SelfBlendMode, TrainViews } from '../train/recipe-types.js';
@@ -75,6 +76,10 @@ export function requestFromFlags(values: Omit<TrainFlags, 'weights' | 'feature-v
 
 export async function trainCommand({ values }: ParsedCommand<typeof COMMANDS.train.options>): Promise<number> {
   const request = checkTrainRequest(requestFromFlags(values));
+  if (values['dry-run']) {
+    process.stdout.write(`${JSON.stringify(request)}\n`);
+    return 0;
+  }
   return withSession(values.db, (store, options) => trainRun(store, request, options));
 }
 

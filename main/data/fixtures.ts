@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-export const fakesDataset = path.resolve(repoRoot, '../shared/data/fakes_dataset');
+/** The shared face sets, read in place (never copied into the project). */
+export const sharedData = path.resolve(repoRoot, '../shared/data');
+export const fakesDataset = path.join(sharedData, 'fakes_dataset');
+export const syntheticDataset = path.join(sharedData, 'synthetic_dataset');
 
 /** A fresh temporary folder; remove it with `cleanup`. */
 export async function tmpDir(tag: string): Promise<string> {

@@ -2,6 +2,9 @@
 
 /** 0 = real, 1 = fake. */
 export type Label = 0 | 1;
+/** The classes by name, in label order (also the dataset's class folder names). */
+export const CLASS_NAMES = ['real', 'fake'] as const;
+export type ClassName = (typeof CLASS_NAMES)[number];
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];

@@ -5,9 +5,12 @@ import { createSimpleNet } from './simplenet.js';
 import { createMobileNetBased, MOBILENET_BLOCK_OUTPUTS, MOBILENET_FEATURE_MAP, MOBILENET_POOL } from './mobilenet.js';
 import type { AssignResult } from './pretrained/assign.js';
 import type { RecommendedRecipe } from '../api/contract.js';
+import type { ModelName } from './names.js';
 import { createXception, createXceptionBased, createXceptionRegions, XCEPTION_BLOCK_OUTPUTS, XCEPTION_REGIONS_CAM } from './xception.js';
 import { createXceptionParts, PARTS_FEATURE_LAYER, XCEPTION_PARTS_CAM } from './xception-parts.js';
 import { createXceptionStats, STATS_FEATURE_LAYER, XCEPTION_STATS_CAM } from './xception-stats.js';
+
+export { isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
 export interface ModelFactoryOptions {
   seed?: number;
@@ -200,15 +203,7 @@ export const models = {
     camLayer: BONUS_FEATURE_LAYER,
     description: 'Compact from-scratch CNN for low-resource devices (56,098 params, 0.33 % of SimpleNet): 4×4 patch stem, a 3×3 conv and two depthwise-separable stages with batch norm, global average pooling → 2',
   },
-} satisfies Record<string, ModelEntry>;
-
-export type ModelName = keyof typeof models;
-
-export const MODEL_NAMES = Object.keys(models) as ModelName[];
-
-export function isModelName(name: string): name is ModelName {
-  return Object.hasOwn(models, name);
-}
+} satisfies Record<ModelName, ModelEntry>;
 
 /** A registry entry with every optional field visible to the type checker. */
 export function modelEntry(name: ModelName): ModelEntry {

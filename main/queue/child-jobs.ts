@@ -5,7 +5,7 @@ import { UnmaskError } from '../engine/errors.js';
 import { AnalysisClient } from '../service/analysis-client.js';
 import type { TrainOutcome } from '../train/session.js';
 import { nodeWorkerLauncher } from '../worker/launch.js';
-import type { AnalysisOp, TrainWorkerCommand, TrainWorkerMessage } from '../worker/protocol.js';
+import type { AnalysisOp, AnalysisParams, AnalysisResult, TrainWorkerCommand, TrainWorkerMessage } from '../worker/protocol.js';
 
 /** How long a cancelled training process gets to stop after its batch before it is killed. */
 const CANCEL_GRACE_MS = 30_000;
@@ -66,13 +66,13 @@ export function runTrainProcess(
  * One request to a new analysis-worker process whose run store is `dbPath` (a job's scratch store), which is
  * closed afterwards. An aborted `signal` kills it and rejects with CANCELLED.
  */
-export async function runAnalysisProcess<T>(dbPath: string, op: AnalysisOp, params: unknown, signal: AbortSignal): Promise<T> {
+export async function runAnalysisProcess<K extends AnalysisOp>(dbPath: string, op: K, params: AnalysisParams<K>, signal: AbortSignal): Promise<AnalysisResult<K>> {
   const client = new AnalysisClient(nodeWorkerLauncher({ UNMASK_DB: dbPath }));
   const onAbort = () => client.close();
   signal.addEventListener('abort', onAbort);
   try {
     if (signal.aborted) throw new UnmaskError('CANCELLED', 'the job was cancelled');
-    return await client.request<T>(op, params);
+    return await client.request(op, params);
   } catch (error) {
     if (signal.aborted) throw new UnmaskError('CANCELLED', signal.reason === 'cancel' ? 'the job was cancelled' : 'this worker stopped the job; another worker continues it');
     throw error;

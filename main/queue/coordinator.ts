@@ -2,10 +2,10 @@
 // through BullMQ's events and records what comes back in its store, the only process that writes it.
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, QueueEvents, Relay } from 'bullmq';
-import type { EvaluationSplit, JobInfo, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { EvaluationSplit, JobInfo, JobRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { EvaluationRecord, JobRecord, RunStore } from '../store/index.js';
-import type { TrainRequest } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 import { IDLE_PROGRESS, ProgressClock } from '../service/job-progress.js';
 import { connectionOptions, type QueueAddress } from './connection.js';
 import { CANCEL_TOPIC, parseFailureReason, QUEUE_NAME } from './names.js';
@@ -92,7 +92,7 @@ export class QueueCoordinator {
   }
 
   /** Enqueues a training run (with its feature shards first, for a frozen trunk) and records it in the ledger. */
-  async addTrain(checked: TrainRequest, api: ApiTrainRequest, sweep: string | null): Promise<JobInfo> {
+  async addTrain(checked: TrainRequest, api: JobRequest, sweep: string | null): Promise<JobInfo> {
     const request = queuedRequest(checked, this.options);
     const id = randomUUID();
     const data: TrainPayload = { request, sweep, coordinator: this.options.name };
@@ -171,7 +171,7 @@ export class QueueCoordinator {
 
   /** A JobInfo for a ledger job, followed from now on. */
   private track(job: JobRecord, shards: number): Tracked {
-    const api = (job.request as { request: ApiTrainRequest }).request;
+    const api = (job.request as { request: JobRequest }).request;
     const info: JobInfo = {
       id: this.options.nextId(),
       request: api,
@@ -274,7 +274,7 @@ export class QueueCoordinator {
     try {
       if (job.kind === 'train') {
         const result = parseWire(trainResult, value, `job ${jobId} result`);
-        const dataset = (job.request as { request: ApiTrainRequest }).request.dataset;
+        const dataset = (job.request as { request: JobRequest }).request.dataset;
         checkpoints = result.snapshot.checkpoints.map((c) => c.path);
         record = () => recordTrainResult(this.options.store, jobId, result, dataset, this.options);
       } else {

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { RunStore } from '../store/index.js';
 import { runAnalysisProcess } from './child-jobs.js';
-import type { ShardResult } from './feature-shard.js';
 import { restoreSnapshot } from './journal.js';
 import {
   evaluatePayload,
@@ -35,7 +34,7 @@ export async function evaluateJob(job: JobHandle, ctx: WorkerContext, signal: Ab
       if (val) store.saveScores(runId, 'val', mapRowPaths(val.rows.map(scoreRowFromWire), (p) => ctx.dataRoot.join(p)), { checkpointEpoch: val.checkpointEpoch });
       store.close();
       const { split, checkpoint, cropFaces } = payload.params;
-      const { evaluationId } = await runAnalysisProcess<{ evaluationId: number }>(dbPath, 'evaluate', { runId, dataset, split, checkpoint, cropFaces }, signal);
+      const { evaluationId } = await runAnalysisProcess(dbPath, 'evaluate', { runId, dataset, split, checkpoint, cropFaces }, signal);
       const reopened = RunStore.open(dbPath);
       try {
         const e = reopened.getEvaluation(evaluationId);
@@ -70,7 +69,7 @@ export async function featuresJob(job: JobHandle, ctx: WorkerContext, signal: Ab
   const request = checkedRequest(payload.request, ctx.dataRoot);
   const cacheRoot = ctx.artifacts.resolve('feature-cache');
   await ctx.sync?.pull('feature-cache');
-  const result = await withScratchStore((dbPath) => runAnalysisProcess<ShardResult>(dbPath, 'features', { request, shard: payload.shard, cacheRoot }, signal));
+  const result = await withScratchStore((dbPath) => runAnalysisProcess(dbPath, 'features', { request, shard: payload.shard, cacheRoot }, signal));
   await ctx.sync?.push('feature-cache');
   return { worker: ctx.name, ...result };
 }

@@ -7,10 +7,11 @@ import { initEngine } from '../engine/select.js';
 import { modelEntry } from '../models/registry.js';
 import { selfBlendViews, trainingViews, type ViewName } from '../train/feature-cache.js';
 import type { FeatureProgress } from '../train/features.js';
-import { cachedTrunk, DEFAULT_FEATURE_VIEWS } from '../train/frozen.js';
+import { cachedTrunk } from '../train/frozen.js';
+import { TRAIN_DEFAULTS } from '../train/request-schema.js';
 import { splitModel } from '../train/model-split.js';
 import { cutForUnfreeze } from '../train/recipe.js';
-import type { TrainRequest } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 
 export interface ShardOptions {
   /** A checked request (absolute dataset path) of a pretrained model trained on a frozen trunk. */
@@ -57,7 +58,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     const trunk = cachedTrunk(model, splitModel(model, cutLayer), cutLayer, options.cacheRoot, Math.min(request.batchSize, 16), options.signal, options.onProgress, {
       selfBlend: request.selfBlend != null,
     });
-    const views = request.featureViews ?? DEFAULT_FEATURE_VIEWS;
+    const views = request.featureViews ?? TRAIN_DEFAULTS.featureViews;
     const evalViews: ViewName[] = request.ttaFlip ? ['plain', 'flip'] : ['plain'];
     const reals = sets.train.filter((s) => s.label === 0, 'train-self-blend');
     const parts: [string, FaceDataset, ViewName[]][] = [

@@ -3,18 +3,18 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { JobRequest } from '../api/contract.js';
 import { trainRequest } from '../api/schemas.js';
 import { modelEntry } from '../models/registry.js';
 import type { RunStore } from '../store/index.js';
-import type { TrainRequest } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 import type { EvaluatePayload, TrainPayload } from './payloads.js';
 import type { Roots } from './record.js';
 
 /** The API-shaped request of a checked one (defaults filled in), dataset and all. */
-export function apiRequestOf(checked: TrainRequest): ApiTrainRequest {
-  const keys = Object.keys(trainRequest.shape) as (keyof ApiTrainRequest)[];
-  return Object.fromEntries(keys.filter((k) => checked[k as keyof TrainRequest] !== undefined).map((k) => [k, checked[k as keyof TrainRequest]])) as unknown as ApiTrainRequest;
+export function apiRequestOf(checked: TrainRequest): JobRequest {
+  const keys = Object.keys(trainRequest.shape) as (keyof JobRequest)[];
+  return Object.fromEntries(keys.filter((k) => checked[k as keyof TrainRequest] !== undefined).map((k) => [k, checked[k as keyof TrainRequest]])) as unknown as JobRequest;
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UnmaskError } from '../engine/errors.js';
-import { checkTrainRequest, type TrainRequest } from '../train/session.js';
+import { checkTrainRequest, type TrainRequest } from '../train/request.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import type { ArtifactSync } from './artifact-store.js';

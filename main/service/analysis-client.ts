@@ -2,7 +2,7 @@
 import { UnmaskError } from '../engine/errors.js';
 import { fromErrorPayload } from '../api/errors.js';
 import type { LaunchWorker, WorkerHandle } from '../worker/launch.js';
-import type { AnalysisOp, AnalysisWorkerReply } from '../worker/protocol.js';
+import type { AnalysisOp, AnalysisParams, AnalysisResult, AnalysisWorkerReply, AnalysisWorkerRequest } from '../worker/protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -17,12 +17,12 @@ export class AnalysisClient {
   constructor(private readonly launch: LaunchWorker) {}
 
   /** Sends one request; the reply's error is rethrown as an UnmaskError with the worker's code. */
-  request<T>(op: AnalysisOp, params: unknown): Promise<T> {
+  request<K extends AnalysisOp>(op: K, params: AnalysisParams<K>): Promise<AnalysisResult<K>> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<AnalysisResult<K>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.send({ id, op, params });
+      worker.send({ id, op, params } as AnalysisWorkerRequest);
     });
   }
 

@@ -1,6 +1,6 @@
 // Metrics and chart options of saved scores: a run's own or an evaluation's (analysis), or several runs' (comparison).
-import type { AnalysisResult, ChartOption, MetricsSummary, ScoredImage, ScoreSource, SplitName } from '../api/contract.js';
-import { summarize, type MetricSummary } from '../analysis/metrics.js';
+import type { AnalysisResult, ChartOption, MetricSummary, ScoredImage, ScoreSource, SplitName } from '../api/contract.js';
+import { summarize } from '../analysis/metrics.js';
 import {
   accuracyFigure, confusionFigure, detFigure, histogramFigure, lossFigure, rocFigure, runLabel, softScoreCurves, type RunHistory,
 } from '../analysis/figures/options.js';
@@ -12,22 +12,14 @@ const OWN_SPLIT_NOTE = (split: SplitName): string => `each run's own ${split} sp
 /** Mistakes listed per kind in an analysis. */
 const WORST_LISTED = 12;
 
-function toMetrics(s: MetricSummary): MetricsSummary {
-  return {
-    n: s.n, auc: s.auc, ap: s.ap, eer: s.eer, eerThreshold: s.eerThreshold, threshold: s.threshold, accuracy: s.accuracy,
-    confusion: { tp: s.confusion.tp, fp: s.confusion.fp, tn: s.confusion.tn, fn: s.confusion.fn },
-    perClass: { real: s.perClass.real ?? 0, fake: s.perClass.fake ?? 0 },
-  };
-}
-
 function hasBothClasses(rows: readonly ScoreRow[]): boolean {
   return rows.some((r) => r.label === 0) && rows.some((r) => r.label === 1);
 }
 
 /** summarize() of saved scores at `threshold`, or null when they hold one class only. */
-export function scoreMetrics(rows: readonly ScoreRow[], threshold = 0.5): MetricsSummary | null {
+export function scoreMetrics(rows: readonly ScoreRow[], threshold = 0.5): MetricSummary | null {
   if (!hasBothClasses(rows)) return null;
-  return toMetrics(summarize(rows.map((r) => r.label), rows.map((r) => r.probs[1]), threshold));
+  return summarize(rows.map((r) => r.label), rows.map((r) => r.probs[1]), threshold);
 }
 
 /** The most confident mistakes: real images scored fake (false positives) and the reverse, worst first. */

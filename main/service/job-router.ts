@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EvaluationSplit, FleetInfo, JobInfo, QueueSettings, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { EvaluationSplit, FleetInfo, JobInfo, QueueSettings, JobRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
 import { ArtifactSync, parseS3Url } from '../queue/artifact-store.js';
 import { parseQueueUrl } from '../queue/connection.js';
 import type { QueueCoordinator } from '../queue/coordinator.js';
 import { SharedRoot } from '../queue/roots.js';
 import type { EvaluationRecord, RunStore } from '../store/index.js';
-import type { TrainRequest } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 import type { LaunchWorker } from '../worker/launch.js';
 import { counter, JobQueue } from './jobs.js';
 
@@ -66,7 +66,7 @@ export class JobRouter {
   }
 
   /** Queues a checked training request (dataset resolved) here or on the queue. */
-  async startTraining(checked: TrainRequest, api: ApiTrainRequest, sweep: string | null = null): Promise<JobInfo> {
+  async startTraining(checked: TrainRequest, api: JobRequest, sweep: string | null = null): Promise<JobInfo> {
     if (!this.remote) return this.local.add(checked, api, sweep);
     return (await this.coordinator()).addTrain(checked, api, sweep);
   }

@@ -1,7 +1,7 @@
 // The training queue: one job at a time, each in its own worker process, with progress, ETA and cancel.
-import type { JobInfo, TrainRequest as ApiTrainRequest } from '../api/contract.js';
+import type { JobInfo, JobRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
-import type { TrainRequest } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 import type { LaunchWorker, WorkerHandle } from '../worker/launch.js';
 import type { StoreLocation, TrainWorkerMessage } from '../worker/protocol.js';
 import { IDLE_PROGRESS, ProgressClock } from './job-progress.js';
@@ -38,7 +38,7 @@ export class JobQueue {
   ) {}
 
   /** Queues a checked request; `apiRequest` is what the user asked for, shown back in JobInfo. */
-  add(request: TrainRequest, apiRequest: ApiTrainRequest, sweep: string | null = null): JobInfo {
+  add(request: TrainRequest, apiRequest: JobRequest, sweep: string | null = null): JobInfo {
     const id = this.nextId();
     const info: JobInfo = {
       id, request: apiRequest, sweep, queueJobId: null, worker: null, state: 'queued', runId: null, engine: null, progress: { ...IDLE_PROGRESS, epochs: request.epochs }, epochs: [], error: null,

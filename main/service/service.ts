@@ -1,13 +1,15 @@
 // The main side's one implementation of the API: datasets, the training queue, runs, analysis and explanations.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiEvent, AppInfo, JobInfo, TrainRequest as ApiTrainRequest, UnmaskApi } from '../api/contract.js';
+import type { ApiEvent, AppInfo, JobInfo, TrainRequest, UnmaskApi } from '../api/contract.js';
 import { apiRequestOf } from '../queue/requests.js';
 import { UnmaskError } from '../engine/errors.js';
 import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
+import { DEFAULT_EXPLAIN_METHOD } from '../analysis/explain/method-names.js';
 import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
 import { OPTIMIZER_NAMES } from '../train/optimizers.js';
-import { checkTrainRequest } from '../train/session.js';
+import { TRAIN_DEFAULTS, TRAIN_LIMITS } from '../train/request-schema.js';
+import { checkTrainRequest } from '../train/request.js';
 import { RunStore } from '../store/index.js';
 import type { LaunchWorker } from '../worker/launch.js';
 import type { WorkerStats } from '../worker/protocol.js';
@@ -41,8 +43,6 @@ export interface UnmaskService {
   close(): Promise<void>;
 }
 
-const DEFAULTS = { model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 32, epochs: 5, seed: 0 } as const;
-
 function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
@@ -72,7 +72,7 @@ export function createService(options: ServiceOptions): UnmaskService {
   const countParams = (model: string) => {
     let count = paramCounts.get(model);
     if (!count) {
-      count = analysis.request<number | null>('params', { model }).catch(() => null);
+      count = analysis.request('params', { model }).catch(() => null);
       paramCounts.set(model, count);
     }
     return count;
@@ -90,8 +90,8 @@ export function createService(options: ServiceOptions): UnmaskService {
     return toRunRow(summary, await countParams(summary.model), evaluationCounts().get(id) ?? 0, trainJobs().get(id) ?? null);
   };
   /** A request checked as for the CLI, its dataset an opened (or run's) folder. */
-  const checkRequest = async (request: Partial<ApiTrainRequest> & { dataset: string }) => {
-    const checked = checkTrainRequest({ ...request, model: request.model as never, optimizer: request.optimizer as never });
+  const checkRequest = async (request: TrainRequest) => {
+    const checked = checkTrainRequest(request);
     const { summary } = await datasets.get(checked.dataset);
     return { ...checked, dataset: summary.path };
   };
@@ -119,7 +119,7 @@ export function createService(options: ServiceOptions): UnmaskService {
         canPickFolders: options.pickFolder != null,
         models: MODEL_NAMES.map((name) => {
           const m: ModelEntry = models[name];
-          const trainDefaults = m.trainDefaults ?? { lr: DEFAULTS.lr, epochs: DEFAULTS.epochs };
+          const trainDefaults = m.trainDefaults ?? { lr: TRAIN_DEFAULTS.lr, epochs: TRAIN_DEFAULTS.epochs };
           return {
             name,
             description: m.description,
@@ -137,7 +137,9 @@ export function createService(options: ServiceOptions): UnmaskService {
           const { kind, description, citation } = explainMethods[name];
           return { name, kind, description, citation };
         }),
-        defaults: { ...DEFAULTS },
+        defaultExplainMethod: DEFAULT_EXPLAIN_METHOD,
+        defaults: TRAIN_DEFAULTS,
+        limits: TRAIN_LIMITS,
         dataRoot: options.dataRoot ? path.resolve(options.dataRoot) : null,
         database: dbPath,
         queue: jobs.queueSettings(),
@@ -152,7 +154,7 @@ export function createService(options: ServiceOptions): UnmaskService {
     getImage: ({ path: file, size }) => datasets.thumbnail(file, size ?? 128),
     async startTraining(request) {
       const checked = await checkRequest(request);
-      return jobs.startTraining(checked, { ...request, dataset: checked.dataset });
+      return jobs.startTraining(checked, apiRequestOf(checked));
     },
     async startSweep(request) {
       // Every run is checked before the first is queued: a bad combination queues none.
@@ -204,7 +206,7 @@ export function createService(options: ServiceOptions): UnmaskService {
       const { summary } = await datasets.get(dataset);
       const queued = await jobs.evaluate(runId, { dataset: summary.path, split, checkpoint, cropFaces });
       const evaluationId =
-        queued?.id ?? (await analysis.request<{ evaluationId: number }>('evaluate', { runId, dataset: summary.path, split, checkpoint, cropFaces })).evaluationId;
+        queued?.id ?? (await analysis.request('evaluate', { runId, dataset: summary.path, split, checkpoint, cropFaces })).evaluationId;
       emit({ type: 'runs-changed' });
       return toEvaluationRow(store.getEvaluation(evaluationId), run.model);
     },
@@ -214,8 +216,7 @@ export function createService(options: ServiceOptions): UnmaskService {
     explainChoices: ({ runId }) => analysis.request('choices', { runId }),
     async explainImage(request) {
       if ('path' in request.image) await datasets.assertImage(request.image.path);
-      const result = await analysis.request<{ png: string; method: string; layer: string | null; target: 'real' | 'fake'; prediction: 'real' | 'fake'; scores: { real: number; fake: number }; ms: number; face?: boolean }>('explain', request);
-      const { png, ...rest } = result;
+      const { png, logits: _logits, ...rest } = await analysis.request('explain', request);
       return { runId: request.runId, ...rest, method: rest.method, overlay: { mime: 'image/png', base64: png, width: 256, height: 256 } };
     },
     renderChart: (params) => analysis.request('render', params),
@@ -233,7 +234,7 @@ export function createService(options: ServiceOptions): UnmaskService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    analysisStats: () => analysis.request<WorkerStats>('stats', {}),
+    analysisStats: () => analysis.request('stats', {}),
     async close() {
       analysis.close();
       await jobs.close();

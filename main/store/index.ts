@@ -3,6 +3,7 @@ export { RunStore } from './run-store.js';
 export { defaultDbPath, userDataDir } from './paths.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export type {
+  CheckpointKind,
   CheckpointRecord,
   EpochRecord,
   EvaluationKey,

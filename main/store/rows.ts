@@ -3,8 +3,8 @@ import { UnmaskError } from '../engine/errors.js';
 import { rocAuc } from '../analysis/metrics.js';
 import type { EpochRecord, MissingOwnScores, NewRun, OwnScoreSet, RunRecord, RunStatus, RunSummary, ScoreRow, TrainParams } from './types.js';
 
-/** A `runs` row as selected by the store (owner_pid left out). */
-export interface RunRow {
+/** A `runs` SQL row as selected by the store (owner_pid left out). */
+export interface RunSqlRow {
   id: number;
   model: string;
   dataset_path: string;
@@ -18,8 +18,8 @@ export interface RunRow {
   error: string | null;
 }
 
-/** A RunRow plus the aggregates listRuns computes. */
-export interface SummaryRow extends RunRow {
+/** A RunSqlRow plus the aggregates listRuns computes. */
+export interface SummaryRow extends RunSqlRow {
   epochs_done: number;
   seconds: number;
   best_val_acc: number | null;
@@ -52,14 +52,14 @@ export interface ScoreDbRow {
   prob1: number | null;
 }
 
-/** The columns every run query selects, in RunRow's shape. */
+/** The columns every run query selects, in RunSqlRow's shape. */
 export const RUN_COLUMNS =
   'r.id, r.model, r.dataset_path, r.dataset_fingerprint, r.params, r.engine, r.status, r.created_at, r.started_at, r.finished_at, r.error';
 
 const nan = (value: number | null): number => value ?? Number.NaN;
 
-/** RunRow → RunRecord. */
-export function toRunRecord(row: RunRow): RunRecord {
+/** RunSqlRow → RunRecord. */
+export function toRunRecord(row: RunSqlRow): RunRecord {
   return {
     id: row.id,
     model: row.model,

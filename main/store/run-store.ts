@@ -15,7 +15,7 @@ import {
   validateNewRun,
   validateScores,
   type EpochRow,
-  type RunRow,
+  type RunSqlRow,
   type ScoreDbRow,
   type SummaryRow,
 } from './rows.js';
@@ -55,7 +55,8 @@ function isProcessAlive(pid: number): boolean {
 const INTERRUPTED_MESSAGE =
   'The process running this run exited before it finished: it was killed or crashed, or the run database could not be written to record how it ended.';
 
-const SUMMARY_SQL = `
+/** Every run's summary, or (`WHERE r.id = ?`) one run's. */
+const summarySql = (where: string) => `
   SELECT ${RUN_COLUMNS},
     (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
     (SELECT COALESCE(SUM(e.seconds), 0) FROM epochs e WHERE e.run_id = r.id) AS seconds,
@@ -67,6 +68,7 @@ const SUMMARY_SQL = `
     (SELECT c.epoch FROM checkpoints c WHERE c.run_id = r.id AND c.kind = 'best'),
     (SELECT e.epoch FROM epochs e WHERE e.run_id = r.id AND e.val_acc IS NOT NULL
      ORDER BY e.val_acc DESC, e.epoch ASC LIMIT 1))
+  ${where}
   ORDER BY r.created_at DESC, r.id DESC`;
 
 /**
@@ -134,8 +136,8 @@ export class RunStore {
     }
   }
 
-  private runRow(id: number): RunRow {
-    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
+  private runRow(id: number): RunSqlRow {
+    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunSqlRow | undefined;
     if (!row) throw new UnmaskError('NOT_FOUND', `No run with id ${id}`);
     return row;
   }
@@ -271,23 +273,37 @@ export class RunStore {
 
   /** Every run with its summary figures, newest first. */
   listRuns(): RunSummary[] {
+    return this.guard(() => this.summaries(null));
+  }
+
+  /** One run's summary, as listRuns has it; NOT_FOUND for an unknown id. */
+  getRunSummary(id: number): RunSummary {
     return this.guard(() => {
-      const own = new Map<number, OwnScoreSet[]>();
-      const sets = this.db.prepare('SELECT run_id, split, n, auc, checkpoint_epoch, saved_at FROM score_sets ORDER BY run_id, split').all() as {
-        run_id: number; split: string; n: number; auc: number | null; checkpoint_epoch: number | null; saved_at: string;
-      }[];
-      for (const s of sets) {
-        const list = own.get(s.run_id) ?? [];
-        list.push({ split: s.split, n: s.n, auc: s.auc, checkpointEpoch: s.checkpoint_epoch, savedAt: s.saved_at });
-        own.set(s.run_id, list);
-      }
-      const missing = new Map<number, MissingOwnScores[]>();
-      const gaps = this.db.prepare('SELECT run_id, split, reason, evaluation_id FROM own_scores_replaced ORDER BY run_id, split').all() as {
-        run_id: number; split: string; reason: string; evaluation_id: number | null;
-      }[];
-      for (const g of gaps) missing.set(g.run_id, [...(missing.get(g.run_id) ?? []), { split: g.split, reason: g.reason, evaluationId: g.evaluation_id }]);
-      return (this.db.prepare(SUMMARY_SQL).all() as SummaryRow[]).map((row) => toRunSummary(row, own.get(row.id) ?? [], missing.get(row.id) ?? []));
+      const summary = this.summaries(id)[0];
+      if (!summary) throw new UnmaskError('NOT_FOUND', `no run ${id}`);
+      return summary;
     });
+  }
+
+  private summaries(id: number | null): RunSummary[] {
+    const only = id === null ? '' : 'WHERE run_id = ?';
+    const args = id === null ? [] : [id];
+    const own = new Map<number, OwnScoreSet[]>();
+    const sets = this.db.prepare(`SELECT run_id, split, n, auc, checkpoint_epoch, saved_at FROM score_sets ${only} ORDER BY run_id, split`).all(...args) as {
+      run_id: number; split: string; n: number; auc: number | null; checkpoint_epoch: number | null; saved_at: string;
+    }[];
+    for (const s of sets) {
+      const list = own.get(s.run_id) ?? [];
+      list.push({ split: s.split, n: s.n, auc: s.auc, checkpointEpoch: s.checkpoint_epoch, savedAt: s.saved_at });
+      own.set(s.run_id, list);
+    }
+    const missing = new Map<number, MissingOwnScores[]>();
+    const gaps = this.db.prepare(`SELECT run_id, split, reason, evaluation_id FROM own_scores_replaced ${only} ORDER BY run_id, split`).all(...args) as {
+      run_id: number; split: string; reason: string; evaluation_id: number | null;
+    }[];
+    for (const g of gaps) missing.set(g.run_id, [...(missing.get(g.run_id) ?? []), { split: g.split, reason: g.reason, evaluationId: g.evaluation_id }]);
+    const rows = this.db.prepare(summarySql(id === null ? '' : 'WHERE r.id = ?')).all(...args) as SummaryRow[];
+    return rows.map((row) => toRunSummary(row, own.get(row.id) ?? [], missing.get(row.id) ?? []));
   }
 
   /**

@@ -56,9 +56,12 @@ export interface EpochRecord {
 }
 
 /** A checkpoint written at the end of an epoch; a run keeps at most one of each kind. */
+/** A run's kept checkpoints: the best by its selection rule, and the last epoch's. */
+export type CheckpointKind = 'best' | 'last';
+
 export interface CheckpointRecord {
   epoch: number;
-  kind: 'last' | 'best';
+  kind: CheckpointKind;
   path: string;
 }
 

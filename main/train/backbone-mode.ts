@@ -1,34 +1,7 @@
-// How a pretrained model's backbone is trained: request checks, the frozen-by-default rule, and what a run records.
-import path from 'node:path';
-import { modelEntry, type ModelName } from '../models/registry.js';
+// How a pretrained model's backbone is trained: the frozen-by-default rule, and what a run records of it.
+import { modelEntry } from '../models/registry.js';
 import type { TrainParams } from '../store/index.js';
-import { DEFAULT_FEATURE_VIEWS } from './frozen.js';
-import type { TrainRequest } from './session.js';
-
-/** The pretrained-backbone fields of a request, checked against what the model offers. */
-export function pretrainedOptions(
-  model: ModelName,
-  r: Partial<TrainRequest>,
-  bad: (message: string) => never,
-  positive: (name: string, v: number | undefined, fallback: number, integer: boolean) => number,
-): Partial<TrainRequest> {
-  if (!modelEntry(model).pretrained) {
-    if (r.freezeBackbone === true) bad(`${model} has no pretrained backbone to freeze`);
-    if (r.weights != null) bad(`${model} takes no pretrained weights (--weights)`);
-    return {};
-  }
-  const pretrained = r.pretrained ?? true;
-  const frozenOnly = modelEntry(model).frozenOnly;
-  if (frozenOnly && (r.freezeBackbone === false || !pretrained)) bad(`${model} trains with its ImageNet backbone frozen: ${frozenOnly}`);
-  if (r.freezeBackbone === true && !pretrained) bad('--freeze-backbone needs the pretrained backbone (drop --no-pretrained)');
-  if (r.weights != null && !pretrained) bad('--weights and --no-pretrained contradict each other');
-  return {
-    pretrained,
-    ...(r.weights != null ? { weights: path.resolve(r.weights) } : {}),
-    ...(r.freezeBackbone != null ? { freezeBackbone: r.freezeBackbone } : {}),
-    featureViews: positive('feature views', r.featureViews, DEFAULT_FEATURE_VIEWS, true),
-  };
-}
+import type { TrainRequest } from './request.js';
 
 /** Frozen by default where full fine-tuning is slow: a pretrained backbone on any CPU engine (all but gpu). */
 export function resolveFreeze(request: TrainRequest, engine: string): { freeze: boolean; why: string } {

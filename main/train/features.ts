@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, IMAGE_VALUES, firstLine, type BadFile, type FaceDataset } from '../data/index.js';
+import { mapLimit } from '../data/probe.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { FaceFinder } from '../data/face-cache.js';
 import { FACE_PARTS, PART_BOX_VALUES, partBoxes, transformLandmarks } from '../data/face-parts.js';
@@ -49,19 +50,6 @@ export interface ExtractResult {
   seconds: number;
   /** Images that could not be read or decoded; they are left out of `features`. */
   bad: BadFile[];
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

@@ -10,7 +10,8 @@ import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { scoreRun, scoreWithCheckpoint } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
-import { checkTrainRequest, resumeRun, trainRun, type TrainEvent, type TrainOutcome } from './session.js';
+import { resumeRun, trainRun, type TrainEvent, type TrainOutcome } from './session.js';
+import { checkTrainRequest } from './request.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-frozen-'));
 const dataset = path.join(tmp, 'synthetic');

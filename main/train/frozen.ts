@@ -18,9 +18,6 @@ import type { FusedOptimizer } from './optimizers.js';
 import { ancestorsOf, frontierTensors, splitModel, type ModelSplit } from './model-split.js';
 import { trainStep } from './step.js';
 
-/** Augmented views cached per training image unless asked otherwise. */
-export const DEFAULT_FEATURE_VIEWS = 2;
-
 const SHUFFLE_TAG = 0x46534855;
 const VIEW_PICK_TAG = 0x46564b50;
 

@@ -2,8 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { hostView } from './host-memory.js';
 
-export const OPTIMIZER_NAMES = ['Adam', 'AdamW', 'SGD'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import type { OptimizerName } from './recipe-types.js';
+
+export { OPTIMIZER_NAMES, type OptimizerName } from './recipe-types.js';
 
 export interface OptimizerConfig {
   name: OptimizerName;

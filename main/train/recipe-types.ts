@@ -1,18 +1,28 @@
-// The training recipe's plain types, shared by the core and the API contract (which the renderer type-imports).
+// The training request's vocabulary (optimizer names, recipe choices) and the recipe's plain types: pure values
+// without tfjs, shared by the core, the request schema and the API contract (which the renderer type-imports).
+
+/** The optimizers, with PyTorch's update rules (main/train/optimizers.ts). */
+export const OPTIMIZER_NAMES = ['Adam', 'AdamW', 'SGD'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** What picks the `best` checkpoint (and drives early stopping): validation accuracy or validation ROC AUC. */
-export type SelectBy = 'accuracy' | 'auc';
+export const SELECT_BY = ['accuracy', 'auc'] as const;
+export type SelectBy = (typeof SELECT_BY)[number];
 /** 'constant', or cosine decay to 0 (both after an optional linear warm-up). */
-export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES = ['constant', 'cosine'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
 /**
  * Cached training views: seeded random crops + flips ('augmented'), the image and its mirror image ('mirror'), or
  * the image alone ('plain').
  */
-export type TrainViews = 'augmented' | 'mirror' | 'plain';
+export const TRAIN_VIEWS = ['augmented', 'mirror', 'plain'] as const;
+export type TrainViews = (typeof TRAIN_VIEWS)[number];
 /** How a linear head on frozen features is fitted: by the optimizer over epochs ('gradient'), or in closed form ('ridge'). */
-export type HeadFit = 'gradient' | 'ridge';
+export const HEAD_FITS = ['gradient', 'ridge'] as const;
+export type HeadFit = (typeof HEAD_FITS)[number];
 /** Self-blended pseudo-fakes added to the dataset's fakes ('mix') or instead of them ('replace'). */
-export type SelfBlendMode = 'mix' | 'replace';
+export const SELF_BLEND_MODES = ['mix', 'replace'] as const;
+export type SelfBlendMode = (typeof SELF_BLEND_MODES)[number];
 
 /** Recipe fields of a training request; every one is optional and defaults to the baseline recipe. */
 export interface RecipeOptions {

@@ -1,8 +1,7 @@
 // Learning-rate schedules: constant, or cosine decay after a linear warm-up (Loshchilov & Hutter, SGDR, ICLR 2017).
 import type { LrSchedule } from './recipe-types.js';
 
-export type { LrSchedule } from './recipe-types.js';
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+export { LR_SCHEDULES, type LrSchedule } from './recipe-types.js';
 
 export interface ScheduleConfig {
   schedule: LrSchedule;

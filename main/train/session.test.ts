@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UnmaskError } from '../engine/errors.js';
-import { checkTrainRequest } from './session.js';
+import { checkTrainRequest } from './request.js';
 
 describe('checkTrainRequest', () => {
   it("fills the seed's defaults, and a model's own lr and epochs where it has them", () => {

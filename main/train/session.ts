@@ -4,37 +4,18 @@ import { performance } from 'node:perf_hooks';
 import { createLoader, datasetsFromScan, FaceCropper, fingerprintDataset, scanDataset, type DatasetScan } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
-import { isModelName, MODEL_NAMES, modelEntry, type ModelName } from '../models/registry.js';
-import type { RunStore, TrainParams } from '../store/index.js';
+import { modelEntry, type ModelName } from '../models/registry.js';
+import type { RunStore, RunSummary, TrainParams } from '../store/index.js';
 import type { BatchProgress } from './epoch.js';
 import type { FeatureProgress } from './features.js';
 import { bestOf, fit, restoreEpoch, type BestSoFar, type EpochMetrics, type Phase } from './fit.js';
-import { checkRecipe, cutForUnfreeze, DEFAULT_BACKBONE_LR_SCALE, recipeFromParams, type RecipeOptions } from './recipe.js';
+import { cutForUnfreeze, DEFAULT_BACKBONE_LR_SCALE, recipeFromParams, type RecipeOptions } from './recipe.js';
 import { learningRateAt } from './schedule.js';
-import { backboneParams, pretrainedOptions, resolveFreeze, resumedMode } from './backbone-mode.js';
-import { adaptFeatureNorm, DEFAULT_FEATURE_VIEWS, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
-import { FusedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
-
-export interface TrainRequest extends RecipeOptions {
-  dataset: string;
-  model: ModelName;
-  optimizer: OptimizerName;
-  lr: number;
-  batchSize: number;
-  epochs: number;
-  seed: number;
-  /** Start the backbone from its ImageNet weights (models with a `pretrained` entry; default true). */
-  pretrained?: boolean;
-  /** A local pretrained weights file or folder instead of the default source (bundled, cached or downloaded). */
-  weights?: string;
-  /**
-   * Train only the head on cached backbone features. Unset: on when the backbone is pretrained and the engine
-   * is not gpu (resolved and recorded when the run is created).
-   */
-  freezeBackbone?: boolean;
-  /** Augmented views cached per training image when the backbone is frozen (default 2). */
-  featureViews?: number;
-}
+import { backboneParams, resolveFreeze, resumedMode } from './backbone-mode.js';
+import { adaptFeatureNorm, prepareFrozen, type FrozenStats, type FrozenTraining } from './frozen.js';
+import { FusedOptimizer, type OptimizerName } from './optimizers.js';
+import { checkTrainRequest, type TrainRequest } from './request.js';
+import { TRAIN_DEFAULTS } from './request-schema.js';
 
 export type TrainEvent =
   | { type: 'scan'; scan: DatasetScan }
@@ -75,48 +56,6 @@ export interface SessionOptions {
   featureCacheDir?: string;
 }
 
-/** Validates a request (CLI flags and API payloads alike) and fills defaults. */
-export function checkTrainRequest(r: Partial<TrainRequest> & { dataset?: string }): TrainRequest {
-  const bad = (message: string): never => {
-    throw new UnmaskError('BAD_ARGUMENT', message);
-  };
-  const model = r.model ?? 'SimpleNet';
-  if (!isModelName(model)) bad(`unknown model '${model}'; choose one of ${MODEL_NAMES.join(', ')}`);
-  const optimizer = r.optimizer ?? 'Adam';
-  if (!(OPTIMIZER_NAMES as readonly string[]).includes(optimizer)) bad(`unknown optimizer '${optimizer}'; choose one of ${OPTIMIZER_NAMES.join(', ')}`);
-  const positive = (name: string, v: number | undefined, fallback: number, integer: boolean): number => {
-    const value = v ?? fallback;
-    if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))) bad(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
-    return value;
-  };
-  if (!r.dataset) bad('a dataset folder is required (-d DATASET)');
-  const entry = modelEntry(model as ModelName);
-  const recipe = checkRecipe(r, model, entry, optimizer);
-  // Unfreezing K blocks trains on cached cut activations (a frozen trunk); 'all' is full fine-tuning.
-  if (recipe.unfreezeBlocks != null) {
-    const freeze = recipe.unfreezeBlocks !== 'all';
-    if (r.freezeBackbone != null && r.freezeBackbone !== freeze) bad(`--unfreeze-blocks ${recipe.unfreezeBlocks} contradicts --${r.freezeBackbone ? '' : 'no-'}freeze-backbone`);
-    r = { ...r, freezeBackbone: freeze };
-  }
-  // A closed-form head is solved once, on the frozen backbone's features.
-  if (recipe.headFit === 'ridge') {
-    if (r.freezeBackbone === false) bad('the ridge head is fitted on the frozen backbone: drop --no-freeze-backbone');
-    if (r.epochs != null && r.epochs !== 1) bad(`the ridge head is fitted in closed form in one epoch: use -e 1, not ${r.epochs}`);
-    r = { ...r, freezeBackbone: true, epochs: 1 };
-  }
-  return {
-    ...recipe,
-    dataset: r.dataset!,
-    model: model as ModelName,
-    optimizer: optimizer as OptimizerName,
-    lr: positive('lr', r.lr, modelEntry(model as ModelName).trainDefaults?.lr ?? 0.001, false),
-    batchSize: positive('batch size', r.batchSize, 32, true),
-    epochs: positive('epochs', r.epochs, modelEntry(model as ModelName).trainDefaults?.epochs ?? 5, true),
-    seed: Number.isInteger(r.seed) ? r.seed! : 0,
-    ...pretrainedOptions(model as ModelName, r, bad, positive),
-  };
-}
-
 async function prepare(request: TrainRequest, options: SessionOptions, loadPretrained = true) {
   const scan = await scanDataset(request.dataset, { seed: request.seed });
   options.onEvent?.({ type: 'scan', scan });
@@ -149,54 +88,70 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
   return { scan, loaders, model, optimizer, faceCropper };
 }
 
-/** `training` says how the backbone is trained (shown at the start of a run of a pretrained model). */
-async function runFit(
-  store: RunStore,
-  runId: number,
-  request: TrainRequest,
-  startEpoch: number,
-  options: SessionOptions,
-  prepared: Awaited<ReturnType<typeof prepare>>,
-  training: string | undefined,
-  best?: BestSoFar,
-): Promise<TrainOutcome> {
-  const started = performance.now();
-  const engine = (await initEngine()).engine;
-  store.markStarted(runId, engine);
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+/** A run resolved before it trains: its record, request and engine, where it starts, and its best epoch so far. */
+interface RunPlan {
+  runId: number;
+  request: TrainRequest;
+  engine: string;
+  startEpoch: number;
+  best?: BestSoFar;
+  /** How the backbone is trained (the start line of a pretrained model's run). */
+  training?: string;
+  prepared: Prepared;
+}
+
+/** Frozen-backbone runs: caches the backbone's views (or trunk's cut activations) and returns the cached passes. */
+async function prepareFeatures(plan: RunPlan, options: SessionOptions): Promise<FrozenTraining | null> {
+  const { request, prepared, startEpoch } = plan;
   const pretrained = modelEntry(request.model).pretrained;
-  options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs, training });
-  const { loaders, model, optimizer, faceCropper } = prepared;
-  let frozen: FrozenTraining | null = null;
+  const { loaders, model, optimizer } = prepared;
   const cacheRoot = options.featureCacheDir ?? path.join(path.dirname(options.runsDir), 'feature-cache');
   const onFeatures = (p: FeatureProgress) => options.onEvent?.({ type: 'features', ...p });
-  try {
-    if (request.freezeBackbone && pretrained) {
-      frozen = await prepareFrozen(
-        {
-          model,
-          featureLayer: pretrained.featureLayer,
-          cutLayer: cutForUnfreeze(modelEntry(request.model), request.model, typeof request.unfreezeBlocks === 'number' ? request.unfreezeBlocks : 0),
-          backboneLrScale: request.backboneLrScale ?? DEFAULT_BACKBONE_LR_SCALE,
-          ttaFlip: request.ttaFlip,
-          selfBlend: request.selfBlend,
-          datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
-          views: request.featureViews ?? DEFAULT_FEATURE_VIEWS,
-          trainViews: request.trainViews,
-          headFit: request.headFit,
-          batchSize: request.batchSize,
-          seed: request.seed,
-          cacheRoot,
-          adaptNorm: startEpoch === 0,
-          signal: options.signal,
-          onFeatures,
-        },
-        optimizer,
-      );
-      options.onEvent?.({ type: 'features-done', ...frozen.stats });
-    } else if (request.pretrained && pretrained && startEpoch === 0) {
-      // A resumed run has its fitted standardisation in the checkpoint.
+  if (!pretrained) return null;
+  if (!request.freezeBackbone) {
+    // A resumed run has its fitted standardisation in the checkpoint.
+    if (request.pretrained && startEpoch === 0) {
       await adaptFeatureNorm(model, pretrained.featureLayer, loaders.train.dataset, cacheRoot, { batchSize: request.batchSize, signal: options.signal, onFeatures });
     }
+    return null;
+  }
+  const frozen = await prepareFrozen(
+    {
+      model,
+      featureLayer: pretrained.featureLayer,
+      cutLayer: cutForUnfreeze(modelEntry(request.model), request.model, typeof request.unfreezeBlocks === 'number' ? request.unfreezeBlocks : 0),
+      backboneLrScale: request.backboneLrScale ?? DEFAULT_BACKBONE_LR_SCALE,
+      ttaFlip: request.ttaFlip,
+      selfBlend: request.selfBlend,
+      datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
+      views: request.featureViews ?? TRAIN_DEFAULTS.featureViews,
+      trainViews: request.trainViews,
+      headFit: request.headFit,
+      batchSize: request.batchSize,
+      seed: request.seed,
+      cacheRoot,
+      adaptNorm: startEpoch === 0,
+      signal: options.signal,
+      onFeatures,
+    },
+    optimizer,
+  );
+  options.onEvent?.({ type: 'features-done', ...frozen.stats });
+  return frozen;
+}
+
+/** Trains a planned run to its last epoch, recording each epoch; the run ends completed, cancelled or failed. */
+async function executeRun(store: RunStore, plan: RunPlan, options: SessionOptions): Promise<TrainOutcome> {
+  const started = performance.now();
+  const { runId, request, engine, startEpoch } = plan;
+  store.markStarted(runId, engine);
+  options.onEvent?.({ type: 'start', runId, engine, startEpoch, epochs: request.epochs, training: plan.training });
+  const { loaders, model, optimizer, faceCropper } = plan.prepared;
+  let frozen: FrozenTraining | null = null;
+  try {
+    frozen = await prepareFeatures(plan, options);
     const fitStarted = performance.now();
     const history = await fit({
       model,
@@ -207,7 +162,7 @@ async function runFit(
       epochs: request.epochs,
       checkpointDir: path.join(options.runsDir, String(runId)),
       startEpoch,
-      best,
+      best: plan.best,
       selectBy: request.selectBy,
       patience: request.patience,
       learningRate:
@@ -224,26 +179,8 @@ async function runFit(
       },
     });
     store.finish(runId, 'completed');
-    const summary = store.listRuns().find((r) => r.id === runId)!;
-    return {
-      run: runId,
-      epochs: summary.epochsDone,
-      bestValAcc: summary.bestValAcc,
-      bestEpoch: summary.bestEpoch,
-      testAccAtBestVal: summary.testAccAtBestVal,
-      wallSeconds: (performance.now() - started) / 1000,
-      engine,
-      decodeShare: history.length ? history.reduce((s, m) => s + m.decodeShare, 0) / history.length : 0,
-      ...(frozen
-        ? {
-            freezeBackbone: true,
-            features: { seconds: frozen.stats.seconds, computed: frozen.stats.computed, cached: frozen.stats.cached, weightsHash: frozen.stats.weightsHash, skipped: frozen.stats.bad.length },
-            headSeconds: (performance.now() - fitStarted) / 1000,
-            ...(frozen.ridge ? { ridge: frozen.ridge } : {}),
-          }
-        : {}),
-      ...(faceCropper ? { faceless: [...faceCropper.faceless].sort() } : {}),
-    };
+    const headSeconds = (performance.now() - fitStarted) / 1000;
+    return outcomeOf(store.getRunSummary(runId), { engine, history, frozen, headSeconds, faceCropper, wallSeconds: (performance.now() - started) / 1000 });
   } catch (error) {
     throw store.endWithError(runId, error); // cancelled or failed; never hides `error` behind a store failure
   } finally {
@@ -251,6 +188,32 @@ async function runFit(
     optimizer.dispose();
     model.dispose();
   }
+}
+
+function outcomeOf(
+  summary: RunSummary,
+  ran: { engine: string; history: EpochMetrics[]; frozen: FrozenTraining | null; headSeconds: number; faceCropper?: FaceCropper; wallSeconds: number },
+): TrainOutcome {
+  const { frozen, history, faceCropper } = ran;
+  return {
+    run: summary.id,
+    epochs: summary.epochsDone,
+    bestValAcc: summary.bestValAcc,
+    bestEpoch: summary.bestEpoch,
+    testAccAtBestVal: summary.testAccAtBestVal,
+    wallSeconds: ran.wallSeconds,
+    engine: ran.engine,
+    decodeShare: history.length ? history.reduce((s, m) => s + m.decodeShare, 0) / history.length : 0,
+    ...(frozen
+      ? {
+          freezeBackbone: true,
+          features: { seconds: frozen.stats.seconds, computed: frozen.stats.computed, cached: frozen.stats.cached, weightsHash: frozen.stats.weightsHash, skipped: frozen.stats.bad.length },
+          headSeconds: ran.headSeconds,
+          ...(frozen.ridge ? { ridge: frozen.ridge } : {}),
+        }
+      : {}),
+    ...(faceCropper ? { faceless: [...faceCropper.faceless].sort() } : {}),
+  };
 }
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
@@ -277,7 +240,7 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
     params,
     engine,
   });
-  return runFit(store, run.id, request, 0, options, prepared, mode?.why);
+  return executeRun(store, { runId: run.id, request, engine, startEpoch: 0, training: mode?.why, prepared }, options);
 }
 
 /**
@@ -287,13 +250,16 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
 export async function resumeRun(store: RunStore, runId: number, options: SessionOptions): Promise<TrainOutcome> {
   // Before the model is built, as in trainRun: a checkpoint loaded on tfjs's default backend breaks once the
   // wasm engine takes over ("Cannot perform Construct on a detached ArrayBuffer" with UNMASK_THREADS=1).
-  await initEngine();
+  const engine = (await initEngine()).engine;
   const run = store.getRun(runId);
   if (run.status === 'running') throw new UnmaskError('BAD_ARGUMENT', `run ${runId} is running`);
   const done = store.getEpochs(runId);
   const p = run.params;
   const request = checkTrainRequest({
-    ...p,
+    lr: p.lr,
+    batchSize: p.batchSize,
+    epochs: p.epochs,
+    seed: p.seed,
     dataset: run.datasetPath,
     model: run.model as ModelName,
     optimizer: p.optimizer as OptimizerName,
@@ -312,5 +278,5 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
   }
   const startEpoch = done.length === 0 ? 0 : restoreEpoch(path.join(options.runsDir, String(runId)), done.length, prepared.model, prepared.optimizer);
   if (startEpoch !== done.length) throw new UnmaskError('INTERNAL', `run ${runId}: checkpoint is at epoch ${startEpoch} but ${done.length} epochs are recorded`);
-  return runFit(store, runId, request, startEpoch, options, prepared, resumedMode(request), bestOf(done, request.selectBy ?? 'accuracy'));
+  return executeRun(store, { runId, request, engine, startEpoch, training: resumedMode(request), best: bestOf(done, request.selectBy ?? 'accuracy'), prepared }, options);
 }

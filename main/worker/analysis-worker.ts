@@ -1,7 +1,7 @@
 // Analysis worker process: scores splits and explains images for the main side, one request at a time.
 import * as tf from '@tensorflow/tfjs';
 import { toErrorPayload } from '../api/errors.js';
-import type { ChartOption, EncodedImage, EvaluationSplit, ExplainChoices, ExplainRequest, FigureFormat, SplitName } from '../api/contract.js';
+import type { EncodedImage, ExplainChoices, ExplainRequest } from '../api/contract.js';
 import type { EChartsOption } from '../analysis/figures/echarts.js';
 import { exportFigures } from '../analysis/figures/export.js';
 import { registryParamCounter } from '../analysis/figures/frontier.js';
@@ -14,11 +14,11 @@ import { explainImage } from '../analysis/explain/explain-image.js';
 import { loadRunModel, type RunModel } from '../analysis/run-model.js';
 import { writeRunsSummary } from '../analysis/report-summary.js';
 import { evaluateRun } from '../analysis/evaluate.js';
-import { extractFeatureShard, type ShardOptions } from '../queue/feature-shard.js';
+import { extractFeatureShard } from '../queue/feature-shard.js';
 import { scoreRun } from '../analysis/score.js';
 import { RunStore } from '../store/index.js';
 import { parentChannel, reportCrashes } from './port.js';
-import type { AnalysisWorkerReply, AnalysisWorkerRequest, WorkerStats } from './protocol.js';
+import type { AnalysisOp, AnalysisParams, AnalysisResult, AnalysisWorkerReply, AnalysisWorkerRequest } from './protocol.js';
 
 const dbPath = process.env.UNMASK_DB;
 if (!dbPath) throw new Error('the analysis worker needs UNMASK_DB');
@@ -79,15 +79,8 @@ async function choices(params: { runId: number }): Promise<ExplainChoices> {
   return { runId: params.runId, model: name, layers: featureMapLayers(model), defaultLayer: entry.camLayer, checkpoints };
 }
 
-interface RenderParams {
-  option: ChartOption;
-  format: FigureFormat;
-  width?: number;
-  height?: number;
-}
-
 /** An ECharts option drawn headless, as the exported figures are. A malformed option is BAD_ARGUMENT. */
-async function render(params: RenderParams): Promise<EncodedImage> {
+async function render(params: AnalysisParams<'render'>): Promise<EncodedImage> {
   const size = { width: params.width ?? DEFAULT_SIZE.width, height: params.height ?? DEFAULT_SIZE.height };
   const option = restoreDetLabels(params.option as EChartsOption);
   let data: Buffer;
@@ -99,45 +92,37 @@ async function render(params: RenderParams): Promise<EncodedImage> {
   return { mime: params.format === 'svg' ? 'image/svg+xml' : 'image/png', base64: data.toString('base64'), ...size };
 }
 
-async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
+/** One handler per operation of the protocol: a missing or mistyped one fails to compile. */
+const handlers: { [K in AnalysisOp]: (params: AnalysisParams<K>) => Promise<AnalysisResult<K>> } = {
+  async score({ runId, split }) {
+    const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));
+    return { n, skipped: skipped.length };
+  },
+  async evaluate({ runId, cropFaces, ...options }) {
+    const { evaluation } = await withStore((store) => evaluateRun(store, runId, { ...options, ...(cropFaces ? { preprocess: 'crop-faces' as const } : {}) }));
+    return { evaluationId: evaluation.id };
+  },
+  features: extractFeatureShard,
+  explain,
+  choices,
+  async stats() {
+    const memory = tf.memory();
+    return { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, tensors: memory.numTensors, tensorBytes: memory.numBytes };
+  },
+  params: ({ model }) => registryParamCounter(model),
+  render,
+  export: ({ runIds, ...options }) =>
+    withStore(async (store) => {
+      const result = await exportFigures(store, runIds, options);
+      result.files.push(...(await writeRunsSummary(store, runIds, result.out, options.split ?? 'test')));
+      return result;
+    }),
+};
+
+async function handle<K extends AnalysisOp>(op: K, params: AnalysisParams<K>): Promise<AnalysisResult<K>> {
   await initEngine();
-  switch (request.op) {
-    case 'score': {
-      const { runId, split } = request.params as { runId: number; split: SplitName };
-      const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));
-      return { n, skipped: skipped.length };
-    }
-    case 'evaluate': {
-      const { runId, cropFaces, ...options } = request.params as { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean };
-      const { evaluation } = await withStore((store) => evaluateRun(store, runId, { ...options, ...(cropFaces ? { preprocess: 'crop-faces' as const } : {}) }));
-      return { evaluationId: evaluation.id };
-    }
-    case 'features':
-      return extractFeatureShard(request.params as ShardOptions);
-    case 'explain':
-      return explain(request.params as ExplainRequest);
-    case 'choices':
-      return choices(request.params as { runId: number });
-    case 'stats': {
-      const memory = tf.memory();
-      const stats: WorkerStats = { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, tensors: memory.numTensors, tensorBytes: memory.numBytes };
-      return stats;
-    }
-    case 'params':
-      return registryParamCounter((request.params as { model: string }).model);
-    case 'render':
-      return render(request.params as RenderParams);
-    case 'export': {
-      const { runIds, ...options } = request.params as { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] };
-      return withStore(async (store) => {
-        const result = await exportFigures(store, runIds, options);
-        result.files.push(...(await writeRunsSummary(store, runIds, result.out, options.split ?? 'test')));
-        return result;
-      });
-    }
-    default:
-      throw new UnmaskError('BAD_ARGUMENT', `unknown analysis op '${String(request.op)}'`);
-  }
+  if (!Object.hasOwn(handlers, op)) throw new UnmaskError('BAD_ARGUMENT', `unknown analysis op '${String(op)}'`);
+  return handlers[op](params);
 }
 
 // One request at a time: tfjs work is serial anyway, and this bounds memory under a burst of requests.
@@ -145,7 +130,7 @@ let queue = Promise.resolve();
 port.onMessage((request) => {
   queue = queue.then(async () => {
     try {
-      port.send({ id: request.id, ok: true, value: await handle(request) });
+      port.send({ id: request.id, ok: true, value: await handle(request.op, request.params) });
     } catch (error) {
       port.send({ id: request.id, ok: false, error: toErrorPayload(error) });
     }

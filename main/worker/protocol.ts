@@ -1,6 +1,10 @@
 // Messages between the main side and its worker processes (training; scoring and explaining).
-import type { EpochPoint, ErrorPayload, JobPhase } from '../api/contract.js';
-import type { TrainRequest, TrainOutcome } from '../train/session.js';
+import type { ChartOption, EncodedImage, EpochPoint, ErrorPayload, EvaluationSplit, ExplainChoices, ExplainRequest, FigureFormat, JobPhase, SplitName } from '../api/contract.js';
+import type { ExportResult } from '../analysis/figures/export.js';
+import type { ImageExplanation } from '../analysis/explain/explain-image.js';
+import type { ShardOptions, ShardResult } from '../queue/feature-shard.js';
+import type { TrainOutcome } from '../train/session.js';
+import type { TrainRequest } from '../train/request.js';
 
 /** Where a worker's store and checkpoints live (the same database the main side reads). */
 export interface StoreLocation {
@@ -46,7 +50,29 @@ export type TrainWorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'error'; error: ErrorPayload };
 
-export type AnalysisOp = 'score' | 'evaluate' | 'features' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
+/** Every analysis-worker operation: its params and its result. The client and the worker are both typed by it. */
+export interface AnalysisOps {
+  /** Scores a split of a run's own dataset with its best checkpoint and saves the scores. */
+  score: { params: { runId: number; split: SplitName }; result: { n: number; skipped: number } };
+  /** Scores a run on another dataset (or split) and records the evaluation. */
+  evaluate: {
+    params: { runId: number; dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean };
+    result: { evaluationId: number };
+  };
+  /** One shard of a queue job's frozen-backbone feature views. */
+  features: { params: ShardOptions; result: ShardResult };
+  explain: { params: ExplainRequest; result: Omit<ImageExplanation, 'png'> & { png: string } };
+  choices: { params: { runId: number }; result: ExplainChoices };
+  /** A model's trainable parameter count (null for a name this build does not have). */
+  params: { params: { model: string }; result: number | null };
+  render: { params: { option: ChartOption; format: FigureFormat; width?: number; height?: number }; result: EncodedImage };
+  export: { params: { runIds: number[]; out: string; split?: SplitName; formats?: FigureFormat[] }; result: ExportResult };
+  stats: { params: Record<string, never>; result: WorkerStats };
+}
+
+export type AnalysisOp = keyof AnalysisOps;
+export type AnalysisParams<K extends AnalysisOp> = AnalysisOps[K]['params'];
+export type AnalysisResult<K extends AnalysisOp> = AnalysisOps[K]['result'];
 
 /** The analysis worker's memory, for soak tests: process RSS and tfjs's tensor bookkeeping. */
 export interface WorkerStats {
@@ -56,10 +82,6 @@ export interface WorkerStats {
   tensorBytes: number;
 }
 
-export interface AnalysisWorkerRequest {
-  id: number;
-  op: AnalysisOp;
-  params: unknown;
-}
+export type AnalysisWorkerRequest = { [K in AnalysisOp]: { id: number; op: K; params: AnalysisParams<K> } }[AnalysisOp];
 
 export type AnalysisWorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorPayload };

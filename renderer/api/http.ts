@@ -1,7 +1,7 @@
 // Browser-mode client: each call is `POST /api/<method>` with the session token; events come over Server-Sent Events.
-import type { ApiEvent, ApiMethod, UnmaskApi, UnmaskClient } from '../../main/api/contract';
+import type { ApiEvent, ApiMethod, UnmaskClient } from '../../main/api/contract';
 import { ApiError, isErrorPayload } from './errors';
-import { API_METHODS } from './methods';
+import { proxyClient } from './proxy';
 
 const TOKEN_KEY = 'unmask.token';
 
@@ -66,22 +66,16 @@ export function createHttpClient(token: string | null): UnmaskClient {
     };
   };
 
-  const api = Object.fromEntries(
-    API_METHODS.map((method) => [method, (params?: unknown) => post(method, params ?? {}, token)]),
-  ) as unknown as UnmaskApi;
-
-  return {
-    ...api,
-    onEvent(listener) {
-      listeners.add(listener);
-      connect();
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0 && source) {
-          source.close();
-          source = null;
-        }
-      };
-    },
+  const onEvent = (listener: (event: ApiEvent) => void) => {
+    listeners.add(listener);
+    connect();
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && source) {
+        source.close();
+        source = null;
+      }
+    };
   };
+  return proxyClient((method, params) => post(method, params ?? {}, token), onEvent);
 }

@@ -1,7 +1,7 @@
 // Electron client: wraps the preload's `window.unmask` bridge, unwrapping each envelope into a value or an ApiError.
-import type { ApiMethod, Envelope, UnmaskApi, UnmaskBridge, UnmaskClient } from '../../main/api/contract';
+import type { ApiMethod, Envelope, UnmaskBridge, UnmaskClient } from '../../main/api/contract';
 import { ApiError } from './errors';
-import { API_METHODS } from './methods';
+import { proxyClient } from './proxy';
 
 function unwrap<T>(envelope: Envelope<T>): T {
   if (envelope.ok) return envelope.value;
@@ -10,10 +10,10 @@ function unwrap<T>(envelope: Envelope<T>): T {
 
 /** The IPC client over the preload bridge. */
 export function createIpcClient(bridge: UnmaskBridge): UnmaskClient {
-  const call = (method: ApiMethod) => async (...args: unknown[]): Promise<unknown> => {
-    const fn = bridge[method] as (...a: unknown[]) => Promise<Envelope<unknown>>;
-    return unwrap(await fn(...args));
+  const call = async (method: ApiMethod, params: unknown): Promise<unknown> => {
+    const fn = bridge[method] as (params?: unknown) => Promise<Envelope<unknown>>;
+    // Exactly one argument crosses (undefined for methods without params), as the preload forwards it.
+    return unwrap(await fn(params));
   };
-  const api = Object.fromEntries(API_METHODS.map((method) => [method, call(method)])) as unknown as UnmaskApi;
-  return { ...api, onEvent: (listener) => bridge.onEvent(listener) };
+  return proxyClient(call, (listener) => bridge.onEvent(listener));
 }

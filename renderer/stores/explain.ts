@@ -27,7 +27,8 @@ export const useExplainStore = defineStore('explain', () => {
   const runs = useRunsStore();
   const runId = ref<number | null>(null);
   const secondRunId = ref<number | null>(null);
-  const method = ref('gradcam');
+  /** '' until AppInfo names the default method. */
+  const method = ref('');
   /** Explain the image's largest face (raw photos); a run trained on face crops always does. */
   const cropFaces = ref(false);
   /** The layer chosen for the first run; it is only ever sent when it is one of that run's layers. */
@@ -69,7 +70,7 @@ export const useExplainStore = defineStore('explain', () => {
   /** Defaults the run to the newest completed one, so clicking an image anywhere can explain at once. */
   function ensureRun(): void {
     const methods = app.info?.explainMethods ?? [];
-    if (methods.length > 0 && !methods.some((m) => m.name === method.value)) method.value = methods[0]!.name;
+    if (methods.length > 0 && !methods.some((m) => m.name === method.value)) method.value = app.info!.defaultExplainMethod;
     if (runId.value === null && runs.completed[0]) void setRun(runs.completed[0].id);
   }
 

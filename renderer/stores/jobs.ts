@@ -7,8 +7,10 @@ import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';
 import { useRunsStore } from './runs';
 
-/** The server's defaults plus what only a form has: the dataset, the frozen-backbone switch and the recipe. */
-export interface TrainForm extends TrainDefaults {
+/** The server's defaults ('' and 0 until they load) plus what only a form has: the dataset, the frozen-backbone switch and the recipe. */
+export interface TrainForm extends Omit<TrainDefaults, 'model' | 'optimizer' | 'featureViews'> {
+  model: TrainDefaults['model'] | '';
+  optimizer: TrainDefaults['optimizer'] | '';
   dataset: string;
   freezeBackbone: boolean;
   /** Recipe options beyond the baseline recipe; an unset field keeps the baseline's behaviour. */
@@ -21,7 +23,7 @@ export const useJobsStore = defineStore('jobs', () => {
   const app = useAppStore();
   const jobs = ref<JobInfo[]>([]);
   const starting = ref(false);
-  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0.001, batchSize: 32, epochs: 5, seed: 0, freezeBackbone: true, recipe: {} });
+  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0, batchSize: 0, epochs: 0, seed: 0, freezeBackbone: true, recipe: {} });
   /** The sweep form: the models, learning rates and seeds to combine (the rest of the form is shared). */
   const sweep = reactive({ models: [] as string[], lrs: '', seeds: '' });
   let unsubscribe: (() => void) | null = null;
@@ -131,8 +133,8 @@ export const useJobsStore = defineStore('jobs', () => {
   function request(): TrainRequest {
     return {
       dataset: form.dataset,
-      model: form.model,
-      optimizer: form.optimizer,
+      model: form.model || undefined,
+      optimizer: form.optimizer || undefined,
       lr: Number(form.lr),
       batchSize: Number(form.batchSize),
       epochs: Number(form.epochs),

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../engine/select.js';
 import { models, type ModelName } from '../../models/registry.js';
-import { explain, type ExplainMethod } from './methods.js';
+import { explain, explainMethods, type ExplainMethod } from './methods.js';
 
 export interface ExplainLatency {
   model: ModelName;
@@ -38,7 +38,7 @@ export async function benchExplain(log: (line: string) => void = console.log): P
     const entry = models[c.model];
     const model = entry.create({ seed: 0 });
     const x = tf.randomNormal([1, entry.inputSize, entry.inputSize, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const layer = c.method === 'saliency' || c.method === 'smoothgrad' ? null : entry.camLayer;
+    const layer = explainMethods[c.method].kind === 'cam' ? entry.camLayer : null;
     const once = (): void => {
       const e = explain(c.method, model, x, layer ? { layer } : {});
       e.heatmap.dataSync();

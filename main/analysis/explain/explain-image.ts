@@ -1,7 +1,7 @@
 // Explains one image with a loaded detector: the prediction, the class scores and a 256 × 256 overlay PNG.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { decodeImage, FaceCropper, IMAGE_SIZE, normalise } from '../../data/index.js';
+import { CLASS_NAMES, decodeImage, FaceCropper, IMAGE_SIZE, normalise, type ClassName } from '../../data/index.js';
 import { UnmaskError } from '../../engine/errors.js';
 import { FaceFinder, faceCacheDir } from '../../data/face-cache.js';
 import { partBoxesTensor, readsPartBoxes } from '../../models/xception-parts.js';
@@ -10,8 +10,6 @@ import { EXPLAIN_METHODS, explainMethods, isExplainMethod } from './methods.js';
 import { upsampleMaps } from './cam.js';
 import { denormalise, encodePng, overlay } from './visualise.js';
 
-export const CLASS_NAMES = ['real', 'fake'] as const;
-export type ClassName = (typeof CLASS_NAMES)[number];
 export const EXPLAIN_TARGETS = ['predicted', ...CLASS_NAMES] as const;
 export type ExplainTarget = (typeof EXPLAIN_TARGETS)[number];
 

@@ -4,6 +4,9 @@ import { UnmaskError } from '../../engine/errors.js';
 import { computeCam, gradCam, gradCamPlusPlus, xGradCam, type CamWeighting } from './cam.js';
 import type { TargetSpec } from './graph.js';
 import { saliency, smoothGrad } from './saliency.js';
+import { EXPLAIN_METHODS, isExplainMethod, type ExplainMethod } from './method-names.js';
+
+export { EXPLAIN_METHODS, isExplainMethod, type ExplainMethod } from './method-names.js';
 
 export interface ExplainOptions {
   /** Class explained per image (default 'predicted'). */
@@ -53,9 +56,6 @@ function camEntry(weighting: CamWeighting, description: string): ExplainMethodEn
   };
 }
 
-export const EXPLAIN_METHODS = ['saliency', 'smoothgrad', 'gradcam', 'gradcam++', 'xgradcam'] as const;
-export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
-
 export const explainMethods: Record<ExplainMethod, ExplainMethodEntry> = {
   saliency: {
     kind: 'gradient',
@@ -79,11 +79,6 @@ export const explainMethods: Record<ExplainMethod, ExplainMethodEntry> = {
   'gradcam++': camEntry(gradCamPlusPlus, 'Grad-CAM with per-location gradient weights (higher-order terms)'),
   xgradcam: camEntry(xGradCam, 'layer activations weighted by activation-normalised gradients'),
 };
-
-/** Whether `name` is one of {@link EXPLAIN_METHODS}. */
-export function isExplainMethod(name: string): name is ExplainMethod {
-  return Object.hasOwn(explainMethods, name);
-}
 
 /** Runs method `method` on x [batch, H, W, C]; unknown names are BAD_ARGUMENT listing the choices. */
 export function explain(method: string, model: tf.LayersModel, x: tf.Tensor4D, options: ExplainOptions = {}): Explanation {
