@@ -1,7 +1,12 @@
-// Runs every *.test.ts under main/ and test/ with Node's test runner (Node 20's --test does not expand globs).
+// Runs the tests with Node's test runner (Node 20's --test does not expand globs): every *.test.ts under main/ and
+// test/, or only the files and folders named on the command line; `--unit` keeps the fast inner-loop set (no
+// browser, no child-process CLI or queue runs, no full trainings). Other flags go to node --test.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+
+/** Slow files (a few minutes each on 2 cores): left out of `--unit`, always run by `npm test`. */
+const SLOW = [/^test\//, /main\/train\/frozen\.test\.ts$/, /main\/analysis\/explain\/explain-cli\.test\.ts$/];
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -11,8 +16,14 @@ function findTests(dir) {
   });
 }
 
-const files = ['main', 'test'].flatMap((dir) => (fs.existsSync(dir) ? findTests(dir) : [])).sort();
+const argv = process.argv.slice(2);
+const unit = argv.includes('--unit');
+const named = argv.filter((a) => !a.startsWith('--') && fs.existsSync(a));
+const flags = argv.filter((a) => a !== '--unit' && !named.includes(a));
+const roots = named.length > 0 ? named : ['main', 'test'].filter((dir) => fs.existsSync(dir));
+let files = roots.flatMap((p) => (fs.statSync(p).isDirectory() ? findTests(p) : [p])).sort();
+if (unit) files = files.filter((f) => !SLOW.some((slow) => slow.test(f.split(path.sep).join('/'))));
 // One file at a time: the 2-core machines share their cores with each test's wasm thread pool.
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', ...process.argv.slice(2), ...files];
+const args = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);

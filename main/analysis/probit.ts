@@ -3,6 +3,7 @@ import { UnmaskError } from '../engine/errors.js';
 
 const poly = (coefficients: readonly number[], x: number): number => coefficients.reduce((acc, c) => acc * x + c, 0);
 
+/* eslint-disable no-loss-of-precision -- the published coefficients digit for digit; doubles round them as CPython's do */
 // Wichura (1988), Algorithm AS 241 PPND16, highest power first (the same coefficients as CPython's
 // statistics.NormalDist.inv_cdf).
 const CENTRAL_NUM = [
@@ -29,6 +30,7 @@ const TAIL_DEN = [
   2.04426310338993978564e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5, 7.868691311456132591e-4,
   0.0148753612908506148525, 0.13692988092273580531, 0.59983220655588793769, 1,
 ];
+/* eslint-enable no-loss-of-precision */
 
 /**
  * The probit: z with Phi(z) = p for the standard normal CDF Phi. Wichura's Algorithm AS 241 (PPND16),

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SplitName } from '../data/index.js';
-import type { RunStore } from '../store/index.js';
+import type { RunStore, RunSummary } from '../store/index.js';
 import { registryParamCounter, type ParamCounter } from './figures/frontier.js';
 import { summarize } from './metrics.js';
 import { scoreOriginLabel } from './score-source.js';
@@ -43,38 +43,46 @@ export async function writeRunsSummary(
   split: SplitName,
   countParams: ParamCounter = registryParamCounter,
 ): Promise<string[]> {
-  const rows: RunSummaryRow[] = [];
+  const ids = [...new Set(runIds)];
   const summaries = new Map(store.listRuns().map((r) => [r.id, r]));
-  for (const id of new Set(runIds)) {
-    const run = summaries.get(id) ?? store.getRun(id);
-    const s = summaries.get(id);
-    const scored = store.getScores(id, split);
-    const epoch = s?.ownScores.find((o) => o.split === split)?.checkpointEpoch ?? null;
-    const source = scoreOriginLabel({ kind: 'own', datasetPath: run.datasetPath, split, checkpoint: 'best', checkpointEpoch: epoch });
-    const both = scored.some((r) => r.label === 0) && scored.some((r) => r.label === 1);
-    const m = both ? summarize(scored.map((r) => r.label), scored.map((r) => r.probs[1])) : null;
-    rows.push({
-      run: id,
-      model: run.model,
-      dataset: run.datasetPath,
-      parameters: await countParams(run.model),
-      engine: run.engine,
-      status: run.status,
-      epochs: s?.epochsDone ?? 0,
-      bestValAcc: s?.bestValAcc ?? null,
-      bestEpoch: s?.bestEpoch ?? null,
-      testAccAtBestVal: s?.testAccAtBestVal ?? null,
-      scores: m ? { split, n: m.n, auc: m.auc, ap: m.ap, eer: m.eer, accuracy: m.accuracy, source } : null,
-    });
-  }
-  const json = path.join(out, 'summary.json');
-  const md = path.join(out, 'summary.md');
-  const evaluations: EvaluationSummaryRow[] = [...new Set(runIds)].flatMap((id) =>
+  const rows: RunSummaryRow[] = [];
+  for (const id of ids) rows.push(await summaryRow(store, id, summaries.get(id), split, countParams));
+  const evaluations: EvaluationSummaryRow[] = ids.flatMap((id) =>
     store.listEvaluations({ runId: id }).map((e) => ({
       evaluation: e.id, run: id, source: scoreOriginLabel({ kind: 'evaluation', ...e }), n: e.n, auc: e.auc, origin: e.origin,
     })),
   );
+  const json = path.join(out, 'summary.json');
+  const md = path.join(out, 'summary.md');
   await fs.writeFile(json, `${JSON.stringify({ split, runs: rows, evaluations }, null, 2)}\n`);
+  await fs.writeFile(md, summaryMarkdown(rows, evaluations, split));
+  return [json, md];
+}
+
+/** One run's row: its record, best-validation accuracies, and the metrics of its own `split` scores. */
+async function summaryRow(store: RunStore, id: number, s: RunSummary | undefined, split: SplitName, countParams: ParamCounter): Promise<RunSummaryRow> {
+  const run = s ?? store.getRun(id);
+  const scored = store.getScores(id, split);
+  const epoch = s?.ownScores.find((o) => o.split === split)?.checkpointEpoch ?? null;
+  const source = scoreOriginLabel({ kind: 'own', datasetPath: run.datasetPath, split, checkpoint: 'best', checkpointEpoch: epoch });
+  const both = scored.some((r) => r.label === 0) && scored.some((r) => r.label === 1);
+  const m = both ? summarize(scored.map((r) => r.label), scored.map((r) => r.probs[1])) : null;
+  return {
+    run: id,
+    model: run.model,
+    dataset: run.datasetPath,
+    parameters: await countParams(run.model),
+    engine: run.engine,
+    status: run.status,
+    epochs: s?.epochsDone ?? 0,
+    bestValAcc: s?.bestValAcc ?? null,
+    bestEpoch: s?.bestEpoch ?? null,
+    testAccAtBestVal: s?.testAccAtBestVal ?? null,
+    scores: m ? { split, n: m.n, auc: m.auc, ap: m.ap, eer: m.eer, accuracy: m.accuracy, source } : null,
+  };
+}
+
+function summaryMarkdown(rows: readonly RunSummaryRow[], evaluations: readonly EvaluationSummaryRow[], split: SplitName): string {
   const lines = [
     `# Unmask report (${new Date().toISOString()})`,
     '',
@@ -99,6 +107,5 @@ export async function writeRunsSummary(
           '',
         ]),
   ];
-  await fs.writeFile(md, lines.join('\n'));
-  return [json, md];
+  return lines.join('\n');
 }

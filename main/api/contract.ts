@@ -2,7 +2,7 @@
 // The renderer type-imports this file: it may only type-import modules that are plain types too (no Node, no tfjs).
 import type { EpochRecord, EvaluationSplit, RunStatus } from '../store/types.js';
 import type { CrossDatasetMatrix } from '../analysis/matrix-types.js';
-import type { Confusion, MetricSummary } from '../analysis/metric-types.js';
+import type { MetricSummary } from '../analysis/metric-types.js';
 import type { ClassCounts, ClassName, SplitName } from '../data/types.js';
 import type { CheckpointKind } from '../store/types.js';
 import type { RecipeOptions } from '../train/recipe-types.js';

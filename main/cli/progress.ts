@@ -1,4 +1,6 @@
 // Progress rendering for long CLI commands: a redrawn bar on a terminal, periodic lines otherwise (logs, CI).
+import type { DatasetScan } from '../data/index.js';
+import type { EpochMetrics } from '../train/fit.js';
 import type { TrainEvent } from '../train/session.js';
 
 function duration(seconds: number): string {
@@ -26,16 +28,9 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
   };
   return (event) => {
     switch (event.type) {
-      case 'scan': {
-        const { scan } = event;
-        const split = (n: 'train' | 'val' | 'test') => `${n} ${scan.splits[n].counts.real}/${scan.splits[n].counts.fake}`;
-        stream.write(
-          `dataset ${scan.root}: real/fake ${split('train')}, ${split('val')}, ${split('test')}; fake:real ${scan.fakeToReal?.toFixed(3) ?? 'n/a'}; ${scan.bad.length} skipped\n`,
-        );
-        for (const b of scan.bad.slice(0, 20)) stream.write(`  skipped ${b.path}: ${b.reason}\n`);
-        if (scan.bad.length > 20) stream.write(`  … and ${scan.bad.length - 20} more\n`);
+      case 'scan':
+        stream.write(scanLines(event.scan));
         break;
-      }
       case 'start':
         stream.write(`run ${event.runId} on the ${event.engine} engine: epochs ${event.startEpoch + 1}–${event.epochs}\n`);
         if (event.training) stream.write(`training: ${event.training}\n`);
@@ -69,16 +64,29 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
         redraw(line, event.batch === event.batches);
         break;
       }
-      case 'epoch': {
-        const m = event.metrics;
-        const auc = (v: number | null | undefined) => (v == null ? '' : ` AUC ${v.toFixed(3)}`);
-        const test = m.testAcc == null ? '' : ` test ${m.testLoss!.toFixed(4)}/${m.testAcc.toFixed(2)}%${auc(m.testAuc)}`;
-        stream.write(
-          `${tty ? '\r\u001b[K' : ''}epoch ${m.epoch}: train ${m.trainLoss.toFixed(4)}/${m.trainAcc.toFixed(2)}% val ${m.valLoss.toFixed(4)}/${m.valAcc.toFixed(2)}%${auc(m.valAuc)}${test}` +
-            ` (${duration(m.seconds)}, ${m.imgPerSec.toFixed(1)} img/s, decode wait ${(100 * m.decodeShare).toFixed(1)}%)\n`,
-        );
+      case 'epoch':
+        stream.write(`${tty ? '\r\u001b[K' : ''}${epochLine(event.metrics)}\n`);
         break;
-      }
     }
   };
+}
+
+/** The dataset's class counts per split, and the first skipped files. */
+function scanLines(scan: DatasetScan): string {
+  const split = (n: 'train' | 'val' | 'test') => `${n} ${scan.splits[n].counts.real}/${scan.splits[n].counts.fake}`;
+  const lines = [
+    `dataset ${scan.root}: real/fake ${split('train')}, ${split('val')}, ${split('test')}; fake:real ${scan.fakeToReal?.toFixed(3) ?? 'n/a'}; ${scan.bad.length} skipped`,
+    ...scan.bad.slice(0, 20).map((b) => `  skipped ${b.path}: ${b.reason}`),
+    ...(scan.bad.length > 20 ? [`  … and ${scan.bad.length - 20} more`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function epochLine(m: EpochMetrics): string {
+  const auc = (v: number | null | undefined) => (v == null ? '' : ` AUC ${v.toFixed(3)}`);
+  const test = m.testAcc == null ? '' : ` test ${m.testLoss!.toFixed(4)}/${m.testAcc.toFixed(2)}%${auc(m.testAuc)}`;
+  return (
+    `epoch ${m.epoch}: train ${m.trainLoss.toFixed(4)}/${m.trainAcc.toFixed(2)}% val ${m.valLoss.toFixed(4)}/${m.valAcc.toFixed(2)}%${auc(m.valAuc)}${test}` +
+    ` (${duration(m.seconds)}, ${m.imgPerSec.toFixed(1)} img/s, decode wait ${(100 * m.decodeShare).toFixed(1)}%)`
+  );
 }

@@ -60,6 +60,17 @@ export const BONUS_FEATURE_LAYER = 'features';
 /** PyTorch's BatchNorm2d defaults (tfjs momentum 0.9 = torch 0.1): moving statistics settle within a short training. */
 const BN = { momentum: 0.9, epsilon: 1e-5 } as const;
 
+/** The options with their defaults, checked before any layer is built. */
+function resolveBonus(options: BonusOptions): { size: number; seed: number | undefined; spec: BonusSpec } {
+  const size = options.inputSize ?? 256;
+  if (!Number.isInteger(size) || size < 32) throw new RangeError(`Bonus inputSize must be an integer ≥ 32, got ${size}`);
+  const seed = options.seed;
+  if (seed != null && !Number.isFinite(seed)) throw new RangeError(`Bonus seed must be a finite number, got ${seed}`);
+  const spec = options.spec ?? BONUS_SPEC;
+  if (spec.stages.length === 0) throw new RangeError('Bonus spec needs at least one stage');
+  return { size, seed, spec };
+}
+
 /**
  * stem conv (3×3/2 'same', or 4×4/4 patches) with ReLU → [BN], then per stage one 'conv' block
  * (conv 3×3 → [BN] → ReLU) or 'sep' block (depthwise 3×3 → [BN] → ReLU → pointwise 1×1 → [BN] → ReLU); the
@@ -73,12 +84,7 @@ const BN = { momentum: 0.9, epsilon: 1e-5 } as const;
  * Kernels use He-normal initialisation, each layer from its own offset of `seed`; biases and BN β start at 0, γ at 1.
  */
 export function createBonusNet(options: BonusOptions = {}): tf.LayersModel {
-  const size = options.inputSize ?? 256;
-  if (!Number.isInteger(size) || size < 32) throw new RangeError(`Bonus inputSize must be an integer ≥ 32, got ${size}`);
-  const seed = options.seed;
-  if (seed != null && !Number.isFinite(seed)) throw new RangeError(`Bonus seed must be a finite number, got ${seed}`);
-  const spec = options.spec ?? BONUS_SPEC;
-  if (spec.stages.length === 0) throw new RangeError('Bonus spec needs at least one stage');
+  const { size, seed, spec } = resolveBonus(options);
   let layerIndex = 0;
   const init = () => tf.initializers.heNormal({ seed: seed == null ? undefined : seed * 1021 + ++layerIndex });
   const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor): tf.SymbolicTensor => layer.apply(x) as tf.SymbolicTensor;

@@ -3,6 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { torchDefaultInit } from './init.js';
 import { BackboneInput } from './preprocess.js';
 import { FeatureNormalization } from './feature-norm.js';
+import { resolve, xceptionBackbone } from './xception-backbone.js';
+
+// The backbone lives in its own module; XceptionParts and XceptionStats import it from here.
+export { resolve, xceptionBackbone, type BackboneCut, type Resolved } from './xception-backbone.js';
 
 export interface XceptionOptions {
   /** Input side in pixels; Keras's default is 299 and its minimum 71. */
@@ -26,9 +30,6 @@ export interface XceptionBasedOptions {
   widthDivisor?: number;
 }
 
-/** Keras's BatchNormalization defaults (tfjs's momentum means the same as Keras's: moving = m·moving + (1−m)·batch). */
-const BN = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
-
 /**
  * The output of each of Xception's 14 blocks: block 1's second ReLU, the residual additions of blocks 2–13
  * (Keras's fresh-session names `add` … `add_11`), block 14's last ReLU (the cut points of partial unfreezing).
@@ -38,171 +39,6 @@ export const XCEPTION_BLOCK_OUTPUTS: readonly string[] = [
   ...Array.from({ length: 12 }, (_, i) => (i === 0 ? 'add' : `add_${i}`)),
   'block14_sepconv2_act',
 ];
-
-export interface Resolved {
-  size: number;
-  divisor: number;
-  seed: number | undefined;
-}
-
-export function resolve(model: string, inputSize: number, widthDivisor: number, seed: number | undefined): Resolved {
-  if (!Number.isInteger(inputSize) || inputSize < 71) {
-    throw new RangeError(`${model} inputSize must be an integer ≥ 71, got ${inputSize}`);
-  }
-  if (!Number.isFinite(widthDivisor) || widthDivisor < 1) {
-    throw new RangeError(`${model} widthDivisor must be a finite number ≥ 1, got ${widthDivisor}`);
-  }
-  if (seed != null && !Number.isFinite(seed)) throw new RangeError(`${model} seed must be a finite number, got ${seed}`);
-  return { size: inputSize, divisor: widthDivisor, seed };
-}
-
-/**
- * The Keras graph from the input to `block14_sepconv2_act`. Layers are created in Keras's order, so the
- * residual shortcuts get Keras's fresh-session names: `conv2d`, `conv2d_1`, `conv2d_2`, `conv2d_3` and
- * `batch_normalization` … `batch_normalization_3`; the additions are `add` … `add_11`.
- *
- * [b, s, s, 3] → block1 (two valid 3×3 convs, the first strided) [b, s₁, s₁, 64] → blocks 2–4 (entry flow,
- * each halving the side: 128, 256, 728 channels) → blocks 5–12 (middle flow, 728) → block13 (728→1024, halves)
- * → block14 (1536, 2048) [b, h, w, 2048] (h = w = 8 at 256 px, 10 at 299 px, 3 at the 71 px minimum).
- */
-export function xceptionBackbone(
-  input: tf.SymbolicTensor,
-  r: Resolved,
-  cut: { lastBlock?: 12 | 14; blockOutputs?: tf.SymbolicTensor[]; prefix?: string } = {},
-): tf.SymbolicTensor {
-  const ch = (c: number): number => Math.max(1, Math.round(c / r.divisor));
-  // A second copy of the backbone in one model (XceptionParts' part branch) needs its own layer names.
-  const named = <const T extends { name: string }>(config: T): T => ({ ...config, name: `${cut.prefix ?? ''}${config.name}` });
-  let layerIndex = 0;
-  const init = (): ReturnType<typeof tf.initializers.glorotUniform> =>
-    // Keras's default glorot_uniform; each layer draws from its own offset of the seed.
-    tf.initializers.glorotUniform({ seed: r.seed == null ? undefined : r.seed * 1009 + ++layerIndex });
-  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
-    layer.apply(x) as tf.SymbolicTensor;
-
-  let shortcutIndex = 0;
-  let addIndex = 0;
-  const suffix = (i: number): string => (i === 0 ? '' : `_${i}`);
-
-  const conv = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
-    x = apply(
-      tf.layers.conv2d(
-        named({
-          name,
-          filters: ch(filters),
-          kernelSize: 3,
-          strides: name === 'block1_conv1' ? 2 : 1,
-          padding: 'valid',
-          useBias: false,
-          kernelInitializer: init(),
-        }),
-      ),
-      x,
-    );
-    x = apply(tf.layers.batchNormalization(named({ name: `${name}_bn`, ...BN })), x);
-    return apply(tf.layers.activation(named({ name: `${name}_act`, activation: 'relu' })), x);
-  };
-  const relu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
-    apply(tf.layers.activation(named({ name, activation: 'relu' })), x);
-  /** SeparableConv2D 3×3 same, no bias → BatchNormalization; no activation. */
-  const sepconvBn = (x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor => {
-    x = apply(
-      tf.layers.separableConv2d(
-        named({
-          name,
-          filters: ch(filters),
-          kernelSize: 3,
-          padding: 'same',
-          useBias: false,
-          depthwiseInitializer: init(),
-          pointwiseInitializer: init(),
-        }),
-      ),
-      x,
-    );
-    return apply(tf.layers.batchNormalization(named({ name: `${name}_bn`, ...BN })), x);
-  };
-  /** Keras's unnamed 1×1 stride-2 conv + BN shortcut. */
-  const shortcut = (x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor => {
-    const i = shortcutIndex++;
-    x = apply(
-      tf.layers.conv2d(
-        named({
-          name: `conv2d${suffix(i)}`,
-          filters: ch(filters),
-          kernelSize: 1,
-          strides: 2,
-          padding: 'same',
-          useBias: false,
-          kernelInitializer: init(),
-        }),
-      ),
-      x,
-    );
-    return apply(tf.layers.batchNormalization(named({ name: `batch_normalization${suffix(i)}`, ...BN })), x);
-  };
-  const add = (a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor => {
-    const sum = apply(tf.layers.add(named({ name: `add${suffix(addIndex++)}` })), [a, b]);
-    cut.blockOutputs?.push(sum);
-    return sum;
-  };
-  const pool = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
-    apply(tf.layers.maxPooling2d(named({ name, poolSize: 3, strides: 2, padding: 'same' })), x);
-
-  // Entry flow.
-  let x = conv(input, 'block1_conv1', 32);
-  x = conv(x, 'block1_conv2', 64);
-  cut.blockOutputs?.push(x);
-
-  // block2: no ReLU before its first separable conv (block1 already ended with one).
-  let residual = shortcut(x, 128);
-  x = sepconvBn(x, 'block2_sepconv1', 128);
-  x = relu(x, 'block2_sepconv2_act');
-  x = sepconvBn(x, 'block2_sepconv2', 128);
-  x = pool(x, 'block2_pool');
-  x = add(x, residual);
-
-  for (const [block, filters] of [
-    [3, 256],
-    [4, 728],
-  ] as const) {
-    residual = shortcut(x, filters);
-    x = relu(x, `block${block}_sepconv1_act`);
-    x = sepconvBn(x, `block${block}_sepconv1`, filters);
-    x = relu(x, `block${block}_sepconv2_act`);
-    x = sepconvBn(x, `block${block}_sepconv2`, filters);
-    x = pool(x, `block${block}_pool`);
-    x = add(x, residual);
-  }
-
-  // Middle flow: 8 identity-shortcut blocks of three ReLU → sepconv → BN.
-  for (let block = 5; block <= 12; block++) {
-    residual = x;
-    for (let k = 1; k <= 3; k++) {
-      x = relu(x, `block${block}_sepconv${k}_act`);
-      x = sepconvBn(x, `block${block}_sepconv${k}`, 728);
-    }
-    x = add(x, residual);
-  }
-  if (cut.lastBlock === 12) return x;
-
-  // Exit flow.
-  residual = shortcut(x, 1024);
-  x = relu(x, 'block13_sepconv1_act');
-  x = sepconvBn(x, 'block13_sepconv1', 728);
-  x = relu(x, 'block13_sepconv2_act');
-  x = sepconvBn(x, 'block13_sepconv2', 1024);
-  x = pool(x, 'block13_pool');
-  x = add(x, residual);
-
-  // block14: ReLU after each separable conv + BN, not before.
-  x = sepconvBn(x, 'block14_sepconv1', 1536);
-  x = relu(x, 'block14_sepconv1_act');
-  x = sepconvBn(x, 'block14_sepconv2', 2048);
-  x = relu(x, 'block14_sepconv2_act');
-  cut.blockOutputs?.push(x);
-  return x;
-}
 
 /**
  * keras.applications.Xception (weights=None): entry flow (blocks 1–4), middle flow (blocks 5–12), exit flow

@@ -4,14 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, QueueEvents, Relay } from 'bullmq';
 import type { EvaluationSplit, JobInfo, JobRequest } from '../api/contract.js';
 import { UnmaskError } from '../engine/errors.js';
-import type { EvaluationRecord, JobRecord, RunStore } from '../store/index.js';
+import type { EvaluationRecord, RunStore } from '../store/index.js';
 import type { TrainRequest } from '../train/request.js';
-import { IDLE_PROGRESS, ProgressClock } from '../service/job-progress.js';
+import { ArtifactPulls } from './artifact-pulls.js';
 import { connectionOptions, type QueueAddress } from './connection.js';
 import { CANCEL_TOPIC, parseFailureReason, QUEUE_NAME } from './names.js';
 import { evaluateResult, jobProgress, parseWire, trainResult, type EvaluatePayload, type JobProgressEvent, type TrainPayload } from './payloads.js';
 import { recordEpoch, recordEvaluation, recordJobEnd, recordRunStart, recordTrainResult, type Roots } from './record.js';
 import { evaluationRun, queuedRequest, usesFeatureShards } from './requests.js';
+import { JobTracker } from './job-tracker.js';
+import { unavailable, withTimeout } from './unavailable.js';
 
 export interface CoordinatorOptions extends Roots {
   address: QueueAddress;
@@ -27,14 +29,6 @@ export interface CoordinatorOptions extends Roots {
 
 /** Finished jobs stay in Redis for a while, so a coordinator that was away still finds their results. */
 const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 14 * 86_400 }, removeOnFail: { age: 30 * 86_400 } };
-const CONNECT_TIMEOUT_MS = 5000;
-
-interface Tracked {
-  info: JobInfo;
-  clock: ProgressClock;
-  shards: number;
-  shardsDone: number;
-}
 
 type Waiter = { resolve(e: EvaluationRecord): void; reject(error: Error): void };
 
@@ -47,14 +41,17 @@ export class QueueCoordinator {
   private readonly events: QueueEvents;
   private readonly flows: FlowProducer;
   private readonly relay: Relay;
-  private readonly tracked = new Map<string, Tracked>();
+  /** The JobInfos of the jobs followed, by queue job id. */
+  private readonly jobs: JobTracker;
   private readonly waiters = new Map<string, Waiter>();
-  /** Per job, the records waiting on a pull from an S3 artifact root, in the order their events came. */
-  private readonly pulling = new Map<string, Promise<void>>();
+  /** With an S3 artifact root, the pulls each job's records wait on, in the order their events came. */
+  private readonly pulls: ArtifactPulls;
   private closed = false;
   private outage = false;
 
   private constructor(private readonly options: CoordinatorOptions) {
+    this.jobs = new JobTracker(options);
+    this.pulls = new ArtifactPulls(options, () => this.closed);
     const fast = connectionOptions(options.address, false);
     this.queue = new Queue(QUEUE_NAME, { connection: fast });
     this.flows = new FlowProducer({ connection: fast });
@@ -84,7 +81,7 @@ export class QueueCoordinator {
   }
 
   list(): JobInfo[] {
-    return [...this.tracked.values()].map((t) => t.info);
+    return this.jobs.list();
   }
 
   has(id: number): boolean {
@@ -113,7 +110,7 @@ export class QueueCoordinator {
       recordJobEnd(this.options.store, id, 'failed', { code: 'QUEUE_UNAVAILABLE', message: String((error as Error).message) });
       throw unavailable(this.options.address.shown, error);
     }
-    return this.track(this.options.store.getJob(id)!, shards).info;
+    return this.jobs.track(this.options.store.getJob(id)!, shards).info;
   }
 
   /**
@@ -147,7 +144,7 @@ export class QueueCoordinator {
 
   /** Cancels a queued job at once (removed from the queue), or asks the worker running it to stop. */
   async cancel(id: number): Promise<JobInfo> {
-    const t = [...this.tracked.values()].find((x) => x.info.id === id);
+    const t = this.jobs.find(id);
     if (!t) throw new UnmaskError('NOT_FOUND', `no job ${id}`);
     const queueId = t.info.queueJobId!;
     const job = await this.queue.getJob(queueId);
@@ -165,51 +162,16 @@ export class QueueCoordinator {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.waiters.values()) w.reject(new UnmaskError('CANCELLED', 'the coordinator stopped; the evaluation is recorded when it is next opened'));
-    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close(), this.relay.close(), ...this.pulling.values()]);
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close(), this.relay.close(), ...this.pulls.pending()]);
     this.options.sync?.close();
   }
 
-  /** A JobInfo for a ledger job, followed from now on. */
-  private track(job: JobRecord, shards: number): Tracked {
-    const api = (job.request as { request: JobRequest }).request;
-    const info: JobInfo = {
-      id: this.options.nextId(),
-      request: api,
-      sweep: job.sweep,
-      queueJobId: job.id,
-      worker: job.worker,
-      state: job.state === 'running' ? 'running' : 'queued',
-      runId: job.runId,
-      engine: null,
-      progress: { ...IDLE_PROGRESS, epochs: api.epochs },
-      epochs: job.runId ? this.options.store.getEpochs(job.runId) : [],
-      error: null,
-      queuedAt: job.createdAt,
-      startedAt: null,
-      finishedAt: null,
-    };
-    const t: Tracked = { info, clock: new ProgressClock(shards > 0), shards, shardsDone: 0 };
-    this.tracked.set(job.id, t);
-    this.options.emit(info, false);
-    return t;
-  }
-
   private listen(): void {
-    this.events.on('active', ({ jobId }) => {
-      const t = this.tracked.get(jobId);
-      if (!t || t.info.state !== 'queued') return;
-      t.info.state = 'running';
-      t.info.startedAt = new Date().toISOString();
-      t.info.progress = { ...t.info.progress, phase: 'scan' };
-      this.options.emit(t.info, false);
-    });
+    this.events.on('active', ({ jobId }) => this.jobs.started(jobId));
     this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data));
     this.events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue));
     this.events.on('failed', ({ jobId, failedReason }) => this.end(jobId, null, parseFailureReason(failedReason)));
-    this.events.on('stalled', ({ jobId }) => {
-      const t = this.tracked.get(jobId);
-      if (t) this.options.emit({ ...t.info, worker: null }, false);
-    });
+    this.events.on('stalled', ({ jobId }) => this.jobs.stalled(jobId));
     // Back from an outage: whatever finished meanwhile is looked up, not only waited for.
     this.events.getBackend().on('ready', () => {
       if (!this.outage || this.closed) return;
@@ -223,7 +185,7 @@ export class QueueCoordinator {
   private onProgress(jobId: string, data: unknown): void {
     const parent = parentOfShard(jobId);
     if (parent) return; // shards report when they finish
-    const t = this.tracked.get(jobId);
+    const t = this.jobs.get(jobId);
     if (!t) return;
     let event: JobProgressEvent;
     try {
@@ -245,7 +207,7 @@ export class QueueCoordinator {
       info.progress = t.clock.next(info.progress, event.progress);
       return this.options.emit(info, false);
     }
-    this.afterPull(
+    this.pulls.after(
       jobId,
       event.checkpoints.map((c) => c.path),
       () => {
@@ -258,14 +220,7 @@ export class QueueCoordinator {
 
   private onCompleted(jobId: string, value: unknown): void {
     const parent = parentOfShard(jobId);
-    if (parent) {
-      const t = this.tracked.get(parent);
-      if (!t) return;
-      t.shardsDone++;
-      t.info.state = 'running';
-      t.info.progress = t.clock.next(t.info.progress, { ...IDLE_PROGRESS, phase: 'features', epochs: t.info.request.epochs, done: t.shardsDone, total: t.shards });
-      return this.options.emit(t.info, false);
-    }
+    if (parent) return this.jobs.shardDone(parent);
     const job = this.options.store.getJob(jobId);
     if (!job) return;
     const failed = (error: unknown) => this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
@@ -289,33 +244,13 @@ export class QueueCoordinator {
     } catch (error) {
       return failed(error);
     }
-    this.afterPull(jobId, checkpoints, () => {
+    this.pulls.after(jobId, checkpoints, () => {
       try {
         record();
       } catch (error) {
         return failed(error);
       }
-      this.finishInfo(jobId, 'completed', null);
-    });
-  }
-
-  /**
-   * Runs `record` once `paths` are pulled into this machine's mirror of an S3 artifact root (so that scoring and
-   * explaining here find a run's checkpoints), at once with a folder root. A job's records keep their order. A
-   * failed pull does not hold its record back: the files stay in the bucket, and the job's next pull fetches them.
-   */
-  private afterPull(jobId: string, paths: readonly string[], record: () => void): void {
-    const { sync } = this.options;
-    if (!sync) return record();
-    const next = (this.pulling.get(jobId) ?? Promise.resolve())
-      .then(() => sync.pullAll(paths))
-      .catch(() => undefined)
-      .then(() => {
-        if (!this.closed) record();
-      });
-    this.pulling.set(jobId, next);
-    void next.finally(() => {
-      if (this.pulling.get(jobId) === next) this.pulling.delete(jobId);
+      this.jobs.finish(jobId, 'completed', null);
     });
   }
 
@@ -330,22 +265,7 @@ export class QueueCoordinator {
       this.waiters.delete(jobId);
       waiter.reject(new UnmaskError((error?.code ?? 'CANCELLED') as 'INTERNAL', error?.message ?? 'the evaluation was cancelled'));
     }
-    this.finishInfo(jobId, final === 'lost' ? 'failed' : final, final === 'cancelled' ? null : error);
-  }
-
-  private finishInfo(jobId: string, state: 'completed' | 'failed' | 'cancelled', error: { code: string; message: string } | null): void {
-    const t = this.tracked.get(jobId);
-    if (!t || !['queued', 'running'].includes(t.info.state)) return;
-    const { info } = t;
-    const job = this.options.store.getJob(jobId);
-    info.state = state;
-    info.error = error;
-    info.worker = job?.worker ?? info.worker;
-    info.runId = job?.runId ?? info.runId;
-    if (info.runId !== null) info.epochs = this.options.store.getEpochs(info.runId);
-    info.finishedAt = new Date().toISOString();
-    if (state === 'completed') info.progress = { ...info.progress, phase: 'done', fraction: 1, etaSeconds: 0 };
-    this.options.emit(info, true);
+    this.jobs.finish(jobId, final === 'lost' ? 'failed' : final, final === 'cancelled' ? null : error);
   }
 
   /**
@@ -362,28 +282,12 @@ export class QueueCoordinator {
         continue;
       }
       const state = await queued.getState();
-      if (job.kind === 'train' && !this.tracked.has(job.id)) {
+      if (job.kind === 'train' && !this.jobs.has(job.id)) {
         const shards = (await queued.getDependenciesCount()).processed ?? 0;
-        this.track(job, shards);
+        this.jobs.track(job, shards);
       }
       if (state === 'completed') this.onCompleted(job.id, queued.returnvalue);
       else if (state === 'failed') this.end(job.id, null, parseFailureReason(queued.failedReason));
     }
-  }
-}
-
-function unavailable(shown: string, error: unknown): UnmaskError {
-  return new UnmaskError('QUEUE_UNAVAILABLE', `the job queue at ${shown} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-async function withTimeout<T>(promise: Promise<T>, shown: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable(shown, new Error(`no answer in ${CONNECT_TIMEOUT_MS / 1000} s`))), CONNECT_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -41,16 +41,12 @@ export interface QueueWorker {
 }
 
 /**
- * Starts taking jobs. A job of an unknown kind, a payload that fails its schema, a path outside the roots, or
- * any error fails the job for good (no retry: it would fail again); a worker that dies leaves its job to be
- * taken over by BullMQ's stalled-job check, and the training handler then resumes from the job's journal. A
- * job whose lock this worker loses (it was too slow to renew, and someone may have taken it over) is stopped at
- * once, so a job never runs twice at the same time.
+ * BullMQ's processor for this worker: runs each job with its kind's handler, keeping the work in `running` until it
+ * settles (so that close() can wait for it), and says how each job went. Apart from startQueueWorker, which sets up
+ * the connections.
  */
-export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const ctx: WorkerContext = { name: options.name, dataRoot: options.dataRoot, artifacts: options.artifacts, ...(options.sync ? { sync: options.sync } : {}) };
-  const running = new Set<Promise<unknown>>();
-  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+function jobProcessor(options: QueueWorkerOptions, ctx: WorkerContext, running: Set<Promise<unknown>>) {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const kind = job.name;
     if (!isJobKind(kind)) throw new UnrecoverableError(failureReason({ code: 'BAD_ARGUMENT', message: `unknown job kind '${kind}'` }));
     options.log(`job ${job.id} (${kind}) started${job.stalledCounter > 0 ? `, taken over after ${job.stalledCounter} stall(s)` : ''}`);
@@ -75,6 +71,19 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       running.delete(work);
     }
   };
+}
+
+/**
+ * Starts taking jobs. A job of an unknown kind, a payload that fails its schema, a path outside the roots, or
+ * any error fails the job for good (no retry: it would fail again); a worker that dies leaves its job to be
+ * taken over by BullMQ's stalled-job check, and the training handler then resumes from the job's journal. A
+ * job whose lock this worker loses (it was too slow to renew, and someone may have taken it over) is stopped at
+ * once, so a job never runs twice at the same time.
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const ctx: WorkerContext = { name: options.name, dataRoot: options.dataRoot, artifacts: options.artifacts, ...(options.sync ? { sync: options.sync } : {}) };
+  const running = new Set<Promise<unknown>>();
+  const processor = jobProcessor(options, ctx, running);
   const worker = new Worker(QUEUE_NAME, processor, {
     connection: connectionOptions(options.address, true),
     name: options.name,

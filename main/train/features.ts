@@ -52,6 +52,122 @@ export interface ExtractResult {
   bad: BadFile[];
 }
 
+/** Each image's content hash (the cache key); an unreadable file gets '' and an entry in `bad`. */
+async function hashContents(dataset: FaceDataset, bad: Map<number, BadFile>): Promise<string[]> {
+  return mapLimit(dataset.samples, 8, async (s, i) =>
+    contentHash(s.path).catch((error: unknown) => {
+      bad.set(i, { path: s.path, kind: 'unreadable', reason: firstLine(error) });
+      return '';
+    }),
+  );
+}
+
+/** An image (index `i`) and the views of it (indices `js` into the views asked for) that are not cached. */
+interface WorkItem {
+  i: number;
+  js: number[];
+}
+
+/** Cache lookups: cached views are copied into `x`; what is missing becomes (image, view) work items, grouped by image. */
+function readCached(cache: FeatureCache, hashes: readonly string[], views: readonly ViewName[], bad: ReadonlyMap<number, BadFile>, x: Float32Array): { work: WorkItem[]; cached: number } {
+  const dim = cache.dim;
+  const V = views.length;
+  const work: WorkItem[] = [];
+  let cached = 0;
+  for (let i = 0; i < hashes.length; i++) {
+    if (bad.has(i)) continue;
+    const js: number[] = [];
+    views.forEach((view, j) => {
+      const v = cache.read(hashes[i]!, view);
+      if (v) {
+        x.set(v, (i * V + j) * dim);
+        cached++;
+      } else js.push(j);
+    });
+    if (js.length) work.push({ i, js });
+  }
+  return { work, cached };
+}
+
+/**
+ * Decodes of the work's images, run ahead of the backbone by a window of images (on libuv threads, while the
+ * backbone computes); `next(i)` waits for image i's bytes (or its decode error) and launches the next decode.
+ */
+function decodeAhead(dataset: FaceDataset, work: readonly WorkItem[], window: number): { next: (i: number) => Promise<Uint8Array | Error> } {
+  const decodes = new Map<number, Promise<Uint8Array | Error>>();
+  let launched = 0;
+  let consumed = 0;
+  const launch = (): void => {
+    while (launched < work.length && launched < consumed + window) {
+      const { i } = work[launched++]!;
+      decodes.set(i, dataset.raw(i).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+    }
+  };
+  launch();
+  const next = async (i: number): Promise<Uint8Array | Error> => {
+    const bytes = await decodes.get(i)!;
+    decodes.delete(i);
+    consumed++;
+    launch();
+    return bytes;
+  };
+  return { next };
+}
+
+/**
+ * Rendered views collected into backbone batches of `batchSize`: each full batch (and the last, on `flush`) goes
+ * through the backbone, and each view's features [dim] to `write(i, j, features)`, then `onBatch(views in it)`.
+ */
+function viewBatcher(
+  backbone: tf.LayersModel,
+  parts: boolean,
+  batchSize: number,
+  dim: number,
+  write: (i: number, j: number, features: Float32Array) => void,
+  onBatch: (m: number) => void,
+): { add: (bytes: Uint8Array, hash: string, view: ViewName, landmarks: readonly number[] | null, at: { i: number; j: number }) => void; flush: () => void } {
+  const batch = new Float32Array(batchSize * IMAGE_VALUES);
+  const boxValues = FACE_PARTS.length * PART_BOX_VALUES;
+  const boxes = new Float32Array(parts ? batchSize * boxValues : 0);
+  let slots: { i: number; j: number }[] = [];
+  const flush = (): void => {
+    if (slots.length === 0) return;
+    const m = slots.length;
+    const out = tf.tidy(() => {
+      const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
+      const inputs = parts ? [xs, tf.tensor3d(boxes.subarray(0, m * boxValues), [m, FACE_PARTS.length, PART_BOX_VALUES])] : xs;
+      // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
+      const y = trunkOutputs(backbone, inputs);
+      if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
+      return y.dataSync() as Float32Array;
+    });
+    slots.forEach(({ i, j }, k) => write(i, j, out.slice(k * dim, (k + 1) * dim)));
+    slots = [];
+    onBatch(m);
+  };
+  const add = (bytes: Uint8Array, hash: string, view: ViewName, landmarks: readonly number[] | null, at: { i: number; j: number }): void => {
+    renderView(bytes, hash, view, batch, slots.length * IMAGE_VALUES, landmarks);
+    if (parts) boxes.set(partBoxes(landmarks && transformLandmarks(landmarks, viewGeometry(hash, view))), slots.length * boxValues);
+    slots.push(at);
+    if (slots.length === batchSize) flush();
+  };
+  return { add, flush };
+}
+
+/** The features of the images that could be read (all of `x` when none was bad), with their labels and paths. */
+function readableFeatures(dataset: FaceDataset, x: Float32Array, bad: ReadonlyMap<number, BadFile>, V: number, dim: number): SplitFeatures {
+  const n = dataset.length;
+  const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !bad.has(i));
+  return {
+    x: keep.length === n ? x : Float32Array.from(keep.flatMap((i) => Array.from(x.subarray(i * V * dim, (i + 1) * V * dim)))),
+    labels: Int32Array.from(keep.map((i) => dataset.sample(i).label)),
+    paths: keep.map((i) => dataset.sample(i).path),
+    n: keep.length,
+    views: V,
+    dim,
+  };
+}
+
 /**
  * Features [n, views.length, dim] of every image of `dataset` from `backbone` (input [b, 256, 256, 3] →
  * pooled features [b, dim], or several outputs flattened and concatenated to dim, run in inference mode). Each (content hash, view) is looked up in `cache` first;
@@ -65,27 +181,8 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
   const V = views.length;
   const x = new Float32Array(n * V * dim);
   const bad = new Map<number, BadFile>();
-  const hashes = await mapLimit(dataset.samples, 8, async (s, i) =>
-    contentHash(s.path).catch((error: unknown) => {
-      bad.set(i, { path: s.path, kind: 'unreadable', reason: firstLine(error) });
-      return '';
-    }),
-  );
-  // Cache lookups; what is missing becomes (image, view) work items, grouped by image.
-  const work: { i: number; js: number[] }[] = [];
-  let cached = 0;
-  for (let i = 0; i < n; i++) {
-    if (bad.has(i)) continue;
-    const js: number[] = [];
-    views.forEach((view, j) => {
-      const v = cache.read(hashes[i]!, view);
-      if (v) {
-        x.set(v, (i * V + j) * dim);
-        cached++;
-      } else js.push(j);
-    });
-    if (js.length) work.push({ i, js });
-  }
+  const hashes = await hashContents(dataset, bad);
+  const { work, cached } = readCached(cache, hashes, views, bad, x);
   const pendingViews = work.reduce((s, w) => s + w.js.length, 0);
   let computed = 0;
   const report = (): void => {
@@ -103,71 +200,26 @@ export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDat
   };
   report();
 
-  // Decodes run ahead of the backbone by a window of images.
-  const window = Math.max(2, 2 * Math.ceil(options.batchSize / Math.max(1, V)));
-  const decodes = new Map<number, Promise<Uint8Array | Error>>();
-  let launched = 0;
-  let consumed = 0;
-  const launch = (): void => {
-    while (launched < work.length && launched < consumed + window) {
-      const { i } = work[launched++]!;
-      decodes.set(i, dataset.raw(i).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
-    }
-  };
-  const batch = new Float32Array(options.batchSize * IMAGE_VALUES);
   const parts = readsPartBoxes(backbone);
   if (parts && !options.faces) throw new UnmaskError('INTERNAL', `${backbone.name} reads face-part boxes: extractFeatures needs a face finder`);
-  const boxValues = FACE_PARTS.length * PART_BOX_VALUES;
-  const boxes = new Float32Array(parts ? options.batchSize * boxValues : 0);
-  let slots: { i: number; j: number }[] = [];
-  const flush = (): void => {
-    if (slots.length === 0) return;
-    const m = slots.length;
-    const out = tf.tidy(() => {
-      const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
-      const inputs = parts ? [xs, tf.tensor3d(boxes.subarray(0, m * boxValues), [m, FACE_PARTS.length, PART_BOX_VALUES])] : xs;
-      // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
-      const y = trunkOutputs(backbone, inputs);
-      if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
-      return y.dataSync() as Float32Array;
-    });
-    slots.forEach(({ i, j }, k) => {
-      x.set(cache.write(hashes[i]!, views[j]!, out.slice(k * dim, (k + 1) * dim)), (i * V + j) * dim);
-    });
+  // `x` takes what the cache returns (rounded as a later read would be): a run that computes trains on what one reading back does.
+  const write = (i: number, j: number, features: Float32Array): void => x.set(cache.write(hashes[i]!, views[j]!, features), (i * V + j) * dim);
+  const batcher = viewBatcher(backbone, parts, options.batchSize, dim, write, (m) => {
     computed += m;
-    slots = [];
     report();
-  };
-  launch();
+  });
+  const decodes = decodeAhead(dataset, work, Math.max(2, 2 * Math.ceil(options.batchSize / Math.max(1, V))));
   for (const { i, js } of work) {
     if (options.signal?.aborted) throw new UnmaskError('CANCELLED', 'training was cancelled');
-    const bytes = await decodes.get(i)!;
-    decodes.delete(i);
-    consumed++;
-    launch();
+    const bytes = await decodes.next(i);
     if (bytes instanceof Error) {
       bad.set(i, { path: dataset.sample(i).path, kind: 'decode-failed', reason: firstLine(bytes) });
       continue;
     }
     // Landmarks place the part boxes and the self-blend masks; other views need none.
     const landmarks = options.faces && (parts || js.some((j) => views[j]!.startsWith('sbl'))) ? await options.faces.landmarks(bytes) : null;
-    for (const j of js) {
-      renderView(bytes, hashes[i]!, views[j]!, batch, slots.length * IMAGE_VALUES, landmarks);
-      if (parts) boxes.set(partBoxes(landmarks && transformLandmarks(landmarks, viewGeometry(hashes[i]!, views[j]!))), slots.length * boxValues);
-      slots.push({ i, j });
-      if (slots.length === options.batchSize) flush();
-    }
+    for (const j of js) batcher.add(bytes, hashes[i]!, views[j]!, landmarks, { i, j });
   }
-  flush();
-
-  const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !bad.has(i));
-  const features: SplitFeatures = {
-    x: keep.length === n ? x : Float32Array.from(keep.flatMap((i) => Array.from(x.subarray(i * V * dim, (i + 1) * V * dim)))),
-    labels: Int32Array.from(keep.map((i) => dataset.sample(i).label)),
-    paths: keep.map((i) => dataset.sample(i).path),
-    n: keep.length,
-    views: V,
-    dim,
-  };
-  return { features, computed, cached, seconds: (performance.now() - started) / 1000, bad: [...bad.values()] };
+  batcher.flush();
+  return { features: readableFeatures(dataset, x, bad, V, dim), computed, cached, seconds: (performance.now() - started) / 1000, bad: [...bad.values()] };
 }

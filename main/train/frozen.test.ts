@@ -72,7 +72,7 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.throws(() => checkTrainRequest({ ...stats, epochs: 5 }), /in closed form in one epoch: use -e 1, not 5/);
     assert.throws(() => checkTrainRequest({ ...stats, freezeBackbone: false }), /fitted on the frozen backbone: drop --no-freeze-backbone/);
     assert.throws(() => checkTrainRequest({ ...stats, unfreezeBlocks: 2 }), /fitted on the frozen backbone: drop --unfreeze-blocks/);
-    assert.throws(() => checkTrainRequest({ ...stats, headFit: 'lasso' as never }), /head fit must be one of gradient, ridge/);
+    assert.throws(() => checkTrainRequest({ ...stats, headFit: 'lasso' as never }), /unknown head fit "lasso"; choose one of gradient, ridge/);
   });
 
   it("--train-views mirror: trains on each image and its mirror image, the very views a --tta-flip evaluation reads", async () => {
@@ -82,7 +82,7 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     const files = fs.readdirSync(path.join(cacheRoot, mirrored.features!.weightsHash));
     assert.equal(files.filter((f) => f.endsWith('-flip.f32')).length, 36);
     assert.equal(store.getRun(mirrored.run).params.trainViews, 'mirror');
-    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /train views must be one of augmented, mirror, plain/);
+    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /unknown train views "crops"; choose one of augmented, mirror, plain/);
   });
 
   it('reuses the cache on a second run (no recomputation) and reproduces the metrics', async () => {

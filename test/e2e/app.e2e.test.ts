@@ -358,7 +358,7 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.deepEqual(shown.sort(), expected.sort());
     const cell = matrix.cells.find((c) => c.source === 'evaluation')!;
     await page.click(`${tid('matrix-cell')}[data-evaluation-id="${cell.evaluationId}"]`);
-    await page.waitForFunction((id) => document.querySelector('[data-testid="evaluation-source"]')?.textContent?.includes('synthetic-test-only'), cell.evaluationId);
+    await page.waitForFunction(() => document.querySelector('[data-testid="evaluation-source"]')?.textContent?.includes('synthetic-test-only'));
     await page.waitForSelector(tid('evaluation-det'));
     assert.ok(await chartDrawn('evaluation-roc') && await chartDrawn('evaluation-det'));
     assert.equal(await page.textContent(tid('evaluation-auc')), cell.auc!.toFixed(3));

@@ -71,46 +71,6 @@ export function frontierFigure(points: readonly FrontierPoint[], title = 'Test A
   const xMax = 10 ** Math.ceil(Math.log10(Math.max(...params, 1e5)));
   const yMin = Math.floor(Math.min(0.5, ...aucs) * 10 - 1e-9) / 10;
   const yMax = Math.min(1, Math.ceil(Math.max(...aucs, 0.5) * 10 + 0.5) / 10);
-  const datasets = [...new Set(points.map((p) => p.dataset))];
-  const runSeries = points.map((p) => {
-    const color = runColor(p.id);
-    return {
-      type: 'scatter' as const,
-      name: `${p.label}${p.dataset === undefined ? '' : ` · ${folderName(p.dataset)}`} (${formatParams(p.params)} params, AUC ${formatAuc(p.auc)})`,
-      data: [[p.params, p.auc]],
-      color,
-      symbolSize: 12,
-      itemStyle: { color },
-      label: { show: true, position: 'right' as const, distance: 14, formatter: formatAuc(p.auc), color: '#333333', fontSize: 11 },
-      z: 3,
-    };
-  });
-  const frontSeries = datasets.map((dataset, i) => {
-    const front = paretoFront(points.filter((p) => p.dataset === dataset));
-    const type = FRONT_LINES[i % FRONT_LINES.length]!;
-    return {
-      type: 'line' as const,
-      name: `Pareto front${dataset === undefined || datasets.length === 1 ? '' : ` — ${folderName(dataset)}`} (no run is smaller and better)`,
-      data: front.map((p) => [p.params, p.auc]),
-      step: 'end' as const,
-      color: FRONT_COLOR,
-      symbol: 'emptyCircle',
-      symbolSize: 22,
-      showSymbol: true,
-      lineStyle: { color: FRONT_COLOR, width: 1.5, type },
-      itemStyle: { color: FRONT_COLOR, borderWidth: 2 },
-      z: 2,
-    };
-  });
-  const chanceSeries = {
-    type: 'line' as const,
-    name: 'chance (AUC 0.5)',
-    data: [[xMin, 0.5], [xMax, 0.5]],
-    showSymbol: false,
-    color: REFERENCE_COLOR,
-    lineStyle: { color: REFERENCE_COLOR, width: 1, type: 'dashed' as const },
-    z: 1,
-  };
   const base = baseOption(title, 'ringed: Pareto-optimal (no other run has fewer parameters and a higher test AUC)');
   return {
     ...base,
@@ -127,7 +87,56 @@ export function frontierFigure(points: readonly FrontierPoint[], title = 'Test A
       axisLabel: { formatter: (v: number) => formatParams(v) },
     },
     yAxis: valueAxis('Test AUC', { min: yMin, max: yMax, interval: yMax - yMin > 0.3 + 1e-9 ? 0.1 : 0.05, nameGap: 44 }),
-    series: [chanceSeries, ...frontSeries, ...runSeries],
+    series: [chanceSeries(xMin, xMax), ...frontSeries(points), ...points.map(runSeries)],
+  };
+}
+
+/** One run's dot, in the run's colour, labelled with its AUC. */
+function runSeries(p: FrontierPoint) {
+  const color = runColor(p.id);
+  return {
+    type: 'scatter' as const,
+    name: `${p.label}${p.dataset === undefined ? '' : ` · ${folderName(p.dataset)}`} (${formatParams(p.params)} params, AUC ${formatAuc(p.auc)})`,
+    data: [[p.params, p.auc]],
+    color,
+    symbolSize: 12,
+    itemStyle: { color },
+    label: { show: true, position: 'right' as const, distance: 14, formatter: formatAuc(p.auc), color: '#333333', fontSize: 11 },
+    z: 3,
+  };
+}
+
+/** Per test set, its Pareto-optimal runs ringed and joined by a step line (solid, dashed, dotted…). */
+function frontSeries(points: readonly FrontierPoint[]) {
+  const datasets = [...new Set(points.map((p) => p.dataset))];
+  return datasets.map((dataset, i) => {
+    const front = paretoFront(points.filter((p) => p.dataset === dataset));
+    const type = FRONT_LINES[i % FRONT_LINES.length]!;
+    return {
+      type: 'line' as const,
+      name: `Pareto front${dataset === undefined || datasets.length === 1 ? '' : ` — ${folderName(dataset)}`} (no run is smaller and better)`,
+      data: front.map((p) => [p.params, p.auc]),
+      step: 'end' as const,
+      color: FRONT_COLOR,
+      symbol: 'emptyCircle',
+      symbolSize: 22,
+      showSymbol: true,
+      lineStyle: { color: FRONT_COLOR, width: 1.5, type },
+      itemStyle: { color: FRONT_COLOR, borderWidth: 2 },
+      z: 2,
+    };
+  });
+}
+
+function chanceSeries(xMin: number, xMax: number) {
+  return {
+    type: 'line' as const,
+    name: 'chance (AUC 0.5)',
+    data: [[xMin, 0.5], [xMax, 0.5]],
+    showSymbol: false,
+    color: REFERENCE_COLOR,
+    lineStyle: { color: REFERENCE_COLOR, width: 1, type: 'dashed' as const },
+    z: 1,
   };
 }
 

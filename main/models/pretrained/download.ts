@@ -117,7 +117,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<string> {
   for (let i = 0; i < attempts && stalled < 2; i++) {
     if (o.signal?.aborted) throw new UnmaskError('CANCELLED', 'the download was cancelled');
     const before = size();
-    let complete = false;
+    let complete: boolean;
     try {
       complete = await attempt(o, part);
     } catch (error) {
