@@ -1,11 +1,11 @@
 // Picks the TensorFlow.js engine at start-up: CUDA, native CPU, multithreaded wasm, or the pure-JS backend.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { cudaHiddenReason, describeTfjsGpu, driverGpus } from './cuda.js';
 import { UnmaskError } from './errors.js';
+import { nativeEngineFiles } from './native-paths.js';
 import { initWasmBackend } from './wasm/threads.js';
 
 const require = createRequire(import.meta.url);
@@ -44,20 +44,17 @@ function firstLine(error: unknown): string {
  */
 async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', needGpu: boolean, noGpuHint?: string): Promise<Loaded> {
   // Importing a package whose addon is missing still registers half a backend; check the addon first.
-  let packageDir: string;
+  let packageJson: string;
   try {
-    packageDir = path.dirname(require.resolve(`${pkg}/package.json`));
+    packageJson = require.resolve(`${pkg}/package.json`);
   } catch {
     throw new Error(`${pkg} is not installed`);
   }
-  const libDir = path.join(packageDir, 'lib');
-  const addon = fs.existsSync(libDir) && fs.readdirSync(libDir).find((d) => fs.existsSync(path.join(libDir, d, 'tfjs_binding.node')));
-  if (!addon) {
-    const fix = needGpu
-      ? 'run `npm run setup:gpu-engine`'
-      : 'run `npm run setup:native-engine`';
-    throw new Error(`${pkg} has no native addon built (${fix})`);
-  }
+  const fix = needGpu ? 'run `npm run setup:gpu-engine`' : 'run `npm run setup:native-engine`';
+  // In a packaged app these are the files asarUnpack took out of app.asar, where dlopen() can reach them.
+  const files = nativeEngineFiles(packageJson);
+  if (!files.addon) throw new Error(`${pkg} has no native addon built (${fix})`);
+  if (!files.libtensorflow) throw new Error(`${pkg}'s addon is built but libtensorflow is missing from ${path.resolve(files.addon, '../../../deps/lib')} (${fix})`);
   // libtensorflow's INFO banners (oneDNN, CPU features) would drown the CLI's JSON output.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {

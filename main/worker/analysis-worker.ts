@@ -100,8 +100,10 @@ async function render(params: RenderParams): Promise<EncodedImage> {
 }
 
 async function handle(request: AnalysisWorkerRequest): Promise<unknown> {
-  await initEngine();
+  const engine = await initEngine();
   switch (request.op) {
+    case 'engine':
+      return engine;
     case 'score': {
       const { runId, split } = request.params as { runId: number; split: SplitName };
       const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));

@@ -46,7 +46,7 @@ export type TrainWorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'error'; error: ErrorPayload };
 
-export type AnalysisOp = 'score' | 'evaluate' | 'features' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
+export type AnalysisOp = 'engine' | 'score' | 'evaluate' | 'features' | 'explain' | 'choices' | 'params' | 'render' | 'export' | 'stats';
 
 /** The analysis worker's memory, for soak tests: process RSS and tfjs's tensor bookkeeping. */
 export interface WorkerStats {
