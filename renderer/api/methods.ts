@@ -3,6 +3,7 @@ import type { ApiMethod } from '../../main/api/contract';
 
 const METHOD_SET = {
   getInfo: true,
+  getEngine: true,
   pickFolder: true,
   openDataset: true,
   listDatasets: true,
