@@ -15,7 +15,7 @@ function gpuNeeds(reason: string, { packaged }: AdviceContext): string {
   if (/^no CUDA device is visible: CUDA_VISIBLE_DEVICES/.test(reason)) return 'CUDA_VISIBLE_DEVICES naming a GPU';
   if (/^no CUDA device is visible/.test(reason)) {
     return /CUDA did not initialise/.test(reason)
-      ? 'an NVIDIA driver recent enough for CUDA 12.2 (r535 or newer)'
+      ? 'an NVIDIA driver that supports CUDA 12.2 (535 or newer)'
       : 'an NVIDIA GPU and its driver (the CUDA 12 and cuDNN libraries come with the engine)';
   }
   return '`npm run setup:gpu-engine` on Linux x86_64 (~3.6 GB of TensorFlow and CUDA libraries from PyPI), and an NVIDIA GPU with its driver';
