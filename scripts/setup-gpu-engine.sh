@@ -111,8 +111,9 @@ tfe_require_package "$PKG" "$TFJS_NODE_VERSION"
 SOURCE_ID="$TF_PIP_PACKAGE-$TF_VERSION+$(cat "$NV_DIR"/and-cuda.txt | tr ' \n' '=,')-skip:${CUDA_WHEELS_SKIP// /,}"
 if [[ "$(cat "$PKG/deps/.source" 2>/dev/null || true)" != "$SOURCE_ID" ]]; then
   tfe_populate_deps "$PKG" "$TF_DIR" "$SOURCE_ID"
-  tfe_link_tree "$NV_DIR/nvidia" "$PKG/deps/nvidia"
+  rm -rf "$PKG/deps/nvidia"
 fi
+[[ -d "$PKG/deps/nvidia" ]] || tfe_link_tree "$NV_DIR/nvidia" "$PKG/deps/nvidia"   # also after an interrupted run
 
 # ---- 5. build the addon, its RUNPATH naming libtensorflow and every CUDA library folder ----------------------
 verify() {

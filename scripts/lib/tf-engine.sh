@@ -81,9 +81,12 @@ tfe_require_package() {
   fi
 }
 
-# tfe_link_tree SRC DST: DST as a copy of SRC made of hard links when on the same filesystem (no extra disk).
+# tfe_link_tree SRC DST: DST as a copy of SRC made of hard links when on the same filesystem (no extra disk);
+# DST appears whole or not at all.
 tfe_link_tree() {
-  cp -al "$1" "$2" 2>/dev/null || { rm -rf "$2"; cp -a "$1" "$2"; }
+  rm -rf "$2.tmp"
+  cp -al "$1" "$2.tmp" 2>/dev/null || { rm -rf "$2.tmp"; cp -a "$1" "$2.tmp"; }
+  rm -rf "$2" && mv "$2.tmp" "$2"
 }
 
 # tfe_populate_deps PKG_DIR TF_DIR SOURCE_ID: PKG_DIR/deps/{lib,include} as binding.gyp expects, from TF_DIR.
