@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiEvent, AppInfo, JobInfo, TrainRequest, UnmaskApi } from '../api/contract.js';
 import { apiRequestOf } from '../queue/requests.js';
+import { engineStatus } from '../engine/advice.js';
 import { UnmaskError } from '../engine/errors.js';
+import type { EngineInfo } from '../engine/select.js';
 import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
 import { DEFAULT_EXPLAIN_METHOD } from '../analysis/explain/method-names.js';
 import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   pickFolder?: (title: string) => Promise<string | null>;
   /** A Redis job queue from the command line or UNMASK_QUEUE (else the one kept in Settings, else none). */
   queue?: QueueOption;
+  /** Electron's app.isPackaged: what a faster engine needs differs for an installed app. */
+  packaged?: boolean;
 }
 
 export interface UnmaskService {
@@ -225,6 +229,7 @@ export function createService(options: ServiceOptions): UnmaskService {
       return analysis.request('export', { runIds, out: path.resolve(out), split, formats });
     },
     getFleet: () => jobs.fleet(),
+    getEngine: async () => engineStatus(await analysis.request('engine', {}), { packaged: options.packaged ?? false }),
     setQueue: ({ url, artifacts }) => jobs.setQueue(url, artifacts ?? null),
   };
 
