@@ -5,7 +5,6 @@ import type { ApiEvent, AppInfo, JobInfo, TrainRequest, UnmaskApi } from '../api
 import { apiRequestOf } from '../queue/requests.js';
 import { engineStatus } from '../engine/advice.js';
 import { UnmaskError } from '../engine/errors.js';
-import type { EngineInfo } from '../engine/select.js';
 import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
 import { DEFAULT_EXPLAIN_METHOD } from '../analysis/explain/method-names.js';
 import { EXPLAIN_METHODS, explainMethods } from '../analysis/explain/methods.js';
