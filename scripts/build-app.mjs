@@ -1,6 +1,7 @@
 // Bundles the Electron side with esbuild: main/app/main.ts and the worker scripts to out/main/ (ESM), the preload to
 // out/preload/index.cjs (CommonJS: a sandboxed preload cannot load ES modules). `--renderer` also runs the Vite build.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -59,9 +60,23 @@ export function buildRenderer() {
   if (result.status !== 0) throw new Error(`the renderer build failed (exit ${result.status ?? result.signal})`);
 }
 
+/**
+ * Whether `npm run dist` will carry the native engine: tfjs-node's addon with libtensorflow in its deps/lib (what
+ * `npm run setup:native-engine` builds; electron-builder.yml unpacks both from the asar). The gpu engine never is.
+ */
+export function nativeEngineNote() {
+  const pkg = path.join(root, 'node_modules/@tensorflow/tfjs-node');
+  const napi = fs.existsSync(path.join(pkg, 'lib')) && fs.readdirSync(path.join(pkg, 'lib')).find((d) => fs.existsSync(path.join(pkg, 'lib', d, 'tfjs_binding.node')));
+  const lib = ['libtensorflow_cc.so.2', 'libtensorflow.so.2', 'libtensorflow.2.dylib', 'tensorflow.dll'].find((f) => fs.existsSync(path.join(pkg, 'deps/lib', f)));
+  if (!napi || !lib) return 'native engine not set up: a packaged app will run on wasm (run `npm run setup:native-engine` before `npm run dist` to carry it)';
+  const source = fs.existsSync(path.join(pkg, 'deps/.source')) ? fs.readFileSync(path.join(pkg, 'deps/.source'), 'utf8').trim() : lib;
+  return `native engine set up (${source}): a packaged app carries it`;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
   if (process.argv.includes('--renderer')) buildRenderer();
   await Promise.all([buildMain(), buildPreload()]);
   process.stdout.write(`built out/main (main, train-worker, analysis-worker) and out/preload/index.cjs in ${Date.now() - started} ms\n`);
+  process.stdout.write(`${nativeEngineNote()}\n`);
 }

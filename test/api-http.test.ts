@@ -12,6 +12,7 @@ import { API_METHODS, paramSchemas } from '../main/api/schemas.js';
 import { linkSubset } from '../main/data/index.js';
 import { createHttpServer, MAX_BODY_BYTES } from '../main/server/http.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
+import type { EngineStatus } from '../main/api/contract.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -130,6 +131,14 @@ describe('paths outside the opened dataset folders are refused', () => {
       assert.equal(assertErrorReply(await call('explainImage', { runId: 1, image: { path: file }, method: 'gradcam' }), file).code, 'FORBIDDEN');
     });
   }
+
+  it('getEngine answers the analysis worker\'s engine (forced to wasm here, so none was skipped)', async () => {
+    const reply = await call('getEngine', undefined);
+    assert.equal(reply.status, 200, reply.body);
+    const engine = JSON.parse(reply.body) as EngineStatus;
+    assert.deepEqual([engine.engine, engine.backend, engine.device, engine.faster], ['wasm', 'wasm', null, []]);
+    assert.equal(engine.tfjsVersion, '4.22.0');
+  });
 
   it('listImages and startTraining refuse a folder that was not opened', async () => {
     assert.equal(assertErrorReply(await call('listImages', { dataset: tmp }), 'listImages').code, 'FORBIDDEN');

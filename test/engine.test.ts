@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cudaHiddenReason } from '../main/engine/cuda.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +26,9 @@ function addonBuilt(pkg: string): boolean {
 }
 const nativeBuilt = addonBuilt('@tensorflow/tfjs-node');
 const gpuBuilt = addonBuilt('@tensorflow/tfjs-node-gpu');
+/** Why no CUDA device can be visible here (no NVIDIA driver device, CUDA_VISIBLE_DEVICES=-1), or undefined. */
+const noCuda = cudaHiddenReason();
+const gpuNotSetUp = !gpuBuilt && 'gpu engine not set up (npm run setup:gpu-engine)';
 
 describe('unmask engine', () => {
   it('UNMASK_ENGINE=wasm: multithreaded SIMD wasm, one JSON line', () => {
@@ -61,13 +65,38 @@ describe('unmask engine', () => {
   it('auto picks the first engine that loads (gpu, native, wasm) and says why each better one was skipped', () => {
     const info = lastJson(unmask(['engine']).stdout);
     const skipped = info.skipped as { engine: string; reason: string }[];
-    const expected = gpuBuilt ? 'gpu' : nativeBuilt ? 'native' : 'wasm';
-    if (!gpuBuilt) {
+    const expected = nativeBuilt ? 'native' : 'wasm';
+    if (noCuda) {
       assert.equal(info.engine, expected);
       const order = ['gpu', 'native', 'wasm'];
       assert.deepEqual(skipped.map((s) => s.engine), order.slice(0, order.indexOf(expected)));
       for (const s of skipped) assert.ok(s.reason.length > 10, `reason for ${s.engine}: ${s.reason}`);
+      assert.match(skipped[0]!.reason, /^no CUDA device is visible: /);
     }
+  });
+
+  it('UNMASK_ENGINE=gpu without a CUDA device: the built gpu addon loads, and TensorFlow finding no device refuses it', { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') }, () => {
+    const r = unmask(['engine'], 'gpu');
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stdout, '');
+    const error = lastJson(r.stderr).error as { code: string; message: string };
+    assert.equal(error.code, 'ENGINE_UNAVAILABLE');
+    // "to TensorFlow": said only once the addon and libtensorflow loaded and the backend initialised.
+    assert.equal(error.message, `engine 'gpu' was requested but cannot load: no CUDA device is visible to TensorFlow: ${noCuda}`);
+  });
+
+  it('auto selection without a CUDA device does not load tfjs-node-gpu (whose libtensorflow the native addon would bind to)', { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') || (!nativeBuilt && 'native engine not set up (npm run setup:native-engine)') }, () => {
+    const r = unmask(['engine']);
+    assert.equal(lastJson(r.stdout).engine, 'native');
+    assert.doesNotMatch(r.stderr, /already registered|cuda_dnn/);
+  });
+
+  it('with a CUDA device, the gpu engine loads and names the GPU', { skip: gpuNotSetUp || (noCuda && `no CUDA device here: ${noCuda}`) }, () => {
+    const r = unmask(['engine'], 'gpu');
+    assert.equal(r.code, 0, r.stderr);
+    const info = lastJson(r.stdout);
+    assert.deepEqual([info.engine, info.backend], ['gpu', 'tensorflow']);
+    assert.match(info.device as string, /\S/);
   });
 
   it('the native engine trains SimpleNet to the same losses as the wasm engine', { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' }, () => {

@@ -412,9 +412,24 @@ export interface FleetInfo {
  */
 export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'runs-changed' } | { type: 'dataset-opened'; dataset: DatasetSummary };
 
+/** The engine the app's workers compute on, chosen at their start as `unmask engine` does. */
+export interface EngineStatus {
+  engine: 'gpu' | 'native' | 'wasm' | 'cpu';
+  backend: string;
+  tfjsVersion: string;
+  threads: number;
+  simd: boolean;
+  /** The GPU of the gpu engine, as the NVIDIA driver names it; null on the other engines. */
+  device: string | null;
+  /** Each engine faster than this one: why it did not load, and what it would need. */
+  faster: { engine: EngineStatus['engine']; reason: string; needs: string }[];
+}
+
 /** Every call the renderer can make. Main implements it once; each transport forwards it unchanged. */
 export interface UnmaskApi {
   getInfo(): Promise<AppInfo>;
+  /** The analysis worker's engine (started on first use, so this may take seconds where getInfo does not). */
+  getEngine(): Promise<EngineStatus>;
   /** Native folder dialog (Electron); null when cancelled or in browser mode. */
   pickFolder(params: { title?: string }): Promise<string | null>;
   /** Scans a folder and allows access to it; datasets of recorded runs are allowed too. */

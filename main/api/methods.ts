@@ -4,6 +4,7 @@ import { API_CHANNEL_PREFIX, type ApiMethod } from './contract.js';
 /** Every method of `UnmaskApi`, in the contract's order; a method added there and not here fails the typecheck. */
 export const API_METHOD_NAMES = [
   'getInfo',
+  'getEngine',
   'pickFolder',
   'openDataset',
   'listDatasets',

@@ -43,6 +43,7 @@ const sweepRequest = z
 /** The params schema of each method (`undefined` params are accepted where the method takes none). */
 export const paramSchemas = {
   getInfo: empty,
+  getEngine: empty,
   pickFolder: z.strictObject({ title: z.string().max(200).optional() }).optional(),
   openDataset: z.strictObject({ path }),
   listDatasets: empty,

@@ -73,6 +73,7 @@ function start(): void {
     dbPath: paths.dbPath,
     transport: 'ipc',
     launch,
+    packaged: app.isPackaged,
     dataRoot: process.env['UNMASK_DATA_ROOT'] ?? null,
     pickFolder: (title) => pickFolder(win, title),
     // Else the queue kept in Settings, else none: jobs run here.

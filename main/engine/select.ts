@@ -1,10 +1,11 @@
 // Picks the TensorFlow.js engine at start-up: CUDA, native CPU, multithreaded wasm, or the pure-JS backend.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { cudaHiddenReason, describeTfjsGpu, driverGpus } from './cuda.js';
 import { UnmaskError } from './errors.js';
+import { nativeEngineFiles } from './native-paths.js';
 import { initWasmBackend } from './wasm/threads.js';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +20,8 @@ export interface EngineInfo {
   backend: string;
   threads: number;
   simd: boolean;
+  /** The gpu engine's GPU, as the NVIDIA driver names it ("NVIDIA H200 (PCI 0000:1b:00.0)"). */
+  device?: string;
   /** Why each engine faster than the chosen one was not used. */
   skipped: { engine: EngineName; reason: string }[];
 }
@@ -27,6 +30,7 @@ interface Loaded {
   backend: string;
   threads: number;
   simd: boolean;
+  device?: string;
 }
 
 function firstLine(error: unknown): string {
@@ -34,30 +38,30 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0]!.slice(0, 300);
 }
 
-/** tfjs-node(-gpu) registers the 'tensorflow' backend on import; the GPU build says whether CUDA is in use. */
-async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', needGpu: boolean): Promise<Loaded> {
+/**
+ * tfjs-node(-gpu) registers the 'tensorflow' backend on import; the GPU build says whether CUDA is in use
+ * (`noGpuHint`: what the driver shows, added to the error when it is not).
+ */
+async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', needGpu: boolean, noGpuHint?: string): Promise<Loaded> {
   // Importing a package whose addon is missing still registers half a backend; check the addon first.
-  let packageDir: string;
+  let packageJson: string;
   try {
-    packageDir = path.dirname(require.resolve(`${pkg}/package.json`));
+    packageJson = require.resolve(`${pkg}/package.json`);
   } catch {
     throw new Error(`${pkg} is not installed`);
   }
-  const libDir = path.join(packageDir, 'lib');
-  const addon = fs.existsSync(libDir) && fs.readdirSync(libDir).find((d) => fs.existsSync(path.join(libDir, d, 'tfjs_binding.node')));
-  if (!addon) {
-    const fix = needGpu
-      ? 'on a CUDA machine with internet, run `npm rebuild @tensorflow/tfjs-node-gpu --foreground-scripts`'
-      : 'run `npm run setup:native-engine`';
-    throw new Error(`${pkg} has no native addon built (${fix})`);
-  }
+  const fix = needGpu ? 'run `npm run setup:gpu-engine`' : 'run `npm run setup:native-engine`';
+  // In a packaged app these are the files asarUnpack took out of app.asar, where dlopen() can reach them.
+  const files = nativeEngineFiles(packageJson);
+  if (!files.addon) throw new Error(`${pkg} has no native addon built (${fix})`);
+  if (!files.libtensorflow) throw new Error(`${pkg}'s addon is built but libtensorflow is missing from ${path.resolve(files.addon, '../../../deps/lib')} (${fix})`);
   // libtensorflow's INFO banners (oneDNN, CPU features) would drown the CLI's JSON output.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     await import(pkg);
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
-    if (needGpu && backend.isUsingGpuDevice !== true) throw new Error('no CUDA device is visible to TensorFlow');
+    if (needGpu && backend.isUsingGpuDevice !== true) throw new Error(`no CUDA device is visible to TensorFlow: ${noGpuHint}`);
   } catch (error) {
     if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
     throw error;
@@ -65,8 +69,27 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
   return { backend: 'tensorflow', threads: os.availableParallelism(), simd: true };
 }
 
-const loaders: Record<EngineName, (threads: number) => Promise<Loaded>> = {
-  gpu: () => loadNative('@tensorflow/tfjs-node-gpu', true),
+/**
+ * The gpu engine. Chosen automatically, it is not even loaded where the driver shows no GPU: a loaded tfjs-node-gpu
+ * would leave its libtensorflow in the process, which the native addon then binds to instead of its own (both
+ * need the soname libtensorflow_cc.so.2), with every tfjs kernel registered twice. Asked for by name, it is loaded
+ * anyway, so that TensorFlow itself says whether it sees a CUDA device.
+ */
+async function loadGpu(forced: boolean): Promise<Loaded> {
+  const hidden = cudaHiddenReason();
+  if (hidden && !forced) throw new Error(`no CUDA device is visible: ${hidden}`);
+  // CUDA's default order puts the fastest GPU first; the PCI order is the one the driver's list can be matched to.
+  process.env.CUDA_DEVICE_ORDER ??= 'PCI_BUS_ID';
+  const gpus = hidden ? [] : driverGpus();
+  const hint = hidden ?? (gpus.length > 0
+    ? `the driver lists ${gpus.map((g) => g.name).join(', ')}, but CUDA did not initialise (TF_CPP_MIN_LOG_LEVEL=0 shows why)`
+    : 'the NVIDIA driver lists no GPU');
+  const loaded = await loadNative('@tensorflow/tfjs-node-gpu', true, hint);
+  return { ...loaded, device: describeTfjsGpu(gpus, process.env) };
+}
+
+const loaders: Record<EngineName, (threads: number, forced: boolean) => Promise<Loaded>> = {
+  gpu: (_threads, forced) => loadGpu(forced),
   native: () => loadNative('@tensorflow/tfjs-node', false),
   wasm: async (threads) => {
     const actual = await initWasmBackend(threads);
@@ -74,7 +97,6 @@ const loaders: Record<EngineName, (threads: number) => Promise<Loaded>> = {
     return { backend: 'wasm', threads: actual, simd };
   },
   cpu: async () => {
-
     await tf.setBackend('cpu');
     return { backend: 'cpu', threads: 1, simd: false };
   },
@@ -108,7 +130,7 @@ async function selectEngine(requested: EngineName | undefined, threads: number):
   const skipped: EngineInfo['skipped'] = [];
   for (const engine of candidates) {
     try {
-      const loaded = await loaders[engine](threads);
+      const loaded = await loaders[engine](threads, requested != null);
       return { engine, tfjsVersion, ...loaded, skipped };
     } catch (error) {
       if (requested) {

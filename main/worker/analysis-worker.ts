@@ -94,6 +94,7 @@ async function render(params: AnalysisParams<'render'>): Promise<EncodedImage> {
 
 /** One handler per operation of the protocol: a missing or mistyped one fails to compile. */
 const handlers: { [K in AnalysisOp]: (params: AnalysisParams<K>) => Promise<AnalysisResult<K>> } = {
+  engine: () => initEngine(),
   async score({ runId, split }) {
     const { n, skipped } = await withStore((store) => scoreRun(store, runId, { split }));
     return { n, skipped: skipped.length };

@@ -5,6 +5,7 @@ import type { ImageExplanation } from '../analysis/explain/explain-image.js';
 import type { ShardOptions, ShardResult } from '../queue/feature-shard.js';
 import type { TrainOutcome } from '../train/session.js';
 import type { TrainRequest } from '../train/request.js';
+import type { EngineInfo } from '../engine/select.js';
 
 /** Where a worker's store and checkpoints live (the same database the main side reads). */
 export interface StoreLocation {
@@ -52,6 +53,8 @@ export type TrainWorkerMessage =
 
 /** Every analysis-worker operation: its params and its result. The client and the worker are both typed by it. */
 export interface AnalysisOps {
+  /** The engine this worker computes on, and why each faster one was not used. */
+  engine: { params: Record<string, never>; result: EngineInfo };
   /** Scores a split of a run's own dataset with its best checkpoint and saves the scores. */
   score: { params: { runId: number; split: SplitName }; result: { n: number; skipped: number } };
   /** Scores a run on another dataset (or split) and records the evaluation. */

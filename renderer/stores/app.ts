@@ -1,7 +1,7 @@
-// App-wide state: the server's AppInfo, the current screen, and the error banner every store reports into.
+// App-wide state: the server's AppInfo and engine, the current screen, and the error banner every store reports into.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { AppInfo } from '../../main/api/contract';
+import type { AppInfo, EngineStatus } from '../../main/api/contract';
 import { api, toApiError } from '../api';
 
 export const VIEWS = ['datasets', 'train', 'runs', 'analysis', 'evaluations', 'explain', 'export', 'fleet'] as const;
@@ -21,6 +21,8 @@ function viewFromHash(): ViewName {
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null);
   const infoLoading = ref(false);
+  /** The workers' engine; null until the analysis worker has started (seconds) or when it could not say. */
+  const engine = ref<EngineStatus | null>(null);
   const view = ref<ViewName>(viewFromHash());
   const notices = ref<Notice[]>([]);
   let nextNotice = 1;
@@ -57,5 +59,9 @@ export const useAppStore = defineStore('app', () => {
     infoLoading.value = false;
   }
 
-  return { info, infoLoading, view, notices, report, dismiss, attempt, go, loadInfo };
+  async function loadEngine(): Promise<void> {
+    engine.value = (await attempt(() => api().getEngine())) ?? engine.value;
+  }
+
+  return { info, infoLoading, engine, view, notices, report, dismiss, attempt, go, loadInfo, loadEngine };
 });

@@ -160,6 +160,16 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.equal(new URL(page.url()).searchParams.get('token'), null);
   });
 
+  it('shows the engine it runs on at the foot of the navigation (the server forces wasm, so nothing faster was tried)', async () => {
+    await page.waitForSelector(tid('app-engine'), { timeout: 120_000 });
+    await page.click(`${tid('app-engine')} summary`);
+    const text = await page.textContent(tid('app-engine'));
+    assert.match(text ?? '', /engine: wasm/);
+    assert.match(text ?? '', /TensorFlow\.js 4\.22\.0 on wasm, \d+ threads\./);
+    assert.doesNotMatch(text ?? '', /faster/);
+    await page.click(`${tid('app-engine')} summary`);
+  });
+
   it('shows an error banner for a folder that does not exist', async () => {
     expectFailedRequest = true;
     await page.fill(tid('dataset-path'), path.join(tmp, 'no-such-folder'));
