@@ -8,6 +8,7 @@ import type { ApiEvent, JobInfo } from '../api/contract.js';
 import { createService } from '../service/service.js';
 import { createHttpServer } from '../server/http.js';
 import { launchNodeWorker } from '../worker/launch.js';
+import type { WorkerStats } from '../worker/protocol.js';
 
 export interface SoakOptions {
   /** Dataset folder with train/val/test and real/fake folders (fakes_dataset). */
@@ -25,17 +26,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/**
- * Trains a 1-epoch SimpleNet on a small subset (the model to explain), then starts a longer run and sends
- * `requests` explain calls (saliency and Grad-CAM in turn, over the test images) through the HTTP API while it
- * trains. Prints the analysis worker's RSS and tf.memory() after a warm-up and at the end, latency percentiles,
- * and whether tensors stayed flat and RSS within RSS_GROWTH_BOUND. Returns true when both held.
- */
-export async function benchSoak(options: SoakOptions): Promise<boolean> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-soak-'));
+/** A service behind a real HTTP server on a free port, and a typed-enough caller of its API. */
+async function soakServer(dir: string) {
   process.env.UNMASK_DB = path.join(dir, 'runs.db');
-  const small = linkSubset(options.dataset, path.join(dir, 'small'), { train: 16, val: 8, test: 8 });
-  const large = linkSubset(options.dataset, path.join(dir, 'large'), { train: 300, val: 60, test: 60 });
   const service = createService({ dbPath: process.env.UNMASK_DB, transport: 'http', launch: launchNodeWorker });
   const token = 'soak-token-0123456789abcdef';
   const server = createHttpServer({ service, token, staticDir: null });
@@ -58,13 +51,31 @@ export async function benchSoak(options: SoakOptions): Promise<boolean> {
         }
       });
     });
+  const close = () => {
+    server.close();
+    server.closeAllConnections();
+    service.close();
+  };
+  return { service, call, finished, close };
+}
+
+/**
+ * Trains a 1-epoch SimpleNet on a small subset (the model to explain), then starts a longer run and sends
+ * `requests` explain calls (saliency and Grad-CAM in turn, over the test images) through the HTTP API while it
+ * trains. Prints the analysis worker's RSS and tf.memory() after a warm-up and at the end, latency percentiles,
+ * and whether tensors stayed flat and RSS within RSS_GROWTH_BOUND. Returns true when both held.
+ */
+export async function benchSoak(options: SoakOptions): Promise<boolean> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-soak-'));
+  const small = linkSubset(options.dataset, path.join(dir, 'small'), { train: 16, val: 8, test: 8 });
+  const large = linkSubset(options.dataset, path.join(dir, 'large'), { train: 300, val: 60, test: 60 });
+  const { service, call, finished, close } = await soakServer(dir);
   const train = (dataset: string, epochs: number) =>
     call<JobInfo>('startTraining', { dataset, model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize: 16, epochs });
   try {
     await call('openDataset', { path: small });
     await call('openDataset', { path: large });
-    const first = await train(small, 1);
-    const done = await finished(first.id);
+    const done = await finished((await train(small, 1)).id);
     if (done.state !== 'completed' || done.runId == null) throw new Error(`the model to explain did not train: ${done.error?.message}`);
     const runId = done.runId;
     const images = (await call<{ items: { path: string }[] }>('listImages', { dataset: small, split: 'test', limit: 100 })).items.map((i) => i.path);
@@ -88,22 +99,28 @@ export async function benchSoak(options: SoakOptions): Promise<boolean> {
     await call('cancelJob', { jobId: job.id });
     const end = await training;
     latencies.sort((a, b) => a - b);
-    const rssGrowth = after.rss - before.rss;
-    const flat = after.tensors === before.tensors;
-    options.log(`analysis worker at start: RSS ${mb(before.rss)}, heap ${mb(before.heapUsed)}, tf.memory ${before.tensors} tensors / ${mb(before.tensorBytes)}`);
-    options.log(`analysis worker at end:   RSS ${mb(after.rss)}, heap ${mb(after.heapUsed)}, tf.memory ${after.tensors} tensors / ${mb(after.tensorBytes)}`);
-    options.log(`server process RSS: ${mb(serverBefore)} → ${mb(process.memoryUsage.rss())}`);
-    options.log(
-      `explain latency over ${latencies.length} requests (saliency/Grad-CAM alternating, while training ${trainedDuring ? 'ran' : 'DID NOT run'}): ` +
-        `p50 ${percentile(latencies, 50).toFixed(0)} ms, p90 ${percentile(latencies, 90).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
-    );
-    options.log(`training job ${job.id}: ${end.state} after epoch ${end.progress.epoch} (${end.epochs.length} epochs recorded)`);
-    options.log(`tensors flat: ${flat ? 'yes' : 'NO'}; RSS growth ${mb(rssGrowth)} (bound ${mb(RSS_GROWTH_BOUND)}): ${rssGrowth <= RSS_GROWTH_BOUND ? 'within' : 'EXCEEDED'}`);
-    return flat && rssGrowth <= RSS_GROWTH_BOUND;
+    return report(options.log, { before, after, serverBefore, latencies, trainedDuring, end });
   } finally {
-    server.close();
-    server.closeAllConnections();
-    service.close();
+    close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function report(
+  log: (line: string) => void,
+  r: { before: WorkerStats; after: WorkerStats; serverBefore: number; latencies: number[]; trainedDuring: boolean; end: JobInfo },
+): boolean {
+  const { before, after, latencies } = r;
+  const rssGrowth = after.rss - before.rss;
+  const flat = after.tensors === before.tensors;
+  log(`analysis worker at start: RSS ${mb(before.rss)}, heap ${mb(before.heapUsed)}, tf.memory ${before.tensors} tensors / ${mb(before.tensorBytes)}`);
+  log(`analysis worker at end:   RSS ${mb(after.rss)}, heap ${mb(after.heapUsed)}, tf.memory ${after.tensors} tensors / ${mb(after.tensorBytes)}`);
+  log(`server process RSS: ${mb(r.serverBefore)} → ${mb(process.memoryUsage.rss())}`);
+  log(
+    `explain latency over ${latencies.length} requests (saliency/Grad-CAM alternating, while training ${r.trainedDuring ? 'ran' : 'DID NOT run'}): ` +
+      `p50 ${percentile(latencies, 50).toFixed(0)} ms, p90 ${percentile(latencies, 90).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
+  );
+  log(`training job ${r.end.id}: ${r.end.state} after epoch ${r.end.progress.epoch} (${r.end.epochs.length} epochs recorded)`);
+  log(`tensors flat: ${flat ? 'yes' : 'NO'}; RSS growth ${mb(rssGrowth)} (bound ${mb(RSS_GROWTH_BOUND)}): ${rssGrowth <= RSS_GROWTH_BOUND ? 'within' : 'EXCEEDED'}`);
+  return flat && rssGrowth <= RSS_GROWTH_BOUND;
 }
