@@ -14,9 +14,10 @@ import { createHttpServer, MAX_BODY_BYTES } from '../main/server/http.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import type { EngineStatus } from '../main/api/contract.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const source = path.resolve(root, '../shared/data/fakes_dataset');
+const source = fakesDataset;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-http-'));
 const dataset = path.join(tmp, 'faces');
 const token = 'test-token-0123456789abcdefXYZ';

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { linkSubset } from '../main/data/index.js';
 import { runUnmask, type CliResult } from './helpers/cli.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const source = path.resolve(root, '../shared/data/fakes_dataset');
+const source = fakesDataset;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-disk-'));
 const dataset = path.join(tmp, 'faces');
 const env: NodeJS.ProcessEnv = { ...process.env, UNMASK_ENGINE: 'wasm' };

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { scanDataset } from '../main/data/index.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const source = path.resolve(root, '../shared/data/fakes_dataset/train');
+const source = path.join(fakesDataset, 'train');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-hostile-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -12,11 +12,11 @@ import { linkSubset } from '../main/data/index.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import { RunStore } from '../main/store/index.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
-import { REPO_ROOT } from './helpers/cli.js';
 import { settled } from './helpers/jobs.js';
 import { motoMissing, startMoto, type TestS3 } from './helpers/moto.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { startWorker, type TestWorker } from './helpers/workers.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
 const missing = motoMissing();
 if (missing) console.log(`# skipped: ${missing}`);
@@ -42,7 +42,7 @@ describe('the job queue with an S3 artifact root', { skip: missing ?? false }, (
   before(async () => {
     process.env.UNMASK_DB = serviceDb; // the coordinator's analysis worker reads it
     process.env.UNMASK_ENGINE = 'wasm';
-    linkSubset(path.resolve(REPO_ROOT, '../shared/data/fakes_dataset'), dataset, { train: 4, val: 2, test: 2 });
+    linkSubset(fakesDataset, dataset, { train: 4, val: 2, test: 2 });
     s3 = await startMoto(); // sets moto's dummy AWS credentials for this process and the workers it starts
     await s3.createBucket(bucket);
     redis = await startRedis();

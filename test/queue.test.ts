@@ -14,10 +14,11 @@ import { createService, type UnmaskService } from '../main/service/service.js';
 import { RunStore } from '../main/store/index.js';
 import { checkTrainRequest } from '../main/train/request.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
-import { REPO_ROOT, runUnmask } from './helpers/cli.js';
+import { runUnmask } from './helpers/cli.js';
 import { reached as reachedJob, settled as settledJob } from './helpers/jobs.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { startWorker, type TestWorker } from './helpers/workers.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-queue-'));
 const dataRoot = path.join(tmp, 'data');
@@ -53,7 +54,7 @@ const metricsOf = (file: string, runId: number) =>
   withStore(file, (s) => s.getEpochs(runId).map(({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc }) => ({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc })));
 
 before(async () => {
-  linkSubset(path.resolve(REPO_ROOT, '../shared/data/fakes_dataset'), dataset, { train: 4, val: 2, test: 2 });
+  linkSubset(fakesDataset, dataset, { train: 4, val: 2, test: 2 });
   fs.mkdirSync(artifacts, { recursive: true });
   redis = await startRedis();
   queue = new Queue('unmask', { connection: { host: '127.0.0.1', port: redis.port } });

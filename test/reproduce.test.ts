@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sharedData } from '../main/data/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-study-test-'));
@@ -13,7 +14,7 @@ after(() => fs.rmSync(out, { recursive: true, force: true }));
 
 describe('unmask reproduce --quick', () => {
   it('writes every figure and a summary with measured numbers, and lists what it skipped', () => {
-    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', path.resolve(root, '../shared/data'), '--out', out], {
+    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', sharedData, '--out', out], {
       cwd: root,
       // An empty weights cache: Keras's ImageNet Xception weights are then missing, as on any offline machine.
       env: { ...process.env, UNMASK_ENGINE: 'wasm', UNMASK_WEIGHTS_DIR: path.join(out, 'no-weights') },
@@ -50,7 +51,7 @@ describe('unmask reproduce --quick', () => {
   it('with --xception-weights, runs the Xception step and the best detectors and sets them beside the baseline', () => {
     const weights = path.resolve(root, '../shared/weights/keras_xception_imagenet_notop/xception_weights_tf_dim_ordering_tf_kernels_notop.h5');
     const out2 = path.join(out, 'with-weights');
-    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', path.resolve(root, '../shared/data'), '--out', out2, '--xception-weights', weights], {
+    const r = spawnSync(process.execPath, ['bin/unmask.js', 'reproduce', '--quick', '--data-root', sharedData, '--out', out2, '--xception-weights', weights], {
       cwd: root,
       // The machine's own engine (native when set up): two Xception trunks per image take minutes on wasm.
       env: { ...process.env, UNMASK_ENGINE: 'auto', UNMASK_WEIGHTS_DIR: path.join(out, 'no-weights') },

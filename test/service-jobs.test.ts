@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ApiEvent, JobInfo, TrainRequest } from '../main/api/contract.js';
 import { linkSubset } from '../main/data/index.js';
@@ -13,8 +12,8 @@ import { jobFraction } from '../main/service/jobs.js';
 import { RunStore } from '../main/store/index.js';
 import { launchNodeWorker, type LaunchWorker, type WorkerHandle } from '../main/worker/launch.js';
 import { reached as reachedJob, settled as settledJob } from './helpers/jobs.js';
+import { fakesDataset } from '../main/data/fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-jobs-'));
 const dataset = path.join(tmp, 'faces');
 const dbPath = path.join(tmp, 'runs.db');
@@ -37,7 +36,7 @@ const settled = (jobId: number) => settledJob(service, jobId);
 const reached = (jobId: number, test: (job: JobInfo) => boolean) => reachedJob(service, jobId, test);
 
 before(async () => {
-  linkSubset(path.resolve(root, '../shared/data/fakes_dataset'), dataset, { train: 8, val: 4, test: 4 });
+  linkSubset(fakesDataset, dataset, { train: 8, val: 4, test: 4 });
   service = createService({ dbPath, transport: 'http', launch });
   service.onEvent((e) => events.push(e));
   await service.api.openDataset({ path: dataset });

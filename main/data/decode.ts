@@ -1,7 +1,7 @@
 // Decodes one image file with sharp into 256x256 RGB bytes (EXIF-rotated, alpha dropped, grey expanded).
 import sharp from 'sharp';
-import { UnmaskError } from '../engine/errors.js';
-import { CHANNELS, DEFAULT_MAX_PIXELS, IMAGE_SIZE, IMAGE_VALUES, firstLine } from './types.js';
+import { firstLine, UnmaskError } from '../engine/errors.js';
+import { CHANNELS, DEFAULT_MAX_PIXELS, IMAGE_SIZE, IMAGE_VALUES } from './types.js';
 
 export interface DecodeOptions {
   /** Refuse images above this many pixels before decoding (default 40e6). */

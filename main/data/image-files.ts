@@ -1,8 +1,7 @@
 // Streams the image files of a list of files and folders, one at a time, without listing a whole tree first.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UnmaskError } from '../engine/errors.js';
-import { firstLine } from './types.js';
+import { firstLine, UnmaskError } from '../engine/errors.js';
 import { hasImageExtension, isHiddenName } from './walk.js';
 
 /** A file to use, or a path that cannot be (with why). */

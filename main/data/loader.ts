@@ -1,12 +1,12 @@
 // createLoader: seeded, shuffled, prefetching batches of decoded images as an async iterator, one epoch at a time.
 import { performance } from 'node:perf_hooks';
-import { UnmaskError } from '../engine/errors.js';
+import { firstLine, UnmaskError } from '../engine/errors.js';
 import { AUGMENT_TAG, type FaceDataset } from './dataset.js';
 import type { FaceFinder } from './face-cache.js';
 import { transformLandmarks } from './face-parts.js';
 import { permutation, rngFrom } from './rng.js';
 import { drawAugment, transformImage } from './transforms.js';
-import { IMAGE_VALUES, firstLine, type BadFile } from './types.js';
+import { IMAGE_VALUES, type BadFile } from './types.js';
 
 export interface LoaderOptions {
   batchSize: number;

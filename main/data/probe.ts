@@ -1,7 +1,8 @@
 // Cheap per-file validation for scanning: size and image header only (sharp metadata), never a full decode.
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { firstLine, type BadFile } from './types.js';
+import { firstLine } from '../engine/errors.js';
+import type { BadFile } from './types.js';
 
 export const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
 

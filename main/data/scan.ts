@@ -1,14 +1,13 @@
 // scanDataset: finds every usable image of a dataset folder, with labels, splits, class balance and skipped files.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { UnmaskError } from '../engine/errors.js';
+import { firstLine, UnmaskError } from '../engine/errors.js';
 import { DEFAULT_RATIOS, resolveLayout, stableSplit, type ClassFolder, type SplitRatios } from './layout.js';
 import { mapLimit, probeImage } from './probe.js';
 import { walkImages } from './walk.js';
 import {
   DEFAULT_MAX_PIXELS,
   SPLITS,
-  firstLine,
   type BadFile,
   type ClassCounts,
   type DatasetScan,

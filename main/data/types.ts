@@ -81,8 +81,3 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 /** Extensions accepted as images (lower-case, compared case-insensitively). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-
-export function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return (text.split('\n')[0] ?? '').slice(0, 300);
-}

@@ -1,7 +1,8 @@
 // Lists the candidate image files under a class folder: recursive, hidden files ignored, symlink loops reported.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { IMAGE_EXTENSIONS, firstLine, type BadFile } from './types.js';
+import { IMAGE_EXTENSIONS, type BadFile } from './types.js';
+import { firstLine } from '../engine/errors.js';
 
 /** Files some systems drop into folders; ignored silently like dot-files. */
 const IGNORED_NAMES: ReadonlySet<string> = new Set(['thumbs.db', 'desktop.ini']);

@@ -37,3 +37,9 @@ export class UnmaskError extends Error {
     return { code: this.code, message: this.message };
   }
 }
+
+/** The first line of an error's message (at most 300 characters): what a one-line report or a skipped file shows. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? '').slice(0, 300);
+}

@@ -1,9 +1,9 @@
 // Frozen-backbone feature extraction: each image's views through the backbone once, cached on disk for later runs.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_SIZE, IMAGE_VALUES, firstLine, type BadFile, type FaceDataset } from '../data/index.js';
+import { IMAGE_SIZE, IMAGE_VALUES, type BadFile, type FaceDataset } from '../data/index.js';
 import { mapLimit } from '../data/probe.js';
-import { UnmaskError } from '../engine/errors.js';
+import { firstLine, UnmaskError } from '../engine/errors.js';
 import type { FaceFinder } from '../data/face-cache.js';
 import { FACE_PARTS, PART_BOX_VALUES, partBoxes, transformLandmarks } from '../data/face-parts.js';
 import { readsPartBoxes } from '../models/xception-parts.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FaceDataset, linkSubset } from '../data/index.js';
-import { repoRoot } from '../data/fixtures.js';
+import { syntheticDataset } from '../data/fixtures.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { scoreRun, scoreWithCheckpoint } from '../analysis/score.js';
@@ -28,7 +28,7 @@ async function train(epochs = 2, onEvent?: (e: TrainEvent) => void, signal?: Abo
 
 before(async () => {
   await initEngine({ requested: 'wasm' });
-  linkSubset(path.resolve(repoRoot, '../shared/data/synthetic_dataset'), dataset, 6);
+  linkSubset(syntheticDataset, dataset, 6);
   store = RunStore.open(path.join(tmp, 'unmask.db'));
 });
 after(() => {

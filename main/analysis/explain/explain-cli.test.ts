@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { initEngine } from '../../engine/select.js';
 import { models } from '../../models/registry.js';
@@ -12,13 +11,13 @@ import { RunStore } from '../../store/index.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
 import { FusedOptimizer } from '../../train/optimizers.js';
 import { runUnmask, type CliResult } from '../../../test/helpers/cli.js';
+import { fakesDataset } from '../../data/fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-explain-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const db = path.join(tmp, 'unmask.db');
 // The shared datasets sit beside the checkout (as in CI), wherever that is.
-const fakeDir = path.resolve(root, '../shared/data/fakes_dataset/test/fake');
+const fakeDir = path.join(fakesDataset, 'test', 'fake');
 
 function unmask(args: string[]): CliResult {
   return runUnmask(args, { timeout: 120_000 });
