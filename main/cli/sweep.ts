@@ -5,6 +5,7 @@ import type { ApiEvent, JobInfo, SweepRequest } from '../api/contract.js';
 import { dispatch } from '../api/dispatch.js';
 import { fromErrorPayload } from '../api/errors.js';
 import { UnmaskError } from '../engine/errors.js';
+import type { UnmaskService } from '../service/service.js';
 import { defaultDbPath } from '../store/index.js';
 import type { COMMANDS } from './commands.js';
 import type { ParsedCommand } from './spec.js';
@@ -49,21 +50,55 @@ function progressLine(job: JobInfo): string {
   return `job ${job.id} ${job.request.model} lr ${job.request.lr}${where}: ${job.state === 'running' ? what : job.state}`;
 }
 
-export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.sweep.options>): Promise<number> {
-  const request = sweepFromFlags(values);
-  const dbPath = path.resolve(values.db ?? defaultDbPath());
+/** The app's service as `unmask sweep` runs it: local worker processes, or the Redis queue of the flags or UNMASK_QUEUE. */
+async function sweepService(values: Flags, dbPath: string, dataset: string) {
   const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
   // Queued datasets are named relative to the data root: by default the folder holding the dataset.
-  const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? path.dirname(request.base.dataset);
+  const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? path.dirname(dataset);
   const [{ createService }, { launchNodeWorker }] = await Promise.all([import('../service/service.js'), import('../worker/launch.js')]);
   process.env.UNMASK_DB = dbPath; // local workers find the database through the environment
-  const service = createService({
-    dbPath,
-    transport: 'http',
-    launch: launchNodeWorker,
-    dataRoot,
-    ...(url ? { queue: { url, artifacts: values.artifacts ?? null, s3Endpoint: values['s3-endpoint'] ?? null, artifactsCache: values['artifacts-cache'] ?? null, source: values.queue ? ('flag' as const) : ('env' as const) } } : {}),
+  const queue = url
+    ? {
+        url,
+        artifacts: values.artifacts ?? null,
+        s3Endpoint: values['s3-endpoint'] ?? null,
+        artifactsCache: values['artifacts-cache'] ?? null,
+        source: values.queue ? ('flag' as const) : ('env' as const),
+      }
+    : undefined;
+  return createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot, ...(queue ? { queue } : {}) });
+}
+
+/** The JSON line of a job that ended: its run, state, worker, model, rate, epochs and best validation accuracy. */
+function resultLine(job: JobInfo): string {
+  const valAcc = job.epochs.map((e) => e.valAcc).filter((v) => Number.isFinite(v));
+  const out = { job: job.id, queueJobId: job.queueJobId, sweep: job.sweep, run: job.runId, state: job.state, worker: job.worker, model: job.request.model, lr: job.request.lr };
+  return JSON.stringify({ ...out, epochs: job.epochs.length, bestValAcc: valAcc.length ? Math.max(...valAcc) : null, error: job.error });
+}
+
+/** Reports the `pending` jobs' progress on stderr and each one's result on stdout; resolves to the failures once all ended. */
+function watchJobs(service: UnmaskService, pending: Map<number, JobInfo>): Promise<number> {
+  const lastLine = new Map<number, string>();
+  let failures = 0;
+  return new Promise((resolve) => {
+    service.onEvent((event: ApiEvent) => {
+      if (event.type !== 'job' || !pending.has(event.job.id)) return;
+      const job = event.job;
+      const line = progressLine(job);
+      if (line !== lastLine.get(job.id)) process.stderr.write(`${line}\n`);
+      lastLine.set(job.id, line);
+      if (!FINAL.has(job.state)) return;
+      pending.delete(job.id);
+      if (job.state !== 'completed') failures++;
+      process.stdout.write(`${resultLine(job)}\n`);
+      if (pending.size === 0) resolve(failures);
+    });
   });
+}
+
+export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.sweep.options>): Promise<number> {
+  const request = sweepFromFlags(values);
+  const service = await sweepService(values, path.resolve(values.db ?? defaultDbPath()), request.base.dataset);
   const call = async <T>(method: string, params: unknown): Promise<T> => {
     const envelope = await dispatch(service.api, method, params);
     if (!envelope.ok) throw fromErrorPayload(envelope.error);
@@ -72,28 +107,13 @@ export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.swe
   try {
     await call('openDataset', { path: request.base.dataset });
     const pending = new Map<number, JobInfo>();
-    const lastLine = new Map<number, string>();
-    let failures = 0;
-    const settled = new Promise<void>((resolve) => {
-      service.onEvent((event: ApiEvent) => {
-        if (event.type !== 'job' || !pending.has(event.job.id)) return;
-        const job = event.job;
-        const line = progressLine(job);
-        if (line !== lastLine.get(job.id)) process.stderr.write(`${line}\n`);
-        lastLine.set(job.id, line);
-        if (!FINAL.has(job.state)) return;
-        pending.delete(job.id);
-        if (job.state !== 'completed') failures++;
-        const valAcc = job.epochs.map((e) => e.valAcc).filter((v) => Number.isFinite(v));
-        const out = { job: job.id, queueJobId: job.queueJobId, sweep: job.sweep, run: job.runId, state: job.state, worker: job.worker, model: job.request.model, lr: job.request.lr };
-        process.stdout.write(`${JSON.stringify({ ...out, epochs: job.epochs.length, bestValAcc: valAcc.length ? Math.max(...valAcc) : null, error: job.error })}\n`);
-        if (pending.size === 0) resolve();
-      });
-    });
+    const settled = watchJobs(service, pending);
     const { sweep, jobs } = await call<{ sweep: string; jobs: JobInfo[] }>('startSweep', request);
     for (const job of jobs) if (!FINAL.has(job.state)) pending.set(job.id, job);
     const queue = (await service.api.getInfo()).queue;
-    process.stderr.write(`${sweep}: ${jobs.length} runs ${queue.url ? `on the queue ${queue.url} (data root ${queue.dataRoot}, artifacts ${queue.artifacts})` : 'on this machine, one after another'}\n`);
+    process.stderr.write(
+      `${sweep}: ${jobs.length} runs ${queue.url ? `on the queue ${queue.url} (data root ${queue.dataRoot}, artifacts ${queue.artifacts})` : 'on this machine, one after another'}\n`,
+    );
     process.once('SIGINT', () => {
       process.stderr.write(
         queue.url
@@ -103,7 +123,7 @@ export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.swe
       if (!queue.url) for (const id of pending.keys()) void service.api.cancelJob({ jobId: id }).catch(() => undefined);
       else process.exit(130);
     });
-    if (pending.size > 0) await settled;
+    const failures = pending.size > 0 ? await settled : 0;
     return failures === 0 ? 0 : 1;
   } finally {
     await service.close();

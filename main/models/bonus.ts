@@ -72,6 +72,27 @@ function resolveBonus(options: BonusOptions): { size: number; seed: number | und
 }
 
 /**
+ * The stem. Its ReLU is fused into its convolution (so BN, if any, follows the ReLU): tfjs then differentiates it
+ * as a plain conv2d, which skips the gradient with respect to the image; a linear fused conv computes it eagerly.
+ */
+function stem(input: tf.SymbolicTensor, [stemFilters, stemStride, stemBn]: BonusSpec['stem'], init: () => ReturnType<typeof tf.initializers.heNormal>): tf.SymbolicTensor {
+  let x = tf.layers
+    .conv2d({
+      name: 'stem',
+      filters: stemFilters,
+      kernelSize: stemStride === 2 ? 3 : 4,
+      strides: stemStride,
+      padding: stemStride === 2 ? 'same' : 'valid',
+      activation: 'relu',
+      kernelInitializer: init(),
+      biasInitializer: 'zeros',
+    })
+    .apply(input) as tf.SymbolicTensor;
+  if (stemBn) x = new FastBatchNorm({ name: 'stem_bn', ...BN }).apply(x) as tf.SymbolicTensor;
+  return x;
+}
+
+/**
  * stem conv (3×3/2 'same', or 4×4/4 patches) with ReLU → [BN], then per stage one 'conv' block
  * (conv 3×3 → [BN] → ReLU) or 'sep' block (depthwise 3×3 → [BN] → ReLU → pointwise 1×1 → [BN] → ReLU); the
  * last ReLU is the `features` layer; global average pooling → dense 2 (logits). A convolution without BN has a bias.
@@ -98,23 +119,7 @@ export function createBonusNet(options: BonusOptions = {}): tf.LayersModel {
     tf.layers.conv2d({ name, filters, kernelSize, strides, padding: 'same', useBias, kernelInitializer: init(), biasInitializer: 'zeros' });
 
   const input = tf.input({ shape: [size, size, 3], name: 'image' });
-  // The stem's ReLU is fused into its convolution (so BN, if any, follows the ReLU): tfjs then differentiates it
-  // as a plain conv2d, which skips the gradient with respect to the image; a linear fused conv computes it eagerly.
-  const [stemFilters, stemStride, stemBn] = spec.stem;
-  let x = apply(
-    tf.layers.conv2d({
-      name: 'stem',
-      filters: stemFilters,
-      kernelSize: stemStride === 2 ? 3 : 4,
-      strides: stemStride,
-      padding: stemStride === 2 ? 'same' : 'valid',
-      activation: 'relu',
-      kernelInitializer: init(),
-      biasInitializer: 'zeros',
-    }),
-    input,
-  );
-  if (stemBn) x = apply(new FastBatchNorm({ name: 'stem_bn', ...BN }), x);
+  let x = stem(input, spec.stem, init);
   spec.stages.forEach(([filters, stride, kind, bn], i) => {
     const id = `b${i + 1}`;
     const last = i === spec.stages.length - 1;

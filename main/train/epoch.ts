@@ -123,6 +123,19 @@ export async function trainOneEpoch(model: tf.LayersModel, optimizer: FusedOptim
   return meter.result();
 }
 
+/**
+ * A batch's evaluation from the logits of one or more views of each image (test-time flips, cached mirror views):
+ * several views average their softmax, as the logit pair whose softmax that mean is. Returns those logits, the
+ * cross-entropy loss and the number of correct predictions.
+ */
+export function viewsOutcome(views: readonly tf.Tensor2D[], ys: tf.Tensor1D): { logits: tf.Tensor2D; loss: tf.Scalar; correct: tf.Scalar } {
+  const logits =
+    views.length === 1 ? views[0]! : (tf.log(tf.maximum(tf.div(tf.addN(views.map((v) => tf.softmax(v))), views.length), 1e-12)) as tf.Tensor2D);
+  const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), logits) as tf.Scalar;
+  const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'int32')) as tf.Scalar;
+  return { logits, loss, correct };
+}
+
 /** Per-image outputs of an evaluation pass, for the analysis module. */
 export interface ImageScores {
   paths: string[];
@@ -149,14 +162,10 @@ export async function evaluate(
     checkCancelled(options.signal);
     const { xs, ys } = batchToTensors(batch, 'int');
     const [lossValue, correctValue, logits, probs] = tf.tidy(() => {
-      let out = model.predict(detectorInputs(model, xs, batch.landmarks)) as tf.Tensor2D;
-      if (options.ttaFlip) {
-        // Test-time flips: the mean of the image's and its mirror's softmax, as a logit pair whose softmax it is.
-        const mirrored = model.predict(detectorInputs(model, tf.reverse(xs, 2), batch.landmarks, true)) as tf.Tensor2D;
-        out = tf.log(tf.maximum(tf.div(tf.add(tf.softmax(out), tf.softmax(mirrored)), 2), 1e-12)) as tf.Tensor2D;
-      }
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), out);
-      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), 'int32'));
+      const views = [model.predict(detectorInputs(model, xs, batch.landmarks)) as tf.Tensor2D];
+      // Test-time flips: the image and its mirror image.
+      if (options.ttaFlip) views.push(model.predict(detectorInputs(model, tf.reverse(xs, 2), batch.landmarks, true)) as tf.Tensor2D);
+      const { logits: out, loss, correct } = viewsOutcome(views, ys as tf.Tensor1D);
       return [loss.dataSync()[0]!, correct.dataSync()[0]!, out.dataSync(), tf.softmax(out).dataSync()] as const;
     });
     tf.dispose([xs, ys]);

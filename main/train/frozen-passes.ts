@@ -6,7 +6,7 @@ import { mixSeed, permutation, rngFrom } from '../data/index.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
 import { FeatureNormalization } from '../models/feature-norm.js';
-import { checkCancelled, Meter, type PassResult } from './epoch.js';
+import { checkCancelled, Meter, viewsOutcome, type PassResult } from './epoch.js';
 import type { SelfBlendMode } from './recipe-types.js';
 import { fitRidge, setRidgeHead, type FeatureRows } from './ridge-head.js';
 import type { SplitFeatures } from './features.js';
@@ -99,11 +99,9 @@ function evalPass(split: ModelSplit, f: SplitFeatures, batchSize: number, option
     const rows = Array.from({ length: Math.min(batchSize, f.n - b * batchSize) }, (_, k) => b * batchSize + k);
     const [loss, correct, fake] = tf.tidy(() => {
       const ys = tf.tensor1d(Int32Array.from(rows, (i) => f.labels[i]!), 'int32');
-      const probs = Array.from({ length: f.views }, (_, v) => tf.softmax(split.part.predict(frontierTensors(split, rows.length, gather(f, rows, () => v))) as tf.Tensor2D));
-      const p = probs.length === 1 ? probs[0]! : tf.div(tf.addN(probs), probs.length);
-      // Cross-entropy of the (averaged) probabilities: the logits' own loss when there is one view.
-      const l = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(ys, 2), tf.log(tf.maximum(p, 1e-12))), 1)));
-      const c = tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), ys), 'int32'));
+      const views = Array.from({ length: f.views }, (_, v) => split.part.predict(frontierTensors(split, rows.length, gather(f, rows, () => v))) as tf.Tensor2D);
+      const { logits, loss: l, correct: c } = viewsOutcome(views, ys);
+      const p = tf.softmax(logits);
       return [l.dataSync()[0]!, c.dataSync()[0]!, tf.squeeze(tf.slice(p, [0, 1], [-1, 1]), [1]).dataSync() as Float32Array] as const;
     });
     meter.add({ size: rows.length, waitMs: 0 }, loss, correct);

@@ -15,15 +15,9 @@ export function matrixFigureSize(matrix: CrossDatasetMatrix): { width: number; h
   };
 }
 
-/**
- * Rows = runs ("run 3 · MobileNetBased" over its training folder), columns = "dataset · split"; each cell is
- * coloured by AUC (chance 0.5 white, 1 blue, worse than chance red) and shows "AUC / [low–high]", with "own" marking the run's own test
- * split. The y axis runs top-down in matrix order. Cell data carry the evaluation id for click-through.
- */
-export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset ROC AUC'): EChartsOption {
-  const columnIndex = new Map(matrix.columns.map((c, i) => [c.key, i]));
-  const rowIndex = new Map(matrix.rows.map((r, i) => [r.runId, i]));
-  const series: HeatmapSeriesOption = {
+/** One cell per (run, test set): its AUC, interval and whether it is the run's own test split. */
+function heatmapSeries(matrix: CrossDatasetMatrix, columnIndex: Map<string, number>, rowIndex: Map<number, number>): HeatmapSeriesOption {
+  return {
     type: 'heatmap',
     name: 'ROC AUC',
     data: matrix.cells.map((cell) => ({
@@ -39,6 +33,17 @@ export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset 
     label: { show: true, fontSize: 13, color: '#111111', lineHeight: 18 },
     itemStyle: { borderColor: '#ffffff', borderWidth: 2 },
   };
+}
+
+/**
+ * Rows = runs ("run 3 · MobileNetBased" over its training folder), columns = "dataset · split"; each cell is
+ * coloured by AUC (chance 0.5 white, 1 blue, worse than chance red) and shows "AUC / [low–high]", with "own" marking the run's own test
+ * split. The y axis runs top-down in matrix order. Cell data carry the evaluation id for click-through.
+ */
+export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset ROC AUC'): EChartsOption {
+  const columnIndex = new Map(matrix.columns.map((c, i) => [c.key, i]));
+  const rowIndex = new Map(matrix.rows.map((r, i) => [r.runId, i]));
+  const series = heatmapSeries(matrix, columnIndex, rowIndex);
   const category = (data: string[], name: string, inverse: boolean) =>
     ({ type: 'category', data, name, nameLocation: 'middle', nameTextStyle: { fontSize: 13 }, inverse, splitArea: { show: false } }) as const;
   return {
