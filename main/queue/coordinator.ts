@@ -12,6 +12,7 @@ import { CANCEL_TOPIC, parseFailureReason, QUEUE_NAME } from './names.js';
 import { evaluateResult, jobProgress, parseWire, trainResult, type EvaluatePayload, type JobProgressEvent, type TrainPayload } from './payloads.js';
 import { recordEpoch, recordEvaluation, recordJobEnd, recordRunStart, recordTrainResult, type Roots } from './record.js';
 import { evaluationRun, queuedRequest, usesFeatureShards } from './requests.js';
+import { JOB_OPTIONS, parentOfShard, shardedTrainFlow } from './job-ids.js';
 import { JobTracker } from './job-tracker.js';
 import { unavailable, withTimeout } from './unavailable.js';
 
@@ -27,14 +28,8 @@ export interface CoordinatorOptions extends Roots {
   featureShards?: number;
 }
 
-/** Finished jobs stay in Redis for a while, so a coordinator that was away still finds their results. */
-const JOB_OPTIONS = { attempts: 1, removeOnComplete: { age: 14 * 86_400 }, removeOnFail: { age: 30 * 86_400 } };
-
 type Waiter = { resolve(e: EvaluationRecord): void; reject(error: Error): void };
 
-/** A feature shard's job id: `<parent id>-f<index>`. */
-const shardId = (parent: string, index: number) => `${parent}-f${index}`;
-const parentOfShard = (id: string) => /^(.*)-f\d+$/.exec(id)?.[1] ?? null;
 
 export class QueueCoordinator {
   readonly queue: Queue;
@@ -97,15 +92,7 @@ export class QueueCoordinator {
     const shards = usesFeatureShards(checked) ? Math.max(1, this.options.featureShards ?? 2) : 0;
     try {
       if (shards === 0) await this.queue.add('train', data, { ...JOB_OPTIONS, jobId: id });
-      else {
-        const children = Array.from({ length: shards }, (_, index) => ({
-          name: 'features',
-          queueName: QUEUE_NAME,
-          data: { request, shard: { index, count: shards }, coordinator: this.options.name },
-          opts: { ...JOB_OPTIONS, jobId: shardId(id, index), failParentOnFailure: true },
-        }));
-        await this.flows.add({ name: 'train', queueName: QUEUE_NAME, data, opts: { ...JOB_OPTIONS, jobId: id }, children });
-      }
+      else await this.flows.add(shardedTrainFlow(id, data, shards));
     } catch (error) {
       recordJobEnd(this.options.store, id, 'failed', { code: 'QUEUE_UNAVAILABLE', message: String((error as Error).message) });
       throw unavailable(this.options.address.shown, error);

@@ -1,8 +1,9 @@
 // Recorded runs: the table, row selection, comparing the selected runs, and re-scoring a run's own split.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { CompareResult, RunRow, SplitName } from '../../main/api/contract';
+import type { RunRow, SplitName } from '../../main/api/contract';
 import { api } from '../api';
+import { useRunComparison } from '../composables/useRunComparison';
 import { useAppStore } from './app';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -11,9 +12,7 @@ export const useRunsStore = defineStore('runs', () => {
   const loading = ref(false);
   const loaded = ref(false);
   const selected = ref<number[]>([]);
-  const compareSplit = ref<SplitName>('test');
-  const comparison = ref<CompareResult | null>(null);
-  const comparing = ref(false);
+  const { compareSplit, comparison, comparing, compare } = useRunComparison(app, selected);
   /** Runs whose own scores are being scored again. */
   const rescoring = ref<number[]>([]);
 
@@ -37,15 +36,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   function clearSelection(): void {
     selected.value = [];
-  }
-
-  /** Compares the selected runs (two or more) on `compareSplit`. */
-  async function compare(): Promise<void> {
-    if (selected.value.length < 2) return;
-    comparing.value = true;
-    const runIds = [...selected.value].sort((a, b) => a - b);
-    comparison.value = (await app.attempt(() => api().compareRuns({ runIds, split: compareSplit.value }))) ?? comparison.value;
-    comparing.value = false;
   }
 
   /** Scores a run's own split again (its best checkpoint on its own dataset), e.g. where an older version replaced it. */
