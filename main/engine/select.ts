@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { UnmaskError } from './errors.js';
 import { initWasmBackend } from './wasm/threads.js';
+import { installNativeGradients } from './native/gradients.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,6 +59,7 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
     if (needGpu && backend.isUsingGpuDevice !== true) throw new Error('no CUDA device is visible to TensorFlow');
+    installNativeGradients();
   } catch (error) {
     if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
     throw error;
