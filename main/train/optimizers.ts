@@ -18,6 +18,11 @@ export interface OptimizerConfig {
   momentum?: number;
 }
 
+/** libtensorflow on the CPU (not tfjs-node-gpu, whose tensors a host loop would copy off the device every step). */
+function onNativeCpu(): boolean {
+  return tf.getBackend() === 'tensorflow' && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true;
+}
+
 /** One weight's optimizer state: its slots (moments or momentum buffer) live as long as the optimizer. */
 interface Slot {
   variable: tf.Variable;
@@ -29,10 +34,10 @@ interface Slot {
 /**
  * Applies one step to every variable from its gradient as one fused loop per weight (Adam on SimpleNet's
  * 16.6 M-weight dense layer as tensor ops would allocate ~10 full-size intermediates per step, each one pass
- * over memory). On the wasm and cpu engines the loop writes the backend's storage in place; on native engines
+ * over memory). On the wasm and cpu engines the loop writes the backend's storage in place; on the native CPU engine
  * (whose tensors live in libtensorflow) it reads the gradient and the weight out, keeps the moments in this
  * process, and hands the new weight back: one copy each way instead of 13 TensorFlow ops. Measured on 2 cores,
- * 16.6 M weights: ~0.7× the time of the tensor ops.
+ * 16.6 M weights, alternating: median 0.77 s against 1.05 s for the tensor ops (on a loaded machine).
  */
 export class FusedOptimizer {
   private readonly slots = new Map<string, Slot>();
@@ -84,7 +89,7 @@ export class FusedOptimizer {
         this.updateFused(lr, hostView(variable)!, hostView(next)!, hostView(grad)!, state);
         variable.assign(next);
         next.dispose();
-      } else if (variable.dtype === 'float32' && tf.getBackend() === 'tensorflow') {
+      } else if (variable.dtype === 'float32' && onNativeCpu()) {
         this.updateOnHost(lr, slot, grad);
       } else {
         this.updateWithOps(lr, slot, grad);

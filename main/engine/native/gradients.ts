@@ -58,7 +58,9 @@ function convGrad(fallback: tf.GradConfig): tf.GradConfig {
   return {
     ...fallback,
     gradFunc: (dy, saved, attrs) => {
-      if (tf.getBackend() !== 'tensorflow') return fallback.gradFunc(dy, saved, attrs);
+      // Measured on the CPU only: a CUDA device (tfjs-node-gpu, also 'tensorflow') keeps tfjs's gradient.
+      const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+      if (tf.getBackend() !== 'tensorflow' || gpu) return fallback.gradFunc(dy, saved, attrs);
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as { strides: number | number[]; dilations: number | number[]; pad: unknown; dataFormat?: string };
       const [kh, kw, cin, cout] = filter.shape;
