@@ -1,21 +1,28 @@
-// `unmask bench engine`: SimpleNet training/inference img/s on every engine present, beside PyTorch CPU.
+// `unmask bench engine`: SimpleNet and XceptionBased training/inference img/s on every engine present, beside PyTorch CPU.
 import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, type EngineName } from '../engine/select.js';
-import { models } from '../models/registry.js';
+import { countTrainableParams, models } from '../models/registry.js';
 import { cutForUnfreeze } from '../train/recipe.js';
 import { measureFineTune, measureInference, measureThroughput } from './throughput.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BATCH = 32;
+const XCEPTION_BATCH = 8;
+/** `--unfreeze-blocks K` of the fine-tuning step measured on both sides (the PyTorch peer gets the same K). */
 const FINE_TUNE_BLOCKS = 2;
 
 export interface EngineBenchOptions {
   quick: boolean;
   /** The pure-JS engine takes minutes per step; it is measured only when asked for. */
   withCpu: boolean;
+  /** Rounds of (every engine, then PyTorch), alternating the order; ratios are taken within a round. */
+  rounds?: number;
+  /** Only these engines (default: gpu, native, wasm, and cpu with `withCpu`). */
+  engines?: EngineName[];
   log: (line: string) => void;
 }
 
@@ -31,13 +38,19 @@ export async function benchCurrentEngine(quick: boolean, log: (line: string) => 
   simpleNet.dispose();
   let xception = '';
   if (info.engine !== 'cpu') {
+    const xRuns = quick ? 2 : 5;
     const model = models.XceptionBased.create({ seed: 0, inputSize: 256 });
-    xception = ` xception_infer_img_s=${fmt(measureInference(model, 8, quick ? 2 : 5))}`;
+    xception = ` xception_infer_img_s=${fmt(measureInference(model, XCEPTION_BATCH, xRuns))}`;
     // Fine-tuning with the last FINE_TUNE_BLOCKS blocks unfrozen, on cached cut tensors (--unfreeze-blocks).
-    xception += ` xception_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(measureFineTune(model, cutForUnfreeze(models.XceptionBased, 'XceptionBased', FINE_TUNE_BLOCKS), 8, quick ? 2 : 5))}`;
+    const cut = cutForUnfreeze(models.XceptionBased, 'XceptionBased', FINE_TUNE_BLOCKS);
+    const fine = measureFineTune(model, cut, XCEPTION_BATCH, xRuns);
+    xception += ` xception_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(fine.imgPerSec)}`;
+    xception += ` xception_params=${countTrainableParams(model)} xception_finetune${FINE_TUNE_BLOCKS}_params=${fine.params}`;
+    xception += ` xception_cut=${cut}:${fine.cutShape.join('x')}`;
     model.dispose();
     const mobileNet = models.MobileNetBased.create({ seed: 0 });
-    xception += ` mobilenet_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(measureFineTune(mobileNet, cutForUnfreeze(models.MobileNetBased, 'MobileNetBased', FINE_TUNE_BLOCKS), BATCH, quick ? 2 : 5))}`;
+    const mobile = measureFineTune(mobileNet, cutForUnfreeze(models.MobileNetBased, 'MobileNetBased', FINE_TUNE_BLOCKS), BATCH, xRuns);
+    xception += ` mobilenet_finetune${FINE_TUNE_BLOCKS}_img_s=${fmt(mobile.imgPerSec)}`;
     mobileNet.dispose();
   }
   log(
@@ -60,52 +73,143 @@ function runChild(engine: EngineName, quick: boolean): Promise<{ ok: boolean; li
   });
 }
 
+/** bench/torch_simplenet.py and bench/torch_xception.py's JSON lines, merged. */
 interface TorchResult {
   train_img_s: number;
   infer_img_s: number;
+  xception_infer_img_s: number;
+  xception_finetune_img_s: number;
+  blocks: number;
+  params: number;
+  part_params: number;
+  cut_shape: number[];
   threads: number;
   torch: string;
+}
+
+function runPython(python: string, script: string, args: string[]): Record<string, unknown> | string {
+  // PyTorch gets the cores the tfjs engines get (TensorFlow's pools and the wasm pool default to all of them).
+  const threads = String(Number(process.env.UNMASK_THREADS) || os.availableParallelism());
+  const run = spawnSync(python, [path.join(repoRoot, 'bench', script), '--threads', threads, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) return `${script} failed: ${run.stderr.trim().split('\n').at(-1)}`;
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
 function runTorch(quick: boolean): TorchResult | string {
   const python = process.env.PYTHON ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return `no ${python} with torch (pip install torch==2.13.0)`;
-  const run = spawnSync(python, [path.join(repoRoot, 'bench/torch_simplenet.py'), '--runs', String(runsFor(quick))], {
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) return `torch benchmark failed: ${run.stderr.trim().split('\n').at(-1)}`;
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult;
+  const simple = runPython(python, 'torch_simplenet.py', ['--runs', String(runsFor(quick))]);
+  if (typeof simple === 'string') return simple;
+  const xception = runPython(python, 'torch_xception.py', ['--runs', String(quick ? 2 : 5), '--blocks', String(FINE_TUNE_BLOCKS), '--batch', String(XCEPTION_BATCH)]);
+  if (typeof xception === 'string') return xception;
+  return { ...simple, ...xception } as unknown as TorchResult;
 }
 
-const field = (line: string, key: string): number => Number(new RegExp(`${key}=([0-9.]+)`).exec(line)?.[1]);
+const field = (line: string, key: string): number => Number(new RegExp(`\\b${key}=([0-9.]+)`).exec(line)?.[1]);
 
-/** Parent side: one child process per engine (each engine owns its process), then PyTorch, then ratios. */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** engine img/s ÷ PyTorch img/s for each network and step, from one round. */
+function ratios(line: string, torch: TorchResult): Record<string, number> {
+  return {
+    train_vs_torch: field(line, 'train_img_s') / torch.train_img_s,
+    infer_vs_torch: field(line, 'infer_img_s') / torch.infer_img_s,
+    xception_infer_vs_torch: field(line, 'xception_infer_img_s') / torch.xception_infer_img_s,
+    [`xception_finetune${FINE_TUNE_BLOCKS}_vs_torch`]: field(line, `xception_finetune${FINE_TUNE_BLOCKS}_img_s`) / torch.xception_finetune_img_s,
+  };
+}
+
+const ratioLine = (r: Record<string, number>): string =>
+  Object.entries(r)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(' ');
+
+/**
+ * Parent side: `rounds` rounds of one child process per engine (each engine owns its process) and PyTorch,
+ * the order flipped every other round so that a load change hits both sides alike; RATIO lines per round, then
+ * the median over rounds.
+ */
 export async function benchEngines(options: EngineBenchOptions): Promise<void> {
   const { log, quick } = options;
-  const engines: EngineName[] = ['gpu', 'native', 'wasm', ...(options.withCpu ? (['cpu'] as const) : [])];
-  const results = new Map<string, string>();
-  for (const engine of engines) {
-    const { ok, lines } = await runChild(engine, quick);
-    const result = lines.find((l) => l.startsWith('RESULT '));
-    if (ok && result) {
-      log(result);
-      results.set(engine, result);
+  const rounds = options.rounds ?? 1;
+  let engines: EngineName[] = options.engines ?? ['gpu', 'native', 'wasm', ...(options.withCpu ? (['cpu'] as const) : [])];
+  if (!options.withCpu && !engines.includes('cpu')) log('SKIP engine=cpu reason="pure-JS backend needs minutes per step; pass --with-cpu"');
+  const perRound = new Map<EngineName, Record<string, number>[]>();
+  let torchMissing: string | undefined;
+  let firstResult: string | undefined;
+  let lastTorch: TorchResult | undefined;
+  for (let round = 1; round <= rounds; round++) {
+    const tag = rounds > 1 ? ` round=${round}` : '';
+    log(`LOAD${tag} ${os.loadavg().map(fmt).join(' ')} (1, 5, 15 min) cores=${os.availableParallelism()}`);
+    const results = new Map<EngineName, string>();
+    const measureEngines = async (): Promise<void> => {
+      for (const engine of engines) {
+        const { ok, lines } = await runChild(engine, quick);
+        const result = lines.find((l) => l.startsWith('RESULT '));
+        if (ok && result) {
+          log(result + tag);
+          results.set(engine, result);
+          if (result.includes('xception_params=')) firstResult ??= result;
+        } else {
+          const reason = lines.find((l) => l.includes('ENGINE_UNAVAILABLE') || l.includes('cannot load')) ?? lines.at(-1) ?? '';
+          log(`SKIP engine=${engine} reason=${JSON.stringify(reason.slice(0, 240))}`);
+        }
+      }
+      // An engine that cannot load now will not load in a later round.
+      engines = engines.filter((e) => results.has(e));
+    };
+    const measureTorch = (): TorchResult | undefined => {
+      const torch = runTorch(quick);
+      if (typeof torch === 'string') {
+        torchMissing = torch;
+        return undefined;
+      }
+      lastTorch = torch;
+      log(
+        `RESULT engine=torch train_img_s=${fmt(torch.train_img_s)} infer_img_s=${fmt(torch.infer_img_s)}` +
+          ` xception_infer_img_s=${fmt(torch.xception_infer_img_s)} xception_finetune${torch.blocks}_img_s=${fmt(torch.xception_finetune_img_s)}` +
+          ` xception_params=${torch.params} xception_finetune${torch.blocks}_params=${torch.part_params} xception_cut=${torch.cut_shape.join('x')}` +
+          ` threads=${torch.threads} torch=${torch.torch}${tag}`,
+      );
+      return torch;
+    };
+    let torch: TorchResult | undefined;
+    if (round % 2 === 1) {
+      await measureEngines();
+      torch = measureTorch();
     } else {
-      const reason = lines.find((l) => l.includes('ENGINE_UNAVAILABLE') || l.includes('cannot load')) ?? lines.at(-1) ?? '';
-      log(`SKIP engine=${engine} reason=${JSON.stringify(reason.slice(0, 240))}`);
+      torch = measureTorch();
+      await measureEngines();
+    }
+    if (!torch) break;
+    for (const [engine, line] of results) {
+      const r = ratios(line, torch);
+      perRound.set(engine, [...(perRound.get(engine) ?? []), r]);
+      if (rounds > 1) log(`RATIO engine=${engine}${tag} ${ratioLine(r)}`);
     }
   }
-  if (!options.withCpu) log('SKIP engine=cpu reason="pure-JS backend needs minutes per step; pass --with-cpu"');
-  const torch = runTorch(quick);
-  if (typeof torch === 'string') {
-    log(`SKIP engine=torch reason=${JSON.stringify(torch)}`);
+  if (torchMissing) {
+    log(`SKIP engine=torch reason=${JSON.stringify(torchMissing)}`);
     return;
   }
-  log(`RESULT engine=torch train_img_s=${fmt(torch.train_img_s)} infer_img_s=${fmt(torch.infer_img_s)} threads=${torch.threads} torch=${torch.torch}`);
-  for (const [engine, line] of results) {
-    const train = field(line, 'train_img_s') / torch.train_img_s;
-    const infer = field(line, 'infer_img_s') / torch.infer_img_s;
-    log(`RATIO engine=${engine} train_vs_torch=${fmt(train)} infer_vs_torch=${fmt(infer)}`);
+  for (const [engine, list] of perRound) {
+    const keys = Object.keys(list[0]!);
+    const med = Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]!))]));
+    log(`RATIO engine=${engine}${rounds > 1 ? ` rounds=${list.length} stat=median` : ''} ${ratioLine(med)}`);
+  }
+  // The two sides must be the same network: the trainable counts of the whole detector and of the part after the cut.
+  const first = firstResult;
+  if (first && lastTorch) {
+    const k = `xception_finetune${FINE_TUNE_BLOCKS}_params`;
+    const same = field(first, 'xception_params') === lastTorch.params && field(first, k) === lastTorch.part_params;
+    log(
+      `PARAMS model=XceptionBased tfjs=${field(first, 'xception_params')} torch=${lastTorch.params}` +
+        ` finetune${FINE_TUNE_BLOCKS}_tfjs=${field(first, k)} finetune${FINE_TUNE_BLOCKS}_torch=${lastTorch.part_params} match=${same ? 'yes' : 'NO'}`,
+    );
   }
 }

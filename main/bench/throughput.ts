@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { frontierTensors, splitModel, trunkOutputs } from '../train/model-split.js';
 import { FusedOptimizer } from '../train/optimizers.js';
 import { trainStep } from '../train/step.js';
+import { countTrainableParams } from '../models/registry.js';
 
 export interface Throughput {
   trainImgPerSec: number;
@@ -50,11 +51,20 @@ export function measureThroughput(model: tf.LayersModel, batch: number, runs: nu
   return { trainImgPerSec: batch / trainSeconds, inferImgPerSec: measureInference(model, batch, runs) };
 }
 
+export interface FineTune {
+  imgPerSec: number;
+  /** Trainable parameters of the part after the cut (what the step updates). */
+  params: number;
+  /** The cut tensor's shape without the batch axis (first frontier tensor). */
+  cutShape: number[];
+}
+
 /**
  * Training img/s of partial fine-tuning: `model` split at `cutLayer`, one Adam step of the part after the cut on
- * cached cut tensors (the trunk's output for a random batch, computed once), median of `runs` after two warm-ups.
+ * cached cut tensors (the trunk's output for a random batch, computed once), batch norm in inference mode (as
+ * `--unfreeze-blocks K` trains), median of `runs` after two warm-ups.
  */
-export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: number, runs: number): number {
+export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: number, runs: number): FineTune {
   const split = splitModel(model, cutLayer);
   const size = model.inputs[0]!.shape[1]!;
   const cut = tf.tidy(() => trunkOutputs(split.trunk, tf.randomNormal([batch, size, size, 3])).dataSync() as Float32Array);
@@ -62,8 +72,10 @@ export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: 
   const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32');
   const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-4 });
   const seconds = timeCalls(() => trainStep(split.part, optimizer, inputs, labels, false), 2, runs);
+  const params = countTrainableParams(split.part);
+  const cutShape = split.shapes[0]!;
   tf.dispose([...inputs, labels]);
   optimizer.dispose();
   split.dispose();
-  return batch / seconds;
+  return { imgPerSec: batch / seconds, params, cutShape };
 }

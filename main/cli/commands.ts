@@ -257,6 +257,8 @@ export const COMMANDS = {
     options: {
       quick: { type: 'boolean', help: 'engine, soak, queue: a shorter run' },
       'with-cpu': { type: 'boolean', help: 'engine: include the pure-JS cpu engine (minutes per step)' },
+      rounds: { type: 'string', value: 'N', default: '1', help: 'engine: rounds of every engine and PyTorch, the order flipped each round; RATIO lines per round and their median' },
+      engines: { type: 'string', value: 'LIST', help: 'engine: only these engines, comma-separated (e.g. native,wasm)' },
       child: { type: 'boolean', help: 'internal: measure the engine of this process', hidden: true },
     },
     positionals: { name: 'engine|explain|soak|queue', help: 'which benchmark', min: 1, max: 1 },

@@ -3,6 +3,10 @@ import { UnmaskError } from '../engine/errors.js';
 import type { COMMANDS } from './commands.js';
 import type { ParsedCommand } from './spec.js';
 
+const bad = (message: string): never => {
+  throw new UnmaskError('BAD_ARGUMENT', message);
+};
+
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -42,6 +46,12 @@ export async function benchCommand({ values, positionals }: ParsedCommand<typeof
   if (which !== 'engine') throw new UnmaskError('BAD_ARGUMENT', `unmask bench: unknown benchmark '${String(which)}'; choose engine, explain, soak or queue`);
   const bench = await import('../bench/engine-bench.js');
   if (values.child) await bench.benchCurrentEngine(values.quick === true, print);
-  else await bench.benchEngines({ quick: values.quick === true, withCpu: values['with-cpu'] === true, log: print });
+  else {
+    const rounds = Number(values.rounds);
+    if (!(Number.isInteger(rounds) && rounds >= 1)) throw new UnmaskError('BAD_ARGUMENT', `--rounds must be a whole number ≥ 1, got ${values.rounds}`);
+    const { parseEngineName } = await import('../engine/select.js');
+    const engines = values.engines?.split(',').map((e) => parseEngineName(e.trim()) ?? bad(`--engines: '${e}' is not an engine`));
+    await bench.benchEngines({ quick: values.quick === true, withCpu: values['with-cpu'] === true || engines?.includes('cpu') === true, rounds, engines, log: print });
+  }
   return 0;
 }

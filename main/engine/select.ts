@@ -4,9 +4,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { cudaHiddenReason, describeTfjsGpu, driverGpus } from './cuda.js';
-import { UnmaskError } from './errors.js';
+import { firstLine, UnmaskError } from './errors.js';
 import { nativeEngineFiles } from './native-paths.js';
 import { initWasmBackend } from './wasm/threads.js';
+import { installNativeGradients } from './native/gradients.js';
 
 const require = createRequire(import.meta.url);
 
@@ -33,10 +34,6 @@ interface Loaded {
   device?: string;
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]!.slice(0, 300);
-}
 
 /**
  * tfjs-node(-gpu) registers the 'tensorflow' backend on import; the GPU build says whether CUDA is in use
@@ -62,6 +59,7 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
     if (needGpu && backend.isUsingGpuDevice !== true) throw new Error(`no CUDA device is visible to TensorFlow: ${noGpuHint}`);
+    installNativeGradients();
   } catch (error) {
     if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
     throw error;

@@ -4,6 +4,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/select.js';
 import { createXception, createXceptionBased, createXceptionRegions, XCEPTION_BLOCK_OUTPUTS } from './xception.js';
+import { models } from './registry.js';
+import { splitModel } from '../train/model-split.js';
+import { cutForUnfreeze } from '../train/recipe.js';
 
 function trainableParams(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
@@ -36,6 +39,18 @@ describe('Xception', () => {
     withModel(createXceptionBased(), (m) => {
       assert.equal(trainableParams(m), 23_128_786);
       assert.deepEqual(m.outputs[0]!.shape, [null, 2]);
+    });
+  });
+
+  it('trains 9,110,218 parameters with --unfreeze-blocks 2 (blocks 13–14 + head; bench/torch_xception.py counts the same)', () => {
+    withModel(createXceptionBased(), (m) => {
+      const split = splitModel(m, cutForUnfreeze(models.XceptionBased, 'XceptionBased', 2));
+      try {
+        assert.equal(trainableParams(split.part), 9_110_218);
+        assert.deepEqual(split.shapes, [[16, 16, 728]]);
+      } finally {
+        split.dispose();
+      }
     });
   });
 

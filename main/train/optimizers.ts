@@ -19,16 +19,26 @@ export interface OptimizerConfig {
   momentum?: number;
 }
 
+/** libtensorflow on the CPU (not tfjs-node-gpu, whose tensors a host loop would copy off the device every step). */
+function onNativeCpu(): boolean {
+  return tf.getBackend() === 'tensorflow' && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true;
+}
+
 /** One weight's optimizer state: its slots (moments or momentum buffer) live as long as the optimizer. */
 interface Slot {
   variable: tf.Variable;
   state: tf.Tensor[];
+  /** Native engines: the live state in this process's memory (`state` is refreshed from it by getState). */
+  host?: Float32Array[];
 }
 
 /**
- * Applies one step to every variable from its gradient. On the wasm and cpu engines the update runs as one
- * fused loop per weight (Adam on SimpleNet's 16.6 M-weight dense layer would otherwise allocate ~10
- * full-size intermediates per step); on native engines it runs as tensor ops.
+ * Applies one step to every variable from its gradient as one fused loop per weight (Adam on SimpleNet's
+ * 16.6 M-weight dense layer as tensor ops would allocate ~10 full-size intermediates per step, each one pass
+ * over memory). On the wasm and cpu engines the loop writes the backend's storage in place; on the native CPU engine
+ * (whose tensors live in libtensorflow) it reads the gradient and the weight out, keeps the moments in this
+ * process, and hands the new weight back: one copy each way instead of 13 TensorFlow ops. Measured on 2 cores,
+ * 16.6 M weights, alternating: median 0.77 s against 1.05 s for the tensor ops (on a loaded machine).
  */
 export class FusedOptimizer {
   private readonly slots = new Map<string, Slot>();
@@ -80,6 +90,8 @@ export class FusedOptimizer {
         this.updateFused(lr, hostView(variable)!, hostView(next)!, hostView(grad)!, state);
         variable.assign(next);
         next.dispose();
+      } else if (variable.dtype === 'float32' && onNativeCpu()) {
+        this.updateOnHost(lr, slot, grad);
       } else {
         this.updateWithOps(lr, slot, grad);
       }
@@ -89,7 +101,15 @@ export class FusedOptimizer {
   /** Optimizer state for checkpoints: step count and every slot tensor, keyed by variable name. */
   getState(): { step: number; slots: Record<string, tf.Tensor[]> } {
     const slots: Record<string, tf.Tensor[]> = {};
-    for (const [name, slot] of this.slots) slots[name] = slot.state;
+    for (const [name, slot] of this.slots) {
+      if (slot.host) {
+        // A snapshot: tfjs-node uploads a typed array lazily, so the live arrays (written next step) are copied.
+        const host = slot.host;
+        tf.dispose(slot.state);
+        slot.state = host.map((h) => tf.keep(tf.tensor(h.slice(), slot.variable.shape, 'float32')));
+      }
+      slots[name] = slot.state;
+    }
     return { step: this.step, slots };
   }
 
@@ -149,6 +169,19 @@ export class FusedOptimizer {
       v[i] = vi;
       out[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / rootCorrection + eps);
     }
+  }
+
+  /** Native engines: the fused loop on copies read out of libtensorflow; the moments stay in `slot.host`. */
+  private updateOnHost(lr: number, slot: Slot, grad: tf.Tensor): void {
+    slot.host ??= slot.state.map((s) => Float32Array.from(s.dataSync() as Float32Array));
+    const w = slot.variable.dataSync() as Float32Array;
+    const g = grad.dataSync() as Float32Array;
+    const out = new Float32Array(w.length);
+    this.updateFused(lr, w, out, g, slot.host);
+    // `out` is never written again: tfjs-node may upload it when the next op reads the weight.
+    const next = tf.tensor(out, slot.variable.shape, 'float32');
+    slot.variable.assign(next);
+    next.dispose();
   }
 
   private updateWithOps(lr: number, slot: Slot, grad: tf.Tensor): void {
