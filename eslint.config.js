@@ -19,7 +19,10 @@ export default tseslint.config(
   { files: ['renderer/**'], languageOptions: { globals: globals.browser } },
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // An empty catch says "this failure is expected here"; each has a comment saying why.
       'no-empty': ['error', { allowEmptyCatch: true }],
     },

@@ -66,8 +66,11 @@ export function buildRenderer() {
  */
 export function nativeEngineNote() {
   const pkg = path.join(root, 'node_modules/@tensorflow/tfjs-node');
-  const napi = fs.existsSync(path.join(pkg, 'lib')) && fs.readdirSync(path.join(pkg, 'lib')).find((d) => fs.existsSync(path.join(pkg, 'lib', d, 'tfjs_binding.node')));
-  const lib = ['libtensorflow_cc.so.2', 'libtensorflow.so.2', 'libtensorflow.2.dylib', 'tensorflow.dll'].find((f) => fs.existsSync(path.join(pkg, 'deps/lib', f)));
+  const napi =
+    fs.existsSync(path.join(pkg, 'lib')) && fs.readdirSync(path.join(pkg, 'lib')).find((d) => fs.existsSync(path.join(pkg, 'lib', d, 'tfjs_binding.node')));
+  const lib = ['libtensorflow_cc.so.2', 'libtensorflow.so.2', 'libtensorflow.2.dylib', 'tensorflow.dll'].find((f) =>
+    fs.existsSync(path.join(pkg, 'deps/lib', f)),
+  );
   if (!napi || !lib) return 'native engine not set up: a packaged app will run on wasm (run `npm run setup:native-engine` before `npm run dist` to carry it)';
   const source = fs.existsSync(path.join(pkg, 'deps/.source')) ? fs.readFileSync(path.join(pkg, 'deps/.source'), 'utf8').trim() : lib;
   return `native engine set up (${source}): a packaged app carries it`;

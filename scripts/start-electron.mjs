@@ -27,7 +27,10 @@ function electronBinary() {
 function reasonOf(result) {
   if (result.error?.code === 'ETIMEDOUT') return `no answer within ${Math.round(DOWNLOAD_TIMEOUT_MS / 1000)} s`;
   if (result.error) return result.error.message;
-  const lines = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${result.stderr ?? ''}\n${result.stdout ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /error/i.test(l) && !l.startsWith('at ')) ?? lines.at(-1) ?? `the installer exited with ${result.status}`;
 }
 
@@ -80,10 +83,7 @@ if (!binary) {
   const reason = downloadElectron();
   binary = electronBinary();
   if (!binary) {
-    fail(
-      `The Electron binary could not be downloaded (${reason}).\n` +
-        'run `npm run serve` to use Unmask in your browser instead.',
-    );
+    fail(`The Electron binary could not be downloaded (${reason}).\n` + 'run `npm run serve` to use Unmask in your browser instead.');
   }
 }
 

@@ -39,7 +39,13 @@ interface Reply {
 function request(pathname: string, options: { body?: string | Buffer; headers?: Record<string, string>; method?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: pathname, method: options.method ?? 'POST', headers: { 'X-Unmask-Token': token, 'Content-Type': 'application/json', ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: pathname,
+        method: options.method ?? 'POST',
+        headers: { 'X-Unmask-Token': token, 'Content-Type': 'application/json', ...options.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -86,9 +92,26 @@ function malformed(method: keyof typeof paramSchemas): fc.Arbitrary<unknown> {
   const keys = Object.keys(shape);
   const weird = fc.oneof(
     fc.anything(),
-    fc.constantFrom('', '\u0000', '../../../../etc/passwd', '/etc/passwd', '..', 'x'.repeat(5000), -1, 1e308, Number.MAX_SAFE_INTEGER + 2, 0.5, true, null, [], {}),
+    fc.constantFrom(
+      '',
+      '\u0000',
+      '../../../../etc/passwd',
+      '/etc/passwd',
+      '..',
+      'x'.repeat(5000),
+      -1,
+      1e308,
+      Number.MAX_SAFE_INTEGER + 2,
+      0.5,
+      true,
+      null,
+      [],
+      {},
+    ),
   );
-  const shaped = keys.length ? fc.dictionary(fc.constantFrom(...keys, '__proto__', 'constructor', 'extra'), weird, { maxKeys: keys.length + 1 }) : fc.anything();
+  const shaped = keys.length
+    ? fc.dictionary(fc.constantFrom(...keys, '__proto__', 'constructor', 'extra'), weird, { maxKeys: keys.length + 1 })
+    : fc.anything();
   return fc.oneof(fc.anything(), shaped);
 }
 
@@ -133,7 +156,7 @@ describe('paths outside the opened dataset folders are refused', () => {
     });
   }
 
-  it('getEngine answers the analysis worker\'s engine (forced to wasm here, so none was skipped)', async () => {
+  it("getEngine answers the analysis worker's engine (forced to wasm here, so none was skipped)", async () => {
     const reply = await call('getEngine', undefined);
     assert.equal(reply.status, 200, reply.body);
     const engine = JSON.parse(reply.body) as EngineStatus;
@@ -183,7 +206,9 @@ describe('the HTTP boundary itself', () => {
   });
 
   it('listens on 127.0.0.1 only: another address of this machine is refused', async () => {
-    const external = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
     assert.equal((server.address() as { address: string }).address, '127.0.0.1');
     if (!external) return;
     await assert.rejects(
@@ -193,7 +218,10 @@ describe('the HTTP boundary itself', () => {
   });
 
   it('`unmask serve` binds 127.0.0.1 and prints a URL with a fresh random token', async () => {
-    const child = spawn(process.execPath, ['bin/unmask.js', 'serve', '--port', '0', '--db', path.join(tmp, 'serve.db')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/unmask.js', 'serve', '--port', '0', '--db', path.join(tmp, 'serve.db')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';

@@ -63,7 +63,11 @@ describe('unmask --help and each command', () => {
     const begin = readme.indexOf(README_MARKERS.begin);
     const end = readme.indexOf(README_MARKERS.end);
     assert.ok(begin >= 0 && end > begin, 'README.md has no generated command list');
-    assert.equal(readme.slice(begin, end + README_MARKERS.end.length), readmeCommandList(), 'README.md is out of date: run `node bin/unmask.js help --markdown`');
+    assert.equal(
+      readme.slice(begin, end + README_MARKERS.end.length),
+      readmeCommandList(),
+      'README.md is out of date: run `node bin/unmask.js help --markdown`',
+    );
     assert.equal(runUnmask(['help', '--markdown']).stdout, `${readmeCommandList()}\n`);
   });
 });

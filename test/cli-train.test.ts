@@ -22,7 +22,25 @@ function unmask(args: string[]): CliResult {
 }
 
 const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
-const trainArgs = (db: string, epochs: number) => ['train', '-d', dataset, '-m', 'SimpleNet', '--lr', '0.0005', '-b', '4', '-e', String(epochs), '-o', 'Adam', '--seed', '7', '--db', db];
+const trainArgs = (db: string, epochs: number) => [
+  'train',
+  '-d',
+  dataset,
+  '-m',
+  'SimpleNet',
+  '--lr',
+  '0.0005',
+  '-b',
+  '4',
+  '-e',
+  String(epochs),
+  '-o',
+  'Adam',
+  '--seed',
+  '7',
+  '--db',
+  db,
+];
 
 before(() => linkSubset(source, dataset, { train: 6, val: 3, test: 3 }));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

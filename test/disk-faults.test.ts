@@ -100,7 +100,10 @@ function inspect(db: string) {
 /** Every registered checkpoint is whole: its manifest is there and weights.bin holds every float it lists. */
 function assertWholeCheckpoints(checkpoints: { path: string }[]): void {
   for (const c of checkpoints) {
-    const manifest = JSON.parse(fs.readFileSync(path.join(c.path, 'checkpoint.json'), 'utf8')) as { weights: { shape: number[] }[]; slots: { shape: number[] }[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(c.path, 'checkpoint.json'), 'utf8')) as {
+      weights: { shape: number[] }[];
+      slots: { shape: number[] }[];
+    };
     const floats = [...manifest.weights, ...manifest.slots].reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
     assert.equal(fs.statSync(path.join(c.path, 'weights.bin')).size, floats * 4, c.path);
   }
@@ -198,7 +201,10 @@ describe('the disk holding the database fills up completely', () => {
     const state = inspect(db);
     assert.equal(state.integrity, 'ok');
     assert.deepEqual(state.epochs, [1]);
-    assert.ok(state.checkpoints.every((c) => c.epoch === 1), 'epoch 2 and its checkpoint were rolled back together');
+    assert.ok(
+      state.checkpoints.every((c) => c.epoch === 1),
+      'epoch 2 and its checkpoint were rolled back together',
+    );
     assertWholeCheckpoints(state.checkpoints);
     assert.equal(state.run.status, 'running');
     const listed = JSON.parse(unmask(['runs', '--json', '--db', db]).stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;

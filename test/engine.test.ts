@@ -69,27 +69,38 @@ describe('unmask engine', () => {
     if (noCuda) {
       assert.equal(info.engine, expected);
       const order = ['gpu', 'native', 'wasm'];
-      assert.deepEqual(skipped.map((s) => s.engine), order.slice(0, order.indexOf(expected)));
+      assert.deepEqual(
+        skipped.map((s) => s.engine),
+        order.slice(0, order.indexOf(expected)),
+      );
       for (const s of skipped) assert.ok(s.reason.length > 10, `reason for ${s.engine}: ${s.reason}`);
       assert.match(skipped[0]!.reason, /^no CUDA device is visible: /);
     }
   });
 
-  it('UNMASK_ENGINE=gpu without a CUDA device: the built gpu addon loads, and TensorFlow finding no device refuses it', { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') }, () => {
-    const r = unmask(['engine'], 'gpu');
-    assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.stdout, '');
-    const error = lastJson(r.stderr).error as { code: string; message: string };
-    assert.equal(error.code, 'ENGINE_UNAVAILABLE');
-    // "to TensorFlow": said only once the addon and libtensorflow loaded and the backend initialised.
-    assert.equal(error.message, `engine 'gpu' was requested but cannot load: no CUDA device is visible to TensorFlow: ${noCuda}`);
-  });
+  it(
+    'UNMASK_ENGINE=gpu without a CUDA device: the built gpu addon loads, and TensorFlow finding no device refuses it',
+    { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') },
+    () => {
+      const r = unmask(['engine'], 'gpu');
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stdout, '');
+      const error = lastJson(r.stderr).error as { code: string; message: string };
+      assert.equal(error.code, 'ENGINE_UNAVAILABLE');
+      // "to TensorFlow": said only once the addon and libtensorflow loaded and the backend initialised.
+      assert.equal(error.message, `engine 'gpu' was requested but cannot load: no CUDA device is visible to TensorFlow: ${noCuda}`);
+    },
+  );
 
-  it('auto selection without a CUDA device does not load tfjs-node-gpu (whose libtensorflow the native addon would bind to)', { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') || (!nativeBuilt && 'native engine not set up (npm run setup:native-engine)') }, () => {
-    const r = unmask(['engine']);
-    assert.equal(lastJson(r.stdout).engine, 'native');
-    assert.doesNotMatch(r.stderr, /already registered|cuda_dnn/);
-  });
+  it(
+    'auto selection without a CUDA device does not load tfjs-node-gpu (whose libtensorflow the native addon would bind to)',
+    { skip: gpuNotSetUp || (!noCuda && 'this machine may have a CUDA device') || (!nativeBuilt && 'native engine not set up (npm run setup:native-engine)') },
+    () => {
+      const r = unmask(['engine']);
+      assert.equal(lastJson(r.stdout).engine, 'native');
+      assert.doesNotMatch(r.stderr, /already registered|cuda_dnn/);
+    },
+  );
 
   it('with a CUDA device, the gpu engine loads and names the GPU', { skip: gpuNotSetUp || (noCuda && `no CUDA device here: ${noCuda}`) }, () => {
     const r = unmask(['engine'], 'gpu');
@@ -99,15 +110,19 @@ describe('unmask engine', () => {
     assert.match(info.device as string, /\S/);
   });
 
-  it('the native engine trains SimpleNet to the same losses as the wasm engine', { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' }, () => {
-    const script = ['--import', 'tsx', 'test/fixtures/simplenet-losses.ts'];
-    const wasm = lastJson(run(script, 'wasm').stdout);
-    const native = lastJson(run(script, 'native').stdout);
-    assert.equal(native.engine, 'native');
-    const [a, b] = [wasm.losses as number[], native.losses as number[]];
-    a.forEach((loss, i) => assert.ok(Math.abs(loss - b[i]!) <= 2e-3 * Math.max(1, Math.abs(loss)), `step ${i}: wasm ${loss} vs native ${b[i]}`));
-    assert.ok(Math.abs(a[1]! - a[0]!) > 1e-3, `the weights should move between steps: ${a}`);
-  });
+  it(
+    'the native engine trains SimpleNet to the same losses as the wasm engine',
+    { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' },
+    () => {
+      const script = ['--import', 'tsx', 'test/fixtures/simplenet-losses.ts'];
+      const wasm = lastJson(run(script, 'wasm').stdout);
+      const native = lastJson(run(script, 'native').stdout);
+      assert.equal(native.engine, 'native');
+      const [a, b] = [wasm.losses as number[], native.losses as number[]];
+      a.forEach((loss, i) => assert.ok(Math.abs(loss - b[i]!) <= 2e-3 * Math.max(1, Math.abs(loss)), `step ${i}: wasm ${loss} vs native ${b[i]}`));
+      assert.ok(Math.abs(a[1]! - a[0]!) > 1e-3, `the weights should move between steps: ${a}`);
+    },
+  );
 });
 
 describe('unmask params', () => {

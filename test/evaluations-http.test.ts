@@ -37,7 +37,11 @@ before(async () => {
   run = await tinyRun(store, tmp);
   store.close();
   // The run's own test scores, then two other scorings through the CLI, as a user would.
-  for (const args of [['score', '--run', String(run.runId)], ['score', '--run', String(run.runId), '--dataset', run.testOnly, '--split', 'test'], ['score', '--run', String(run.runId), '--checkpoint', 'last']]) {
+  for (const args of [
+    ['score', '--run', String(run.runId)],
+    ['score', '--run', String(run.runId), '--dataset', run.testOnly, '--split', 'test'],
+    ['score', '--run', String(run.runId), '--checkpoint', 'last'],
+  ]) {
     const r = runUnmask([...args, '--db', dbFile]);
     assert.equal(r.code, 0, r.stderr);
     if (args.length === 3) ownTestAuc = (JSON.parse(r.stdout) as { summary: { auc: number } }).summary.auc;
@@ -94,8 +98,14 @@ describe('a run read through the HTTP API after scoring another folder and the l
     if (mistake) assert.equal((await call<{ width: number }>('getImage', { path: mistake.path, size: 64 })).width, 64);
 
     const matrix = await call<MatrixResult>('crossDatasetMatrix', {});
-    assert.deepEqual(matrix.rows.map((r) => r.runId), [run.runId]);
-    assert.deepEqual(matrix.columns.map((c) => `${c.datasetName}/${c.split}`), ['own/test', 'test-only/test']);
+    assert.deepEqual(
+      matrix.rows.map((r) => r.runId),
+      [run.runId],
+    );
+    assert.deepEqual(
+      matrix.columns.map((c) => `${c.datasetName}/${c.split}`),
+      ['own/test', 'test-only/test'],
+    );
     const own = matrix.cells.find((c) => c.source === 'own')!;
     assert.deepEqual([own.auc, own.checkpoint, own.n], [ownTestAuc, 'best', 5]);
     const cell = matrix.cells.find((c) => c.evaluationId === foreign.id)!;
@@ -120,7 +130,9 @@ describe('an older database whose own scores another scoring had replaced', () =
     const older = path.join(tmp, 'older.db');
     fs.copyFileSync(dbFile, older);
     const db = new Database(older);
-    db.exec('DROP TABLE jobs; DROP TABLE settings; DROP TABLE own_scores_replaced; DROP TABLE evaluation_scores; DROP TABLE evaluations; ALTER TABLE score_sets DROP COLUMN checkpoint_epoch');
+    db.exec(
+      'DROP TABLE jobs; DROP TABLE settings; DROP TABLE own_scores_replaced; DROP TABLE evaluation_scores; DROP TABLE evaluations; ALTER TABLE score_sets DROP COLUMN checkpoint_epoch',
+    );
     db.prepare("UPDATE scores SET path = replace(path, ?, ?) WHERE split = 'test'").run(run.own, run.testOnly);
     db.prepare("UPDATE score_sets SET auc = 0.433 WHERE split = 'test'").run();
     db.pragma('user_version = 3');

@@ -12,7 +12,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-hostile-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const images = (cls: string, n: number): string[] =>
-  fs.readdirSync(path.join(source, cls)).sort().slice(0, n).map((f) => path.join(source, cls, f));
+  fs
+    .readdirSync(path.join(source, cls))
+    .sort()
+    .slice(0, n)
+    .map((f) => path.join(source, cls, f));
 
 describe('hostile file names', () => {
   it('a non-UTF-8 name and a 250-byte name are either kept or reported, never fatal', async () => {
@@ -40,7 +44,10 @@ describe('a folder of 20,000 files', () => {
     const dir = path.join(tmp, 'many');
     const real = images('real', 50);
     const fake = images('fake', 50);
-    for (const [cls, list] of [['real', real], ['fake', fake]] as const) {
+    for (const [cls, list] of [
+      ['real', real],
+      ['fake', fake],
+    ] as const) {
       fs.mkdirSync(path.join(dir, cls), { recursive: true });
       for (let i = 0; i < 10_000; i++) fs.symlinkSync(list[i % list.length]!, path.join(dir, cls, `img${String(i).padStart(5, '0')}.jpg`));
     }
@@ -51,9 +58,6 @@ describe('a folder of 20,000 files', () => {
     assert.equal(scan.counts.real, 10_000);
     assert.equal(scan.counts.fake, 10_000);
     assert.equal(scan.bad.length, 0);
-    assert.deepEqual(
-      [scan.splits.train.counts.real, scan.splits.val.counts.real, scan.splits.test.counts.real],
-      [7000, 1500, 1500],
-    );
+    assert.deepEqual([scan.splits.train.counts.real, scan.splits.val.counts.real, scan.splits.test.counts.real], [7000, 1500, 1500]);
   });
 });

@@ -25,9 +25,14 @@ const config = yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml')
 
 const expand = (s: string) => s;
 const copied = fileMatcher.getNodeModuleFileMatcher(root, '/app', expand, {}, { config, debugLogger: { isEnabled: false } }).createFilter();
-const unpacked = fileMatcher.getFileMatchers(config, 'asarUnpack', '/app', {
-  macroExpander: expand, customBuildOptions: {}, globalOutDir: path.join(root, 'release'), defaultSrc: root,
-})![0]!.createFilter();
+const unpacked = fileMatcher
+  .getFileMatchers(config, 'asarUnpack', '/app', {
+    macroExpander: expand,
+    customBuildOptions: {},
+    globalOutDir: path.join(root, 'release'),
+    defaultSrc: root,
+  })![0]!
+  .createFilter();
 const file = { isDirectory: () => false };
 const at = (rel: string) => path.join(root, rel);
 
@@ -36,7 +41,12 @@ describe('electron-builder.yml', () => {
   const gpu = 'node_modules/@tensorflow/tfjs-node-gpu';
 
   it('carries the native engine: the addon and the libraries its RUNPATH ($ORIGIN/../../deps/lib) names, both unpacked', () => {
-    for (const rel of [`${node}/lib/napi-v8/tfjs_binding.node`, `${node}/deps/lib/libtensorflow_cc.so.2`, `${node}/deps/lib/libtensorflow_framework.so.2`, `${node}/dist/index.js`]) {
+    for (const rel of [
+      `${node}/lib/napi-v8/tfjs_binding.node`,
+      `${node}/deps/lib/libtensorflow_cc.so.2`,
+      `${node}/deps/lib/libtensorflow_framework.so.2`,
+      `${node}/dist/index.js`,
+    ]) {
       assert.ok(copied(at(rel), file), `${rel} should be packaged`);
       assert.ok(unpacked(at(rel), file), `${rel} should be unpacked from the asar`);
     }
@@ -46,7 +56,12 @@ describe('electron-builder.yml', () => {
   });
 
   it('leaves out what only building needs: the link-time .so symlinks, C headers, build folders', () => {
-    for (const rel of [`${node}/deps/lib/libtensorflow.so`, `${node}/deps/lib/libtensorflow_framework.so`, `${node}/deps/include/tensorflow/c/c_api.h`, `${node}/build-tmp-napi-v8/Makefile`]) {
+    for (const rel of [
+      `${node}/deps/lib/libtensorflow.so`,
+      `${node}/deps/lib/libtensorflow_framework.so`,
+      `${node}/deps/include/tensorflow/c/c_api.h`,
+      `${node}/build-tmp-napi-v8/Makefile`,
+    ]) {
       assert.equal(copied(at(rel), file), false, `${rel} should not be packaged`);
     }
   });

@@ -85,7 +85,8 @@ describe('the job queue with an S3 artifact root', { skip: missing ?? false }, (
       const mine = fs.readdirSync(folder);
       assert.ok(mine.length > 0, `${folder} was pulled`);
       const theirs = path.join(tmp, 'worker-1', path.relative(coordinatorMirror, folder));
-      for (const file of mine) assert.deepEqual(fs.readFileSync(path.join(folder, file)), fs.readFileSync(path.join(theirs, file)), `${file}: the worker's bytes`);
+      for (const file of mine)
+        assert.deepEqual(fs.readFileSync(path.join(folder, file)), fs.readFileSync(path.join(theirs, file)), `${file}: the worker's bytes`);
     }
 
     const [own] = await service.api.listRuns();

@@ -35,7 +35,15 @@ let service: UnmaskService;
 const events: ApiEvent[] = [];
 
 const roots = () => ({ queue: redis.url, dataRoot, artifacts });
-const simpleNet = (epochs: number, seed: number, batchSize = 4): TrainRequest => ({ dataset, model: 'SimpleNet', optimizer: 'Adam', lr: 0.001, batchSize, epochs, seed });
+const simpleNet = (epochs: number, seed: number, batchSize = 4): TrainRequest => ({
+  dataset,
+  model: 'SimpleNet',
+  optimizer: 'Adam',
+  lr: 0.001,
+  batchSize,
+  epochs,
+  seed,
+});
 
 const reached = (jobId: number, test: (job: JobInfo) => boolean) => reachedJob(service, jobId, test);
 const settled = (jobId: number) => settledJob(service, jobId);
@@ -51,7 +59,11 @@ function withStore<T>(file: string, fn: (store: RunStore) => T): T {
 
 /** Epoch metrics of a run, for comparing two runs of the same request. */
 const metricsOf = (file: string, runId: number) =>
-  withStore(file, (s) => s.getEpochs(runId).map(({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc }) => ({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc })));
+  withStore(file, (s) =>
+    s
+      .getEpochs(runId)
+      .map(({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc }) => ({ epoch, trainLoss, trainAcc, valLoss, valAcc, testLoss, testAcc })),
+  );
 
 before(async () => {
   linkSubset(fakesDataset, dataset, { train: 4, val: 2, test: 2 });
@@ -73,12 +85,38 @@ after(async () => {
 describe('unmask sweep over two workers', () => {
   it('trains the 4 runs of the grid, each recorded once, on both workers', { timeout: 600_000 }, () => {
     const db = path.join(tmp, 'sweep', 'unmask.db');
-    const args = ['sweep', '-d', dataset, '-m', 'SimpleNet', '--lr', '0.001,0.0005', '--seed', '1,2', '-b', '4', '-e', '1', '--db', db, '--queue', redis.url, '--artifacts', artifacts];
+    const args = [
+      'sweep',
+      '-d',
+      dataset,
+      '-m',
+      'SimpleNet',
+      '--lr',
+      '0.001,0.0005',
+      '--seed',
+      '1,2',
+      '-b',
+      '4',
+      '-e',
+      '1',
+      '--db',
+      db,
+      '--queue',
+      redis.url,
+      '--artifacts',
+      artifacts,
+    ];
     const r = runUnmask(args, { timeout: 600_000, env: { ...process.env, UNMASK_DATA_ROOT: dataRoot } });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { run: number; state: string; worker: string; sweep: string; lr: number });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { run: number; state: string; worker: string; sweep: string; lr: number });
     assert.equal(lines.length, 4);
-    assert.ok(lines.every((l) => l.state === 'completed'), r.stdout);
+    assert.ok(
+      lines.every((l) => l.state === 'completed'),
+      r.stdout,
+    );
     withStore(db, (store) => {
       const runs = store.listRuns();
       assert.equal(runs.length, 4, 'every run recorded once');
@@ -86,7 +124,10 @@ describe('unmask sweep over two workers', () => {
       for (const run of runs) {
         assert.equal(run.status, 'completed');
         assert.equal(run.epochsDone, 1);
-        assert.ok(run.ownScores.some((s) => s.split === 'test' && s.n === 4), `run ${run.id} has its own test scores`);
+        assert.ok(
+          run.ownScores.some((s) => s.split === 'test' && s.n === 4),
+          `run ${run.id} has its own test scores`,
+        );
         assert.equal(run.datasetPath, dataset);
       }
       assert.deepEqual(runs.map((run) => `${run.params.lr}/${run.params.seed}`).sort(), ['0.0005/1', '0.0005/2', '0.001/1', '0.001/2']);
@@ -117,12 +158,24 @@ describe('a coordinator with the queue', () => {
     assert.equal(killed.state, 'completed', `${JSON.stringify(killed.error)}\n${workers.map((w) => w.log()).join('\n')}`);
     assert.equal(whole.state, 'completed', JSON.stringify(whole.error));
     assert.notEqual(killed.worker, victim.name, 'another worker finished it');
-    const after = events.slice(killedAt).flatMap((e) => (e.type === 'job' && e.job.id === killedJob.id && e.job.worker === killed.worker ? [e.job.progress] : []));
-    assert.ok(after.some((p) => p.phase === 'train'), 'the new worker trained');
-    assert.ok(after.every((p) => p.phase !== 'train' || p.epoch >= 2), 'it went on from epoch 2, not from the start');
+    const after = events
+      .slice(killedAt)
+      .flatMap((e) => (e.type === 'job' && e.job.id === killedJob.id && e.job.worker === killed.worker ? [e.job.progress] : []));
+    assert.ok(
+      after.some((p) => p.phase === 'train'),
+      'the new worker trained',
+    );
+    assert.ok(
+      after.every((p) => p.phase !== 'train' || p.epoch >= 2),
+      'it went on from epoch 2, not from the start',
+    );
     const a = metricsOf(serviceDb, killed.runId!);
     const b = metricsOf(serviceDb, whole.runId!);
-    assert.deepEqual(a.map((e) => e.epoch), [1, 2, 3], 'each epoch recorded once');
+    assert.deepEqual(
+      a.map((e) => e.epoch),
+      [1, 2, 3],
+      'each epoch recorded once',
+    );
     a.forEach((e, i) => {
       for (const key of ['trainLoss', 'trainAcc', 'valLoss', 'valAcc', 'testLoss', 'testAcc'] as const) {
         const [x, y] = [e[key]!, b[i]![key]!];
@@ -162,7 +215,11 @@ describe('a coordinator with the queue', () => {
     assert.equal(shared.length, 1);
     const oneProcess = path.join(tmp, 'one-process-cache');
     await initEngine();
-    await extractFeatureShard({ request: checkTrainRequest({ ...request, model: 'MobileNetBased', optimizer: 'Adam', freezeBackbone: true }), shard: { index: 0, count: 1 }, cacheRoot: oneProcess });
+    await extractFeatureShard({
+      request: checkTrainRequest({ ...request, model: 'MobileNetBased', optimizer: 'Adam', freezeBackbone: true }),
+      shard: { index: 0, count: 1 },
+      cacheRoot: oneProcess,
+    });
     const dirA = path.join(artifacts, 'feature-cache', shared[0]!);
     const dirB = path.join(oneProcess, shared[0]!);
     const files = fs.readdirSync(dirA).sort();
@@ -183,7 +240,10 @@ describe('a coordinator with the queue', () => {
     await redis.start();
     const longEnd = await settled(long.id);
     assert.equal(longEnd.state, 'completed', JSON.stringify(longEnd.error));
-    assert.deepEqual(metricsOf(serviceDb, longEnd.runId!).map((e) => e.epoch), [1, 2, 3, 4]);
+    assert.deepEqual(
+      metricsOf(serviceDb, longEnd.runId!).map((e) => e.epoch),
+      [1, 2, 3, 4],
+    );
     const runs = await service.api.listRuns();
     assert.equal(runs.length, before + 2);
     assert.ok([quickEnd.runId, longEnd.runId].every((id) => runs.find((r) => r.id === id)?.status === 'completed'));
@@ -194,9 +254,15 @@ describe('a coordinator with the queue', () => {
     service = createService({ dbPath: serviceDb, transport: 'http', launch: launchNodeWorker, dataRoot, queue: { url: redis.url, artifacts, source: 'flag' } });
     const fleet = await service.api.getFleet();
     assert.equal(fleet.connected, true);
-    assert.deepEqual(new Set(fleet.workers.map((w) => w.name)), new Set(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).map((w) => w.name)));
+    assert.deepEqual(
+      new Set(fleet.workers.map((w) => w.name)),
+      new Set(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).map((w) => w.name)),
+    );
     assert.equal((await service.api.listRuns()).length, before + 2);
-    assert.deepEqual(withStore(serviceDb, (s) => s.listJobs().map((j) => `${j.id}:${j.state}:${j.runId}`)), ledger);
+    assert.deepEqual(
+      withStore(serviceDb, (s) => s.listJobs().map((j) => `${j.id}:${j.state}:${j.runId}`)),
+      ledger,
+    );
   });
 });
 
@@ -208,12 +274,18 @@ describe('cancelling queue jobs', () => {
     await Promise.all(jobs.slice(0, alive).map((j) => reached(j.id, (x) => x.progress.phase === 'train' && x.runId !== null)));
     assert.equal((await service.api.listJobs()).find((j) => j.id === waiting.id)!.state, 'queued');
     assert.equal((await service.api.cancelJob({ jobId: waiting.id })).state, 'cancelled');
-    const ends = await Promise.all(jobs.slice(0, alive).map(async (j) => {
-      const end = settled(j.id);
-      await service.api.cancelJob({ jobId: j.id });
-      return end;
-    }));
-    assert.deepEqual(ends.map((e) => e.state), ends.map(() => 'cancelled'), JSON.stringify(ends.map((e) => e.error)));
+    const ends = await Promise.all(
+      jobs.slice(0, alive).map(async (j) => {
+        const end = settled(j.id);
+        await service.api.cancelJob({ jobId: j.id });
+        return end;
+      }),
+    );
+    assert.deepEqual(
+      ends.map((e) => e.state),
+      ends.map(() => 'cancelled'),
+      JSON.stringify(ends.map((e) => e.error)),
+    );
     withStore(serviceDb, (s) => {
       for (const e of ends) assert.equal(s.getRun(e.runId!).status, 'cancelled');
       assert.equal(s.listJobs().find((j) => j.id === waiting.queueJobId)!.state, 'cancelled');

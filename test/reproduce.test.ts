@@ -23,8 +23,28 @@ describe('unmask reproduce --quick', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runs: { key: string }[]; written: string[]; skipped: { step: string }[] };
-    assert.deepEqual(result.runs.map((run) => run.key), ['simplenet-fakes', 'simplenet-synthetic', 'mobilenet-synthetic', 'bonus-fakes']);
-    for (const file of ['loss.png', 'accuracy.svg', 'roc-1.png', 'det-2.svg', 'confusion-1.png', 'histogram-2.png', 'samples-fakes_dataset.png', 'explain-1.png', 'explain-2.png', 'roc-3.png', 'explain-3.png', 'roc-4.png', 'explain-4.png', 'frontier.svg', 'frontier.png', 'summary.md']) {
+    assert.deepEqual(
+      result.runs.map((run) => run.key),
+      ['simplenet-fakes', 'simplenet-synthetic', 'mobilenet-synthetic', 'bonus-fakes'],
+    );
+    for (const file of [
+      'loss.png',
+      'accuracy.svg',
+      'roc-1.png',
+      'det-2.svg',
+      'confusion-1.png',
+      'histogram-2.png',
+      'samples-fakes_dataset.png',
+      'explain-1.png',
+      'explain-2.png',
+      'roc-3.png',
+      'explain-3.png',
+      'roc-4.png',
+      'explain-4.png',
+      'frontier.svg',
+      'frontier.png',
+      'summary.md',
+    ]) {
       assert.ok(result.written.includes(file), `${file} not listed`);
       assert.ok(fs.statSync(path.join(out, file)).size > 0, `${file} empty`);
     }
@@ -44,7 +64,10 @@ describe('unmask reproduce --quick', () => {
     assert.match(summary, new RegExp(`\\| 3 \\| mobilenet-synthetic \\| MobileNetBased \\| synthetic_dataset \\| ${auc} \\| \\*\\*${auc}\\*\\* \\|`));
     assert.equal(fs.readFileSync(path.join(out, 'matrix.csv'), 'utf8').trim().split('\n').length, 1 + 4);
     assert.match(summary, /## Skipped/);
-    assert.match(summary, /## The course assignment's Xception step \(Q25\)\n\nNot run: Keras's ImageNet Xception weights are neither given \(--xception-weights FILE/);
+    assert.match(
+      summary,
+      /## The course assignment's Xception step \(Q25\)\n\nNot run: Keras's ImageNet Xception weights are neither given \(--xception-weights FILE/,
+    );
     assert.ok(result.written.includes('self-blended-pseudo-fakes.png'));
   });
 
@@ -64,10 +87,19 @@ describe('unmask reproduce --quick', () => {
     assert.ok(result.runs.some((run) => run.key.startsWith('best-')));
     assert.ok(!result.skipped.some((s) => s.step.startsWith('xception-synthetic')));
     const summary = fs.readFileSync(path.join(out2, 'summary.md'), 'utf8');
-    assert.match(summary, /XceptionBased from Keras's ImageNet weights on synthetic_dataset \(Adam, lr 0\.001, batch 32, 1 epoch\(s\)\): \*\*test accuracy \d+\.\d\d %\*\* at the best validation epoch \(1\), \*\*test AUC \d\.\d{3}\*\*/);
+    assert.match(
+      summary,
+      /XceptionBased from Keras's ImageNet weights on synthetic_dataset \(Adam, lr 0\.001, batch 32, 1 epoch\(s\)\): \*\*test accuracy \d+\.\d\d %\*\* at the best validation epoch \(1\), \*\*test AUC \d\.\d{3}\*\*/,
+    );
     assert.match(summary, /## The baseline recipe and the best one, side by side/);
-    assert.match(summary, /\| fakes_dataset \| \*\*best\*\* \| XceptionParts \| AdamW lr 0\.0001, 1 epochs, --weight-decay 0\.5 --schedule cosine --select-by auc --tta-flip --train-views mirror \|/);
-    assert.match(summary, /\| synthetic_dataset \| \*\*best\*\* \| XceptionStats \| closed-form ridge head, 1 epochs, --head-fit ridge --select-by auc \| \d\.\d{3}/);
+    assert.match(
+      summary,
+      /\| fakes_dataset \| \*\*best\*\* \| XceptionParts \| AdamW lr 0\.0001, 1 epochs, --weight-decay 0\.5 --schedule cosine --select-by auc --tta-flip --train-views mirror \|/,
+    );
+    assert.match(
+      summary,
+      /\| synthetic_dataset \| \*\*best\*\* \| XceptionStats \| closed-form ridge head, 1 epochs, --head-fit ridge --select-by auc \| \d\.\d{3}/,
+    );
     assert.match(summary, /\| fakes_dataset \| baseline \| SimpleNet \|/);
   });
 });

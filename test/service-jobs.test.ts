@@ -67,11 +67,21 @@ describe('the training queue', () => {
     const [a, b] = await Promise.all([settled(first.id), settled(second.id)]);
     assert.deepEqual([a.state, b.state], ['completed', 'completed'], JSON.stringify([a.error, b.error]));
     assert.ok(Date.parse(b.startedAt!) >= Date.parse(a.finishedAt!), 'the second job starts after the first ends');
-    assert.deepEqual(a.epochs.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      a.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
     const progress = events.flatMap((e) => (e.type === 'job' && e.job.id === first.id ? [e.job.progress] : []));
     const fractions = progress.map((p) => p.fraction);
-    assert.deepEqual(fractions, [...fractions].sort((x, y) => x - y), 'the job fraction never goes back');
-    assert.ok(progress.some((p) => p.phase === 'train' && p.etaSeconds !== null && p.etaSeconds > 0), 'an ETA is shown while training');
+    assert.deepEqual(
+      fractions,
+      [...fractions].sort((x, y) => x - y),
+      'the job fraction never goes back',
+    );
+    assert.ok(
+      progress.some((p) => p.phase === 'train' && p.etaSeconds !== null && p.etaSeconds > 0),
+      'an ETA is shown while training',
+    );
     assert.equal(progress.at(-1)!.fraction, 1);
     const runs = await service.api.listRuns();
     const run = runs.find((r) => r.id === a.runId)!;

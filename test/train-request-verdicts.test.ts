@@ -30,7 +30,14 @@ interface Verdict {
 function post(method: string, params: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: `/api/${method}`, method: 'POST', agent: false, headers: { 'X-Unmask-Token': token, 'Content-Type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/api/${method}`,
+        method: 'POST',
+        agent: false,
+        headers: { 'X-Unmask-Token': token, 'Content-Type': 'application/json' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -46,7 +46,10 @@ describe('evaluateRun', () => {
     assert.deepEqual([b.evaluation.split, b.evaluation.n, b.metrics.positives], ['all', 7, 3]);
     assert.equal(new Set(store.getEvaluationScores(b.evaluation.id).map((r) => r.path)).size, 7);
     assert.notEqual(a.evaluation.datasetFingerprint, b.evaluation.datasetFingerprint);
-    await assert.rejects(evaluateRun(store, runId, { dataset: testOnly, split: 'val' }), (e: Error & { code?: string }) => e.code === 'DATASET_INVALID' && /has no val images \(it has test\)/.test(e.message));
+    await assert.rejects(
+      evaluateRun(store, runId, { dataset: testOnly, split: 'val' }),
+      (e: Error & { code?: string }) => e.code === 'DATASET_INVALID' && /has no val images \(it has test\)/.test(e.message),
+    );
   });
 
   it("reports accuracy at 0.5 and at the run's validation-chosen threshold, AUC with its interval, AP and EER", async () => {
@@ -57,7 +60,11 @@ describe('evaluateRun', () => {
     // The threshold comes from the run's own validation scores (scored when first needed, saved as its own).
     const val = store.getScores(runId, 'val');
     assert.equal(val.length, 6);
-    const threshold = chooseThreshold(val.map((r) => r.label), val.map((r) => r.probs[1]), 'accuracy');
+    const threshold = chooseThreshold(
+      val.map((r) => r.label),
+      val.map((r) => r.probs[1]),
+      'accuracy',
+    );
     assert.equal(metrics.runThreshold?.threshold, threshold);
     const correct = (t: number) => {
       const c = confusionAt(labels, scores, t);
@@ -88,23 +95,40 @@ describe('evaluateRun', () => {
     const crops = path.join(tmp, 'raw-crops');
     for (const dir of [raw, crops]) for (const cls of ['real', 'fake']) fs.mkdirSync(path.join(dir, cls), { recursive: true });
     const photo = path.join(raw, 'real', 'photo.jpg');
-    await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 120, g: 120, b: 120 } } }).composite([{ input: face!, left: 400, top: 150 }]).jpeg({ quality: 95 }).toFile(photo);
+    await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 120, g: 120, b: 120 } } })
+      .composite([{ input: face!, left: 400, top: 150 }])
+      .jpeg({ quality: 95 })
+      .toFile(photo);
     const blank = path.join(raw, 'fake', 'blank.png');
-    await sharp({ create: { width: 500, height: 400, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(blank);
+    await sharp({ create: { width: 500, height: 400, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+      .png()
+      .toFile(blank);
     // The same images as the cropper sees them, stored losslessly: scored without cropping they must score the same.
-    await sharp(Buffer.from(await new FaceCropper().decode(photo)), { raw: { width: 256, height: 256, channels: 3 } }).png().toFile(path.join(crops, 'real', 'photo.png'));
+    await sharp(Buffer.from(await new FaceCropper().decode(photo)), { raw: { width: 256, height: 256, channels: 3 } })
+      .png()
+      .toFile(path.join(crops, 'real', 'photo.png'));
     fs.copyFileSync(blank, path.join(crops, 'fake', 'blank.png'));
     const cropped = await evaluateRun(store, runId, { dataset: raw, preprocess: 'crop-faces' });
     assert.deepEqual([cropped.evaluation.preprocess, cropped.evaluation.n, cropped.faceless], ['crop-faces', 2, [blank]]);
     const reference = await evaluateRun(store, runId, { dataset: crops });
-    const probsOf = (id: number) => store.getEvaluationScores(id).map((r) => [path.basename(r.path, path.extname(r.path)), r.probs[1]] as const).sort();
+    const probsOf = (id: number) =>
+      store
+        .getEvaluationScores(id)
+        .map((r) => [path.basename(r.path, path.extname(r.path)), r.probs[1]] as const)
+        .sort();
     const [a, b] = [probsOf(cropped.evaluation.id), probsOf(reference.evaluation.id)];
-    assert.deepEqual(a.map(([n]) => n), ['blank', 'photo']);
+    assert.deepEqual(
+      a.map(([n]) => n),
+      ['blank', 'photo'],
+    );
     for (const [i, [, p]] of a.entries()) assert.ok(Math.abs(p - b[i]![1]) < 1e-6, `${a[i]![0]}: ${p} vs ${b[i]![1]}`);
     const whole = await evaluateRun(store, runId, { dataset: raw });
     assert.notEqual(whole.evaluation.id, cropped.evaluation.id, 'cropped and whole evaluations are kept apart');
     assert.equal(whole.evaluation.preprocess, 'none');
-    await assert.rejects(evaluateRun(store, runId, { dataset: raw, preprocess: 'blur' as never }), (e: Error & { code?: string }) => e.code === 'BAD_ARGUMENT' && /crop-faces/.test(e.message));
+    await assert.rejects(
+      evaluateRun(store, runId, { dataset: raw, preprocess: 'blur' as never }),
+      (e: Error & { code?: string }) => e.code === 'BAD_ARGUMENT' && /crop-faces/.test(e.message),
+    );
   });
 });
 
@@ -156,7 +180,10 @@ describe('the CLI reads the run and its evaluations apart', () => {
     assert.equal(after.testAuc, before.testAuc);
     assert.notEqual(after.testAuc, null);
     assert.match(runUnmask(['runs', '--db', dbFile]).stdout, new RegExp(`own test AUC[\\s\\S]*${(after.testAuc as number).toFixed(3)} \\(best ep 1\\)`));
-    const listed = runUnmask(['evaluations', '--json', '--db', dbFile]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; label: string });
+    const listed = runUnmask(['evaluations', '--json', '--db', dbFile])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; label: string });
     assert.ok(listed.some((e) => e.id === f.evaluation && e.label === f.label));
     assert.ok(listed.some((e) => e.id === lastCkpt.evaluation));
     const table = runUnmask(['evaluations', '--run', String(runId), '--db', dbFile]).stdout;
@@ -174,15 +201,24 @@ describe('the CLI reads the run and its evaluations apart', () => {
     const broken = path.join(tmp, 'broken.png');
     fs.writeFileSync(broken, 'not a png');
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/unmask.js', 'predict', '--run', String(runId), flat, broken, '--db', dbFile], { cwd: REPO_ROOT, env: { ...process.env, UNMASK_ENGINE: 'wasm' } });
+      const child = spawn(process.execPath, ['bin/unmask.js', 'predict', '--run', String(runId), flat, broken, '--db', dbFile], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, UNMASK_ENGINE: 'wasm' },
+      });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
     });
     assert.equal(r.code, 1, 'an unreadable file makes the exit status 1');
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; pFake?: number; label?: string; threshold?: number; error?: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path: string; pFake?: number; label?: string; threshold?: number; error?: string });
     assert.equal(lines.length, 8);
-    assert.deepEqual(lines.slice(0, 7).map((l) => path.relative(flat, l.path)), ['fake/fake0.jpg', 'fake/fake1.jpg', 'fake/fake2.jpg', 'real/real0.jpg', 'real/real1.jpg', 'real/real2.jpg', 'real/real3.jpg']);
+    assert.deepEqual(
+      lines.slice(0, 7).map((l) => path.relative(flat, l.path)),
+      ['fake/fake0.jpg', 'fake/fake1.jpg', 'fake/fake2.jpg', 'real/real0.jpg', 'real/real1.jpg', 'real/real2.jpg', 'real/real3.jpg'],
+    );
     const byPath = new Map(rows.map((row) => [row.path, row.probs[1]]));
     const threshold = (evaluated.metrics as { runThreshold: { threshold: number } }).runThreshold.threshold;
     for (const line of lines.slice(0, 7)) {
@@ -219,7 +255,10 @@ describe('the CLI reads the run and its evaluations apart', () => {
     child.kill('SIGKILL');
     assert.ok(stillScoring, `predict exited before 64 of 10,000 lines were read (${lines.length} lines)`);
     const first = lines.slice(0, 64).map((l) => JSON.parse(l) as { path: string; pFake: number });
-    assert.deepEqual(first.map((l) => path.basename(l.path)), Array.from({ length: 64 }, (_, i) => `face${String(i).padStart(5, '0')}.jpg`));
+    assert.deepEqual(
+      first.map((l) => path.basename(l.path)),
+      Array.from({ length: 64 }, (_, i) => `face${String(i).padStart(5, '0')}.jpg`),
+    );
     assert.ok(first.every((l) => l.pFake >= 0 && l.pFake <= 1));
   });
 });

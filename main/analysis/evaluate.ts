@@ -106,7 +106,12 @@ export async function evaluateRun(store: RunStore, runId: number, options: Evalu
   const images = new FaceDataset(samples, split, { faceCropper });
   const scored = await scoreWithCheckpoint(run, checkpoint, images, { ...options, cached: cachedFeaturesOf(run, store.file) });
   if (scored.rows.length === 0) throw new UnmaskError('DATASET_INVALID', `no image of ${scan.root} (${split}) could be decoded`);
-  const metrics = evaluationMetrics(scored.rows.map((r) => r.label), scored.rows.map((r) => r.probs[1]), threshold, options.interval ?? DEFAULT_INTERVAL);
+  const metrics = evaluationMetrics(
+    scored.rows.map((r) => r.label),
+    scored.rows.map((r) => r.probs[1]),
+    threshold,
+    options.interval ?? DEFAULT_INTERVAL,
+  );
   const evaluation = store.saveEvaluation({
     runId,
     datasetPath: scan.root,

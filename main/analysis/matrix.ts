@@ -32,7 +32,10 @@ function storedInterval(e: EvaluationRecord): { low: number; high: number } | nu
  */
 export function crossDatasetMatrix(store: RunStore, options: { runIds?: readonly number[] } = {}): CrossDatasetMatrix {
   const wanted = options.runIds ? new Set(options.runIds) : null;
-  const runs = store.listRuns().filter((r) => wanted === null || wanted.has(r.id)).sort((a, b) => a.id - b.id);
+  const runs = store
+    .listRuns()
+    .filter((r) => wanted === null || wanted.has(r.id))
+    .sort((a, b) => a.id - b.id);
   const columns = new Map<string, MatrixColumn>();
   const cells: MatrixCell[] = [];
   const addColumn = (datasetPath: string, split: EvaluationSplit): string => {
@@ -56,16 +59,31 @@ export function crossDatasetMatrix(store: RunStore, options: { runIds?: readonly
       let interval = storedInterval(e);
       if (interval === undefined) {
         const rows = store.getEvaluationScores(e.id);
-        interval = intervalOf(rows.map((r) => r.label), rows.map((r) => r.probs[1]));
+        interval = intervalOf(
+          rows.map((r) => r.label),
+          rows.map((r) => r.probs[1]),
+        );
       }
-      cells.push({ runId: run.id, column, auc: e.auc, interval, n: e.n, source: 'evaluation', evaluationId: e.id, checkpoint: e.checkpoint, checkpointEpoch: e.checkpointEpoch });
+      cells.push({
+        runId: run.id,
+        column,
+        auc: e.auc,
+        interval,
+        n: e.n,
+        source: 'evaluation',
+        evaluationId: e.id,
+        checkpoint: e.checkpoint,
+        checkpointEpoch: e.checkpointEpoch,
+      });
     }
     if (own || chosen.size > 0) withCells.add(run.id);
   }
   const rows = runs
     .filter((r) => withCells.has(r.id))
     .map((r) => ({ runId: r.id, model: r.model, trainingDataset: r.datasetPath, trainingDatasetName: path.basename(r.datasetPath) }));
-  const sorted = [...columns.values()].sort((a, b) => a.datasetName.localeCompare(b.datasetName) || a.datasetPath.localeCompare(b.datasetPath) || a.split.localeCompare(b.split));
+  const sorted = [...columns.values()].sort(
+    (a, b) => a.datasetName.localeCompare(b.datasetName) || a.datasetPath.localeCompare(b.datasetPath) || a.split.localeCompare(b.split),
+  );
   return { rows, columns: sorted, cells };
 }
 
@@ -74,8 +92,21 @@ function ownCell(store: RunStore, run: RunSummary, addColumn: (datasetPath: stri
   if (!set) return null;
   const rows = store.getScores(run.id, 'test');
   const column = addColumn(run.datasetPath, 'test');
-  const interval = intervalOf(rows.map((r) => r.label), rows.map((r) => r.probs[1]));
-  return { runId: run.id, column, auc: set.auc, interval, n: set.n, source: 'own', evaluationId: null, checkpoint: 'best', checkpointEpoch: set.checkpointEpoch };
+  const interval = intervalOf(
+    rows.map((r) => r.label),
+    rows.map((r) => r.probs[1]),
+  );
+  return {
+    runId: run.id,
+    column,
+    auc: set.auc,
+    interval,
+    n: set.n,
+    source: 'own',
+    evaluationId: null,
+    checkpoint: 'best',
+    checkpointEpoch: set.checkpointEpoch,
+  };
 }
 
 const csvField = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -93,7 +124,11 @@ export function matrixCsv(matrix: CrossDatasetMatrix): string {
     const fields = [String(row.runId), row.model, row.trainingDatasetName];
     for (const c of matrix.columns) {
       const cell = matrix.cells.find((x) => x.runId === row.runId && x.column === c.key);
-      const source = !cell ? '' : cell.source === 'own' ? 'own test scores' : `evaluation ${cell.evaluationId} (${cell.checkpoint ?? 'checkpoint not recorded'}${cell.checkpointEpoch ? ` epoch ${cell.checkpointEpoch}` : ''})`;
+      const source = !cell
+        ? ''
+        : cell.source === 'own'
+          ? 'own test scores'
+          : `evaluation ${cell.evaluationId} (${cell.checkpoint ?? 'checkpoint not recorded'}${cell.checkpointEpoch ? ` epoch ${cell.checkpointEpoch}` : ''})`;
       fields.push(fixed(cell?.auc), fixed(cell?.interval?.low), fixed(cell?.interval?.high), cell ? String(cell.n) : '', source);
     }
     lines.push(fields.map(csvField).join(','));

@@ -12,7 +12,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-metrics-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Case { labels: number[]; scores: number[]; auc: number; ap: number; eer: number; accuracy_at_0_5: number }
+interface Case {
+  labels: number[];
+  scores: number[];
+  auc: number;
+  ap: number;
+  eer: number;
+  accuracy_at_0_5: number;
+}
 const ref = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/metrics/reference.json'), 'utf8')) as { cases: Record<string, Case> };
 
 function unmask(args: string[]): CliResult {
@@ -31,7 +38,12 @@ describe('unmask metrics --csv', () => {
     assert.equal(lines.length, 1);
     const out = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(out.n, 200);
-    for (const [key, want] of [['auc', c.auc], ['ap', c.ap], ['eer', c.eer], ['accuracy', c.accuracy_at_0_5]] as const) {
+    for (const [key, want] of [
+      ['auc', c.auc],
+      ['ap', c.ap],
+      ['eer', c.eer],
+      ['accuracy', c.accuracy_at_0_5],
+    ] as const) {
       assert.ok(Math.abs((out[key] as number) - want) <= 1e-9, `${key}: ${String(out[key])} vs ${want}`);
     }
     assert.equal(typeof out.eerThreshold, 'number');
@@ -67,6 +79,10 @@ describe('parseScoreCsv', () => {
       [' \n', /empty/],
       ['label,score\n\n', /no rows/],
     ];
-    for (const [text, pattern] of cases) assert.throws(() => parseScoreCsv(text, 'f.csv'), (e: Error & { code?: string }) => e.code === 'BAD_ARGUMENT' && pattern.test(e.message));
+    for (const [text, pattern] of cases)
+      assert.throws(
+        () => parseScoreCsv(text, 'f.csv'),
+        (e: Error & { code?: string }) => e.code === 'BAD_ARGUMENT' && pattern.test(e.message),
+      );
   });
 });

@@ -6,8 +6,22 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UnmaskError } from '../engine/errors.js';
 import {
-  accuracyAt, averagePrecision, bootstrapAucInterval, chooseThreshold, confusionAt, confusionMatrix, detCurve, eer,
-  eerNearestPoint, perClassAccuracy, probit, rocAuc, rocCurve, summarize, thresholdForTarget, type Vector,
+  accuracyAt,
+  averagePrecision,
+  bootstrapAucInterval,
+  chooseThreshold,
+  confusionAt,
+  confusionMatrix,
+  detCurve,
+  eer,
+  eerNearestPoint,
+  perClassAccuracy,
+  probit,
+  rocAuc,
+  rocCurve,
+  summarize,
+  thresholdForTarget,
+  type Vector,
 } from './metrics.js';
 
 type Json = number | 'inf' | '-inf';
@@ -68,7 +82,10 @@ describe('parity with scikit-learn ' + (ref.versions.sklearn ?? '?'), () => {
       sameCurve(full.tpr, c.roc_full.tpr, 'full tpr');
       sameCurve(full.thresholds, c.roc_full.thresholds, 'full thresholds');
       close(rocAuc(c.labels, c.scores), c.auc, 'auc');
-      for (const [det, want] of [[detCurve(c.labels, c.scores), c.det], [detCurve(c.labels, c.scores, { dropIntermediate: true }), c.det_drop]] as const) {
+      for (const [det, want] of [
+        [detCurve(c.labels, c.scores), c.det],
+        [detCurve(c.labels, c.scores, { dropIntermediate: true }), c.det_drop],
+      ] as const) {
         sameCurve(det.fpr, want.fpr, 'det fpr');
         sameCurve(det.fnr, want.fnr, 'det fnr');
         sameCurve(det.thresholds, want.thresholds, 'det thresholds');
@@ -85,7 +102,10 @@ describe('parity with scikit-learn ' + (ref.versions.sklearn ?? '?'), () => {
       close(accuracyAt(c.labels, c.scores, 0.5), c.accuracy_at_0_5, 'accuracy');
       const s = summarize(c.labels, c.scores);
       assert.equal(s.n, c.labels.length);
-      assert.deepEqual([s.auc, s.ap, s.eer, s.eerThreshold, s.accuracy], [rocAuc(c.labels, c.scores), averagePrecision(c.labels, c.scores), e.eer, e.threshold, accuracyAt(c.labels, c.scores, 0.5)]);
+      assert.deepEqual(
+        [s.auc, s.ap, s.eer, s.eerThreshold, s.accuracy],
+        [rocAuc(c.labels, c.scores), averagePrecision(c.labels, c.scores), e.eer, e.threshold, accuracyAt(c.labels, c.scores, 0.5)],
+      );
       assert.deepEqual(s.confusion, c.confusion_at_0_5);
     });
   }
@@ -94,11 +114,13 @@ describe('parity with scikit-learn ' + (ref.versions.sklearn ?? '?'), () => {
     const c = ref.cases.random200_seed0!;
     let wins = 0;
     let pairs = 0;
-    c.labels.forEach((yi, i) => c.labels.forEach((yj, j) => {
-      if (yi !== 1 || yj !== 0) return;
-      pairs++;
-      wins += c.scores[i]! > c.scores[j]! ? 1 : c.scores[i] === c.scores[j] ? 0.5 : 0;
-    }));
+    c.labels.forEach((yi, i) =>
+      c.labels.forEach((yj, j) => {
+        if (yi !== 1 || yj !== 0) return;
+        pairs++;
+        wins += c.scores[i]! > c.scores[j]! ? 1 : c.scores[i] === c.scores[j] ? 0.5 : 0;
+      }),
+    );
     close(rocAuc(c.labels, c.scores), wins / pairs, 'auc vs U');
   });
 
@@ -120,7 +142,7 @@ describe('hand-computed cases', () => {
   it('the scikit-learn docstring example', () => {
     assert.deepEqual(rocCurve(y, s), { fpr: [0, 0, 0.5, 0.5, 1], tpr: [0, 0.5, 0.5, 1, 1], thresholds: [Infinity, 0.8, 0.4, 0.35, 0.1] });
     assert.equal(rocAuc(y, s), 0.75);
-    close(averagePrecision(y, s), (0.5 * 1 + 0.5 * (2 / 3)), 'ap'); // 0.8333...
+    close(averagePrecision(y, s), 0.5 * 1 + 0.5 * (2 / 3), 'ap'); // 0.8333...
     assert.deepEqual(detCurve(y, s), { fpr: [0.5, 0.5, 0], fnr: [0, 0.5, 0.5], thresholds: [0.35, 0.4, 0.8] });
     assert.deepEqual(eer(y, s), { eer: 0.5, threshold: 0.4 });
     assert.deepEqual(confusionAt(y, s, 0.5), { tn: 2, fp: 0, fn: 1, tp: 1 });
@@ -178,9 +200,15 @@ describe('hand-computed cases', () => {
 
 describe('refusals', () => {
   const needBoth: [string, (y: Vector, s: Vector) => unknown][] = [
-    ['rocCurve', rocCurve], ['rocAuc', rocAuc], ['detCurve', detCurve], ['averagePrecision', averagePrecision],
-    ['eer', eer], ['eerNearestPoint', eerNearestPoint], ['summarize', (y, s) => summarize(y, s)],
-    ['chooseThreshold', (y, s) => chooseThreshold(y, s, 'youden')], ['bootstrapAucInterval', (y, s) => bootstrapAucInterval(y, s, { samples: 10 })],
+    ['rocCurve', rocCurve],
+    ['rocAuc', rocAuc],
+    ['detCurve', detCurve],
+    ['averagePrecision', averagePrecision],
+    ['eer', eer],
+    ['eerNearestPoint', eerNearestPoint],
+    ['summarize', (y, s) => summarize(y, s)],
+    ['chooseThreshold', (y, s) => chooseThreshold(y, s, 'youden')],
+    ['bootstrapAucInterval', (y, s) => bootstrapAucInterval(y, s, { samples: 10 })],
     ['thresholdForTarget', (y, s) => thresholdForTarget(y, s, { maxFpr: 0.1 })],
   ];
   for (const [name, fn] of needBoth) {

@@ -6,7 +6,13 @@ import { scoreImages, type CachedFeatures } from './score.js';
 
 /** One image's answer, or why it has none. */
 export type Prediction =
-  | { path: string; pFake: number; label: 'real' | 'fake'; threshold: number; /** With face crops: whether a face was found (else the whole image was scored). */ face?: boolean }
+  | {
+      path: string;
+      pFake: number;
+      label: 'real' | 'fake';
+      threshold: number;
+      /** With face crops: whether a face was found (else the whole image was scored). */ face?: boolean;
+    }
   | { path: string; error: string };
 
 export interface PredictOptions {
@@ -49,13 +55,16 @@ async function predictChunk(model: tf.LayersModel, entries: readonly ImageFileEn
   const samples: Sample[] = entries.filter((e) => !('error' in e)).map((e) => ({ path: e.path, label: 0 }));
   const byPath = new Map<string, Prediction>();
   if (samples.length > 0) {
-    const scored = await scoreImages(model, new FaceDataset(samples, 'predict', { faceCropper: options.faceCropper }), { batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, cached: options.cached }).catch(
-      async (error: unknown) => {
-        // A pass in which no image decodes has no result: each image's own decode error says why.
-        if (!(error instanceof UnmaskError) || error.code !== 'DATASET_INVALID') throw error;
-        return { rows: [], skipped: await Promise.all(samples.map(async (s) => ({ path: s.path, reason: await decodeError(s.path) }))) };
-      },
-    );
+    const scored = await scoreImages(model, new FaceDataset(samples, 'predict', { faceCropper: options.faceCropper }), {
+      batchSize: options.batchSize,
+      ttaFlip: options.ttaFlip,
+      signal: options.signal,
+      cached: options.cached,
+    }).catch(async (error: unknown) => {
+      // A pass in which no image decodes has no result: each image's own decode error says why.
+      if (!(error instanceof UnmaskError) || error.code !== 'DATASET_INVALID') throw error;
+      return { rows: [], skipped: await Promise.all(samples.map(async (s) => ({ path: s.path, reason: await decodeError(s.path) }))) };
+    });
     const { rows, skipped } = scored;
     for (const r of rows) {
       const face = options.faceCropper ? { face: !options.faceCropper.faceless.has(r.path) } : {};

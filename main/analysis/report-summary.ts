@@ -49,7 +49,12 @@ export async function writeRunsSummary(
   for (const id of ids) rows.push(await summaryRow(store, id, summaries.get(id), split, countParams));
   const evaluations: EvaluationSummaryRow[] = ids.flatMap((id) =>
     store.listEvaluations({ runId: id }).map((e) => ({
-      evaluation: e.id, run: id, source: scoreOriginLabel({ kind: 'evaluation', ...e }), n: e.n, auc: e.auc, origin: e.origin,
+      evaluation: e.id,
+      run: id,
+      source: scoreOriginLabel({ kind: 'evaluation', ...e }),
+      n: e.n,
+      auc: e.auc,
+      origin: e.origin,
     })),
   );
   const json = path.join(out, 'summary.json');
@@ -66,7 +71,12 @@ async function summaryRow(store: RunStore, id: number, s: RunSummary | undefined
   const epoch = s?.ownScores.find((o) => o.split === split)?.checkpointEpoch ?? null;
   const source = scoreOriginLabel({ kind: 'own', datasetPath: run.datasetPath, split, checkpoint: 'best', checkpointEpoch: epoch });
   const both = scored.some((r) => r.label === 0) && scored.some((r) => r.label === 1);
-  const m = both ? summarize(scored.map((r) => r.label), scored.map((r) => r.probs[1])) : null;
+  const m = both
+    ? summarize(
+        scored.map((r) => r.label),
+        scored.map((r) => r.probs[1]),
+      )
+    : null;
   return {
     run: id,
     model: run.model,
@@ -103,7 +113,10 @@ function summaryMarkdown(rows: readonly RunSummaryRow[], evaluations: readonly E
           '',
           '| evaluation | run | scores | n | AUC |',
           '| ---: | ---: | --- | ---: | ---: |',
-          ...evaluations.map((e) => `| ${e.evaluation} | ${e.run} | ${e.source}${e.origin === 'migrated' ? ' (moved from an older database)' : ''} | ${e.n} | ${num(e.auc ?? undefined)} |`),
+          ...evaluations.map(
+            (e) =>
+              `| ${e.evaluation} | ${e.run} | ${e.source}${e.origin === 'migrated' ? ' (moved from an older database)' : ''} | ${e.n} | ${num(e.auc ?? undefined)} |`,
+          ),
           '',
         ]),
   ];

@@ -18,7 +18,8 @@ export interface RunModel {
 /** Builds run `runId`'s model and loads its `kind` checkpoint. The engine must be initialised first. */
 export function loadRunModel(store: RunStore, runId: number, kind: CheckpointKind = 'best'): RunModel {
   const run = store.getRun(runId);
-  if (!isModelName(run.model)) throw new UnmaskError('BAD_ARGUMENT', `run ${runId} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
+  if (!isModelName(run.model))
+    throw new UnmaskError('BAD_ARGUMENT', `run ${runId} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
   const checkpoint = findCheckpoint(store, runId, kind);
   const entry: ModelEntry = models[run.model];
   const model = entry.create();

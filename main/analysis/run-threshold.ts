@@ -9,7 +9,11 @@ import { scoreRun } from './score.js';
  * none, they are scored now from the run's dataset (they are the run's own scores, so they are saved); when
  * that cannot be done either (folder gone or changed, one class only), says why instead.
  */
-export async function runThreshold(store: RunStore, runId: number, options: { signal?: AbortSignal } = {}): Promise<{ threshold: RunThreshold } | { missing: string }> {
+export async function runThreshold(
+  store: RunStore,
+  runId: number,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ threshold: RunThreshold } | { missing: string }> {
   let rows = store.getScores(runId, 'val');
   if (rows.length === 0) {
     try {
@@ -20,6 +24,9 @@ export async function runThreshold(store: RunStore, runId: number, options: { si
     }
     rows = store.getScores(runId, 'val');
   }
-  const threshold = chooseRunThreshold(rows.map((r) => r.label), rows.map((r) => r.probs[1]));
+  const threshold = chooseRunThreshold(
+    rows.map((r) => r.label),
+    rows.map((r) => r.probs[1]),
+  );
   return threshold ? { threshold } : { missing: `run ${runId}'s validation scores hold one class only: no threshold can be chosen on them` };
 }

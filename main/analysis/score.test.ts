@@ -25,7 +25,10 @@ let emptyRunId = 0;
 /** {train,val,test}/{real,fake} of symlinks to the shared face images. */
 async function tinyDataset(): Promise<void> {
   for (const [split, [real, fake]] of Object.entries(counts)) {
-    for (const [cls, n] of [['real', real], ['fake', fake]] as const) {
+    for (const [cls, n] of [
+      ['real', real],
+      ['fake', fake],
+    ] as const) {
       const dir = path.join(root, split, cls);
       fs.mkdirSync(dir, { recursive: true });
       (await realImages(split, cls, n)).forEach((src, i) => fs.symlinkSync(src, path.join(dir, `${cls}${i}.jpg`)));
@@ -48,7 +51,10 @@ before(async () => {
   runId = store.createRun({ model: 'SimpleNet', datasetPath: root, datasetFingerprint: fingerprint, params, engine: 'wasm' }).id;
   store.markStarted(runId, 'wasm');
   const epoch = { epoch: 1, trainLoss: 0.69, trainAcc: 50, valLoss: 0.7, valAcc: 50, testLoss: 0.71, testAcc: 40, seconds: 1, imgPerSec: 4 };
-  store.recordEpoch(runId, epoch, [{ epoch: 1, kind: 'best', path: checkpoint }, { epoch: 1, kind: 'last', path: checkpoint }]);
+  store.recordEpoch(runId, epoch, [
+    { epoch: 1, kind: 'best', path: checkpoint },
+    { epoch: 1, kind: 'last', path: checkpoint },
+  ]);
   store.finish(runId, 'completed');
   emptyRunId = store.createRun({ model: 'SimpleNet', datasetPath: root, datasetFingerprint: fingerprint, params, engine: 'wasm' }).id;
 });
@@ -69,7 +75,13 @@ describe('scoreRun', () => {
     assert.equal(result.split, 'test');
     assert.equal(result.checkpoint.kind, 'best');
     assert.equal(result.recordedAs, 'own');
-    assert.deepEqual(store.listRuns().find((r) => r.id === runId)!.ownScores.map((o) => [o.split, o.n, o.checkpointEpoch]), [['test', 5, 1]]);
+    assert.deepEqual(
+      store
+        .listRuns()
+        .find((r) => r.id === runId)!
+        .ownScores.map((o) => [o.split, o.n, o.checkpointEpoch]),
+      [['test', 5, 1]],
+    );
     assert.equal(result.skipped.length, 0);
     assert.ok(result.summary);
     assert.deepEqual([result.summary.n, result.summary.positives, result.summary.negatives], [5, 2, 3]);
@@ -97,8 +109,18 @@ describe('scoreRun', () => {
     await assert.rejects(scoreRun(store, runId, { batchSize: 0 }), code('BAD_ARGUMENT'));
     await assert.rejects(scoreRun(store, runId, { checkpoint: 'last' as 'best' }), code('BAD_ARGUMENT', /evaluation/));
     // A folder whose content is not what the run trained on cannot give the run's own scores.
-    const changed = store.createRun({ model: 'SimpleNet', datasetPath: root, datasetFingerprint: 'sha256:other', params: store.getRun(runId).params, engine: 'wasm' });
-    store.recordEpoch(changed.id, { epoch: 1, trainLoss: 0.7, trainAcc: 50, valLoss: 0.7, valAcc: 50, testLoss: 0.7, testAcc: 50, seconds: 1, imgPerSec: 1 }, store.getCheckpoints(runId));
+    const changed = store.createRun({
+      model: 'SimpleNet',
+      datasetPath: root,
+      datasetFingerprint: 'sha256:other',
+      params: store.getRun(runId).params,
+      engine: 'wasm',
+    });
+    store.recordEpoch(
+      changed.id,
+      { epoch: 1, trainLoss: 0.7, trainAcc: 50, valLoss: 0.7, valAcc: 50, testLoss: 0.7, testAcc: 50, seconds: 1, imgPerSec: 1 },
+      store.getCheckpoints(runId),
+    );
     await assert.rejects(scoreRun(store, changed.id), code('DATASET_INVALID', /no longer holds the images run \d+ was trained on.*unmask evaluate/));
     assert.deepEqual(store.getScores(changed.id, 'test'), []);
   });
@@ -125,7 +147,10 @@ describe('unmask score / unmask figures', () => {
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const result = JSON.parse(lines[0]!) as { files: string[]; skipped: { figures: string[]; reason: string }[] };
-    const expected = ['loss', 'accuracy', `roc-${runId}`, `det-${runId}`, `confusion-${runId}`, `histogram-${runId}`, 'frontier'].flatMap((n) => [`${n}.svg`, `${n}.png`]);
+    const expected = ['loss', 'accuracy', `roc-${runId}`, `det-${runId}`, `confusion-${runId}`, `histogram-${runId}`, 'frontier'].flatMap((n) => [
+      `${n}.svg`,
+      `${n}.png`,
+    ]);
     expected.push('samples-tiny.png');
     assert.deepEqual(result.files.map((f) => path.basename(f)).sort(), expected.sort());
     for (const f of result.files) assert.ok(fs.statSync(f).size > 500, f);

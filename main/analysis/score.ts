@@ -1,7 +1,18 @@
 // scoreRun: a run's own scores (its best checkpoint on a split of its own dataset), and the scoring both it and evaluations use.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { createLoader, datasetsFromScan, FaceCropper, fingerprintDataset, scanDataset, SPLITS, type BadFile, type DatasetOptions, type FaceDataset, type SplitName } from '../data/index.js';
+import {
+  createLoader,
+  datasetsFromScan,
+  FaceCropper,
+  fingerprintDataset,
+  scanDataset,
+  SPLITS,
+  type BadFile,
+  type DatasetOptions,
+  type FaceDataset,
+  type SplitName,
+} from '../data/index.js';
 import { FaceFinder, faceCacheDir } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
@@ -94,10 +105,23 @@ export interface CachedFeatures {
 export async function scoreImages(
   model: tf.LayersModel,
   set: FaceDataset,
-  options: { batchSize: number; ttaFlip?: boolean; onProgress?: (progress: BatchProgress) => void; signal?: AbortSignal; faces?: FaceFinder; cached?: CachedFeatures },
+  options: {
+    batchSize: number;
+    ttaFlip?: boolean;
+    onProgress?: (progress: BatchProgress) => void;
+    signal?: AbortSignal;
+    faces?: FaceFinder;
+    cached?: CachedFeatures;
+  },
 ): Promise<ImageSetScores> {
   const { scores, skipped } = options.cached
-    ? await scoreCached(model, set, { ...options.cached, batchSize: options.batchSize, ttaFlip: options.ttaFlip, signal: options.signal, onProgress: options.onProgress }).then((r) => ({
+    ? await scoreCached(model, set, {
+        ...options.cached,
+        batchSize: options.batchSize,
+        ttaFlip: options.ttaFlip,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      }).then((r) => ({
         scores: r.scores,
         skipped: r.bad as BadFile[],
       }))
@@ -105,7 +129,16 @@ export async function scoreImages(
   const rows = toScoreRows(scores);
   const labels = rows.map((r) => r.label);
   const both = labels.includes(0) && labels.includes(1);
-  return { rows, summary: both ? summarize(labels, rows.map((r) => r.probs[1])) : null, skipped };
+  return {
+    rows,
+    summary: both
+      ? summarize(
+          labels,
+          rows.map((r) => r.probs[1]),
+        )
+      : null,
+    skipped,
+  };
 }
 
 /** The full forward pass over a loader of `set` (a face-part detector's landmarks found per image on the way). */
@@ -134,7 +167,8 @@ export function cachedFeaturesOf(run: RunRecord, dbFile: string | undefined, kee
 
 function checkOptions(options: ScoreOptions): SplitName {
   const split = options.split ?? 'test';
-  if (!(SPLITS as readonly string[]).includes(split)) throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
+  if (!(SPLITS as readonly string[]).includes(split))
+    throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
   if (options.checkpoint !== undefined && options.checkpoint !== 'best') {
     throw new UnmaskError('BAD_ARGUMENT', `a run's own scores are its best checkpoint's; score '${String(options.checkpoint)}' as an evaluation`);
   }
@@ -151,7 +185,8 @@ export function checkBatchSize(batchSize: number | undefined): void {
 
 /** The run's model name, checked against this build's registry. */
 export function runModelName(run: RunRecord): ModelName {
-  if (!isModelName(run.model)) throw new UnmaskError('BAD_ARGUMENT', `run ${run.id} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
+  if (!isModelName(run.model))
+    throw new UnmaskError('BAD_ARGUMENT', `run ${run.id} uses model '${run.model}', which this build does not have (${MODEL_NAMES.join(', ')})`);
   return run.model;
 }
 
@@ -171,7 +206,13 @@ export async function scoreWithCheckpoint(
   try {
     loadCheckpoint(checkpoint.path, model);
     const batchSize = options.batchSize ?? run.params.batchSize ?? 32;
-    const scores = await scoreImages(model, set, { batchSize, ttaFlip: run.params.ttaFlip === true, onProgress: options.onProgress, signal: options.signal, cached: options.cached });
+    const scores = await scoreImages(model, set, {
+      batchSize,
+      ttaFlip: run.params.ttaFlip === true,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      cached: options.cached,
+    });
     return { ...scores, engine };
   } finally {
     model.dispose();
@@ -211,5 +252,16 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
   }
   const { rows, summary, skipped, engine } = await scoreWithCheckpoint(run, checkpoint, set, { ...options, cached: cachedFeaturesOf(run, store.file) });
   store.saveScores(runId, split, rows, { checkpointEpoch: checkpoint.epoch });
-  return { run: runId, split, checkpoint, dataset: scan.root, recordedAs: 'own', engine, n: rows.length, summary, skipped, seconds: (performance.now() - started) / 1000 };
+  return {
+    run: runId,
+    split,
+    checkpoint,
+    dataset: scan.root,
+    recordedAs: 'own',
+    engine,
+    n: rows.length,
+    summary,
+    skipped,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

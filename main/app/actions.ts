@@ -39,7 +39,10 @@ export function menuActions(service: UnmaskService, win: () => BrowserWindow | n
     if (runs.length === 0) return message(win(), 'info', 'No completed run to report on yet', 'Train a model first; the report covers every completed run.');
     const out = await pickFolder(win(), 'Choose the folder to write the report into', true);
     if (!out) return;
-    const runIds = runs.map((r) => r.id).sort((a, b) => b - a).slice(0, MAX_REPORT_RUNS);
+    const runIds = runs
+      .map((r) => r.id)
+      .sort((a, b) => b - a)
+      .slice(0, MAX_REPORT_RUNS);
     const result = await dispatch(service.api, 'exportReport', { runIds, out });
     if (!result.ok) return message(win(), 'error', 'The report could not be written', result.error.message);
     const { files, skipped } = result.value as ExportReportResult;

@@ -95,7 +95,10 @@ test('malformed payloads come back as BAD_ARGUMENT envelopes, never as throws', 
 test('service events are forwarded on unmask:event', () => {
   const listeners = new Set<(e: ApiEvent) => void>();
   const sent: [string, ApiEvent][] = [];
-  const stop = forwardEvents((l) => (listeners.add(l), () => listeners.delete(l)), (channel, event) => sent.push([channel, event]));
+  const stop = forwardEvents(
+    (l) => (listeners.add(l), () => listeners.delete(l)),
+    (channel, event) => sent.push([channel, event]),
+  );
   listeners.forEach((l) => l({ type: 'runs-changed' }));
   stop();
   assert.equal(listeners.size, 0);
@@ -109,7 +112,13 @@ test('app:// resolves inside the renderer folder only', async () => {
   // The URL parser already folds literal and %2e dot segments: they stay inside the root.
   assert.equal(resolveAppFile(root, 'app://unmask/../secret'), path.join(root, 'secret'));
   assert.equal(resolveAppFile(root, 'app://unmask/%2e%2e/secret'), path.join(root, 'secret'));
-  for (const url of ['app://unmask/..%2fsecret', 'app://unmask/..%2f..%2fetc/passwd', 'app://other/index.html', 'file:///srv/ui/index.html', 'app://unmask/a%00b']) {
+  for (const url of [
+    'app://unmask/..%2fsecret',
+    'app://unmask/..%2f..%2fetc/passwd',
+    'app://other/index.html',
+    'file:///srv/ui/index.html',
+    'app://unmask/a%00b',
+  ]) {
     assert.equal(resolveAppFile(root, url), null, url);
   }
   const ok = await serveAppRequest(root, 'app://unmask/index.html', async () => new Uint8Array([60, 104]));
@@ -121,7 +130,11 @@ test('app:// resolves inside the renderer folder only', async () => {
 });
 
 test('workers run as utility processes on the bundled scripts, with the app environment', () => {
-  const forks: { modulePath: string; env: Record<string, string>; child: UtilityChild & { posted: unknown[]; emit(e: string, v: unknown): void; killed: number } }[] = [];
+  const forks: {
+    modulePath: string;
+    env: Record<string, string>;
+    child: UtilityChild & { posted: unknown[]; emit(e: string, v: unknown): void; killed: number };
+  }[] = [];
   const launch = createUtilityLauncher(
     (modulePath, _args, options) => {
       const listeners: Record<string, ((v: never) => void)[]> = {};

@@ -52,9 +52,6 @@ export function registerApiHandlers(ipc: IpcMainLike, api: UnmaskApi, trusted: S
 }
 
 /** Sends each service event to the window on `unmask:event`. Returns the unsubscribe. */
-export function forwardEvents(
-  subscribe: (listener: (event: ApiEvent) => void) => () => void,
-  send: (channel: string, event: ApiEvent) => void,
-): () => void {
+export function forwardEvents(subscribe: (listener: (event: ApiEvent) => void) => () => void, send: (channel: string, event: ApiEvent) => void): () => void {
   return subscribe((event) => send(API_EVENT_CHANNEL, event));
 }

@@ -77,10 +77,16 @@ function start(): void {
     dataRoot: process.env['UNMASK_DATA_ROOT'] ?? null,
     pickFolder: (title) => pickFolder(win, title),
     // Else the queue kept in Settings, else none: jobs run here.
-    ...(process.env['UNMASK_QUEUE'] ? { queue: { url: process.env['UNMASK_QUEUE'], artifacts: process.env['UNMASK_ARTIFACTS'] ?? null, source: 'env' as const } } : {}),
+    ...(process.env['UNMASK_QUEUE']
+      ? { queue: { url: process.env['UNMASK_QUEUE'], artifacts: process.env['UNMASK_ARTIFACTS'] ?? null, source: 'env' as const } }
+      : {}),
   });
   service = current;
-  registerApiHandlers(ipcMain, current.api, windowSenderCheck(() => (win && !win.isDestroyed() ? win.webContents.id : null)));
+  registerApiHandlers(
+    ipcMain,
+    current.api,
+    windowSenderCheck(() => (win && !win.isDestroyed() ? win.webContents.id : null)),
+  );
   forwardEvents(current.onEvent, (_channel, event) => sendEvent(event));
   const actions = menuActions(current, () => win, sendEvent);
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, { platform: process.platform, dev: !app.isPackaged })));
@@ -111,8 +117,11 @@ if (!app.requestSingleInstanceLock()) {
     service?.close();
     service = null;
   });
-  app.whenReady().then(start).catch((error: unknown) => {
-    dialog.showErrorBox('Unmask could not start', error instanceof Error ? error.message : String(error));
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Unmask could not start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
+    });
 }

@@ -28,9 +28,7 @@ export function menuTemplate(actions: MenuActions, { platform, dev }: MenuOption
   const view: MenuItemConstructorOptions = {
     label: '&View',
     submenu: [
-      ...(dev
-        ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[])
-        : []),
+      ...(dev ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
       { role: 'resetZoom' },
       { role: 'zoomIn' },
       { role: 'zoomOut' },

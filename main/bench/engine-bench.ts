@@ -101,7 +101,14 @@ function runTorch(quick: boolean): TorchResult | string {
   if (probe.status !== 0) return `no ${python} with torch (pip install torch==2.13.0)`;
   const simple = runPython(python, 'torch_simplenet.py', ['--runs', String(runsFor(quick))]);
   if (typeof simple === 'string') return simple;
-  const xception = runPython(python, 'torch_xception.py', ['--runs', String(quick ? 2 : 5), '--blocks', String(FINE_TUNE_BLOCKS), '--batch', String(XCEPTION_BATCH)]);
+  const xception = runPython(python, 'torch_xception.py', [
+    '--runs',
+    String(quick ? 2 : 5),
+    '--blocks',
+    String(FINE_TUNE_BLOCKS),
+    '--batch',
+    String(XCEPTION_BATCH),
+  ]);
   if (typeof xception === 'string') return xception;
   return { ...simple, ...xception } as unknown as TorchResult;
 }
@@ -129,6 +136,59 @@ const ratioLine = (r: Record<string, number>): string =>
     .map(([k, v]) => `${k}=${fmt(v)}`)
     .join(' ');
 
+/** One child process per engine; returns each loaded engine's RESULT line (the rest are logged as skipped). */
+async function engineRound(engines: readonly EngineName[], quick: boolean, tag: string, log: (line: string) => void): Promise<Map<EngineName, string>> {
+  const results = new Map<EngineName, string>();
+  for (const engine of engines) {
+    const { ok, lines } = await runChild(engine, quick);
+    const result = lines.find((l) => l.startsWith('RESULT '));
+    if (ok && result) {
+      log(result + tag);
+      results.set(engine, result);
+    } else {
+      const reason = lines.find((l) => l.includes('ENGINE_UNAVAILABLE') || l.includes('cannot load')) ?? lines.at(-1) ?? '';
+      log(`SKIP engine=${engine} reason=${JSON.stringify(reason.slice(0, 240))}`);
+    }
+  }
+  return results;
+}
+
+/** PyTorch's round: its RESULT line, or why it could not run. */
+function torchRound(quick: boolean, tag: string, log: (line: string) => void): TorchResult | string {
+  const torch = runTorch(quick);
+  if (typeof torch === 'string') return torch;
+  log(
+    `RESULT engine=torch train_img_s=${fmt(torch.train_img_s)} infer_img_s=${fmt(torch.infer_img_s)}` +
+      ` xception_infer_img_s=${fmt(torch.xception_infer_img_s)} xception_finetune${torch.blocks}_img_s=${fmt(torch.xception_finetune_img_s)}` +
+      ` xception_params=${torch.params} xception_finetune${torch.blocks}_params=${torch.part_params} xception_cut=${torch.cut_shape.join('x')}` +
+      ` threads=${torch.threads} torch=${torch.torch}${tag}`,
+  );
+  return torch;
+}
+
+/** The median RATIO line per engine, and the PARAMS line: both sides must be the same network. */
+function summarise(
+  perRound: Map<EngineName, Record<string, number>[]>,
+  rounds: number,
+  first: string | undefined,
+  torch: TorchResult | undefined,
+  log: (line: string) => void,
+): void {
+  for (const [engine, list] of perRound) {
+    const keys = Object.keys(list[0]!);
+    const med = Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]!))]));
+    log(`RATIO engine=${engine}${rounds > 1 ? ` rounds=${list.length} stat=median` : ''} ${ratioLine(med)}`);
+  }
+  if (!first || !torch) return;
+  // The trainable counts of the whole detector and of the part after the cut.
+  const k = `xception_finetune${FINE_TUNE_BLOCKS}_params`;
+  const same = field(first, 'xception_params') === torch.params && field(first, k) === torch.part_params;
+  log(
+    `PARAMS model=XceptionBased tfjs=${field(first, 'xception_params')} torch=${torch.params}` +
+      ` finetune${FINE_TUNE_BLOCKS}_tfjs=${field(first, k)} finetune${FINE_TUNE_BLOCKS}_torch=${torch.part_params} match=${same ? 'yes' : 'NO'}`,
+  );
+}
+
 /**
  * Parent side: `rounds` rounds of one child process per engine (each engine owns its process) and PyTorch,
  * the order flipped every other round so that a load change hits both sides alike; RATIO lines per round, then
@@ -140,76 +200,33 @@ export async function benchEngines(options: EngineBenchOptions): Promise<void> {
   let engines: EngineName[] = options.engines ?? ['gpu', 'native', 'wasm', ...(options.withCpu ? (['cpu'] as const) : [])];
   if (!options.withCpu && !engines.includes('cpu')) log('SKIP engine=cpu reason="pure-JS backend needs minutes per step; pass --with-cpu"');
   const perRound = new Map<EngineName, Record<string, number>[]>();
-  let torchMissing: string | undefined;
   let firstResult: string | undefined;
   let lastTorch: TorchResult | undefined;
   for (let round = 1; round <= rounds; round++) {
     const tag = rounds > 1 ? ` round=${round}` : '';
     log(`LOAD${tag} ${os.loadavg().map(fmt).join(' ')} (1, 5, 15 min) cores=${os.availableParallelism()}`);
-    const results = new Map<EngineName, string>();
-    const measureEngines = async (): Promise<void> => {
-      for (const engine of engines) {
-        const { ok, lines } = await runChild(engine, quick);
-        const result = lines.find((l) => l.startsWith('RESULT '));
-        if (ok && result) {
-          log(result + tag);
-          results.set(engine, result);
-          if (result.includes('xception_params=')) firstResult ??= result;
-        } else {
-          const reason = lines.find((l) => l.includes('ENGINE_UNAVAILABLE') || l.includes('cannot load')) ?? lines.at(-1) ?? '';
-          log(`SKIP engine=${engine} reason=${JSON.stringify(reason.slice(0, 240))}`);
-        }
-      }
-      // An engine that cannot load now will not load in a later round.
-      engines = engines.filter((e) => results.has(e));
-    };
-    const measureTorch = (): TorchResult | undefined => {
-      const torch = runTorch(quick);
-      if (typeof torch === 'string') {
-        torchMissing = torch;
-        return undefined;
-      }
-      lastTorch = torch;
-      log(
-        `RESULT engine=torch train_img_s=${fmt(torch.train_img_s)} infer_img_s=${fmt(torch.infer_img_s)}` +
-          ` xception_infer_img_s=${fmt(torch.xception_infer_img_s)} xception_finetune${torch.blocks}_img_s=${fmt(torch.xception_finetune_img_s)}` +
-          ` xception_params=${torch.params} xception_finetune${torch.blocks}_params=${torch.part_params} xception_cut=${torch.cut_shape.join('x')}` +
-          ` threads=${torch.threads} torch=${torch.torch}${tag}`,
-      );
-      return torch;
-    };
-    let torch: TorchResult | undefined;
+    let results = new Map<EngineName, string>();
+    let torch: TorchResult | string;
     if (round % 2 === 1) {
-      await measureEngines();
-      torch = measureTorch();
+      results = await engineRound(engines, quick, tag, log);
+      torch = torchRound(quick, tag, log);
     } else {
-      torch = measureTorch();
-      await measureEngines();
+      torch = torchRound(quick, tag, log);
+      results = await engineRound(engines, quick, tag, log);
     }
-    if (!torch) break;
+    // An engine that cannot load now will not load in a later round.
+    engines = engines.filter((e) => results.has(e));
+    firstResult ??= [...results.values()].find((r) => r.includes('xception_params='));
+    if (typeof torch === 'string') {
+      log(`SKIP engine=torch reason=${JSON.stringify(torch)}`);
+      return;
+    }
+    lastTorch = torch;
     for (const [engine, line] of results) {
       const r = ratios(line, torch);
       perRound.set(engine, [...(perRound.get(engine) ?? []), r]);
       if (rounds > 1) log(`RATIO engine=${engine}${tag} ${ratioLine(r)}`);
     }
   }
-  if (torchMissing) {
-    log(`SKIP engine=torch reason=${JSON.stringify(torchMissing)}`);
-    return;
-  }
-  for (const [engine, list] of perRound) {
-    const keys = Object.keys(list[0]!);
-    const med = Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]!))]));
-    log(`RATIO engine=${engine}${rounds > 1 ? ` rounds=${list.length} stat=median` : ''} ${ratioLine(med)}`);
-  }
-  // The two sides must be the same network: the trainable counts of the whole detector and of the part after the cut.
-  const first = firstResult;
-  if (first && lastTorch) {
-    const k = `xception_finetune${FINE_TUNE_BLOCKS}_params`;
-    const same = field(first, 'xception_params') === lastTorch.params && field(first, k) === lastTorch.part_params;
-    log(
-      `PARAMS model=XceptionBased tfjs=${field(first, 'xception_params')} torch=${lastTorch.params}` +
-        ` finetune${FINE_TUNE_BLOCKS}_tfjs=${field(first, k)} finetune${FINE_TUNE_BLOCKS}_torch=${lastTorch.part_params} match=${same ? 'yes' : 'NO'}`,
-    );
-  }
+  summarise(perRound, rounds, firstResult, lastTorch, log);
 }

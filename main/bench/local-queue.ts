@@ -60,8 +60,24 @@ export async function startRedis(): Promise<LocalRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-redis-'));
   let child: ChildProcess | null = null;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no'];
-  const exited = () => new Promise<void>((resolve) => (child && child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolve()) : resolve()));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
+  ];
+  const exited = () =>
+    new Promise<void>((resolve) => (child && child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolve()) : resolve()));
   const redis: LocalRedis = {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -84,7 +100,6 @@ export async function startRedis(): Promise<LocalRedis> {
   await redis.start();
   return redis;
 }
-
 
 export interface LocalWorker {
   /** `host:pid:engine`, from its first line. */

@@ -30,7 +30,12 @@ interface Measured {
 
 /** The largest number of the intervals that overlap at one moment. */
 function peakOverlap(intervals: [number, number][]): number {
-  const points = intervals.flatMap(([a, b]): [number, number][] => [[a, 1], [b, -1]]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const points = intervals
+    .flatMap(([a, b]): [number, number][] => [
+      [a, 1],
+      [b, -1],
+    ])
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let now = 0;
   let peak = 0;
   for (const [, d] of points) peak = Math.max(peak, (now += d));
@@ -42,7 +47,13 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
 /** Runs the sweep through a fresh coordinator (on `db`) and waits for every job; with a queue when `url` is given. */
 async function measure(db: string, dataRoot: string, sweep: SweepRequest, url: string | null, queue: Queue | null): Promise<Measured> {
   process.env.UNMASK_DB = db;
-  const service = createService({ dbPath: db, transport: 'http', launch: launchNodeWorker, dataRoot, ...(url ? { queue: { url, artifacts: path.join(dataRoot, '..', 'artifacts'), source: 'flag' as const } } : {}) });
+  const service = createService({
+    dbPath: db,
+    transport: 'http',
+    launch: launchNodeWorker,
+    dataRoot,
+    ...(url ? { queue: { url, artifacts: path.join(dataRoot, '..', 'artifacts'), source: 'flag' as const } } : {}),
+  });
   try {
     await service.api.openDataset({ path: sweep.base.dataset });
     const recordedAt = new Map<number, number>();
@@ -106,7 +117,9 @@ export async function benchQueue(options: QueueBenchOptions): Promise<void> {
     // This machine, no queue: the local job queue's worker processes, one job at a time (each engine on every core).
     rows.push({ mode: 'this machine', workers: 1, m: await measure(path.join(dir, 'local', 'unmask.db'), dataRoot, sweep, null, null) });
     for (const n of [1, 2, 4]) {
-      const workers: LocalWorker[] = await Promise.all(Array.from({ length: n }, () => startWorker({ queue: redis.url, dataRoot, artifacts: path.join(dir, 'artifacts') })));
+      const workers: LocalWorker[] = await Promise.all(
+        Array.from({ length: n }, () => startWorker({ queue: redis.url, dataRoot, artifacts: path.join(dir, 'artifacts') })),
+      );
       try {
         rows.push({ mode: 'queue', workers: n, m: await measure(path.join(dir, `queue-${n}`, 'unmask.db'), dataRoot, sweep, redis.url, queue) });
       } finally {
@@ -130,12 +143,21 @@ function report(rows: { mode: string; workers: number; m: Measured }[], log: (li
   for (const r of rows) {
     const speedup = r.mode === 'queue' ? one.m.wallSeconds / r.m.wallSeconds : Number.NaN;
     const completed = r.m.jobs.filter((j) => j.state === 'completed').length;
-    const cells = [r.mode.padEnd(13), String(r.workers).padStart(7), r.m.wallSeconds.toFixed(1).padStart(6), Number.isNaN(speedup) ? '     –' : speedup.toFixed(2).padStart(6)];
+    const cells = [
+      r.mode.padEnd(13),
+      String(r.workers).padStart(7),
+      r.m.wallSeconds.toFixed(1).padStart(6),
+      Number.isNaN(speedup) ? '     –' : speedup.toFixed(2).padStart(6),
+    ];
     log(`${cells.join('  ')}   ${`${completed}/${jobs}`.padEnd(9)} ${String(r.m.peakConcurrent).padStart(7)}`);
-    log(`RESULT queue mode=${r.mode.replace(' ', '-')} workers=${r.workers} wall_s=${r.m.wallSeconds.toFixed(2)} speedup=${Number.isNaN(speedup) ? 'na' : speedup.toFixed(3)} completed=${completed} peak_concurrent=${r.m.peakConcurrent}`);
+    log(
+      `RESULT queue mode=${r.mode.replace(' ', '-')} workers=${r.workers} wall_s=${r.m.wallSeconds.toFixed(2)} speedup=${Number.isNaN(speedup) ? 'na' : speedup.toFixed(3)} completed=${completed} peak_concurrent=${r.m.peakConcurrent}`,
+    );
   }
   const overhead = (one.m.wallSeconds - local.m.wallSeconds) / jobs;
   const latency = mean(rows.flatMap((r) => r.m.resultLatencyMs));
-  log(`queue overhead per job: ${overhead.toFixed(2)} s (1 queue worker vs this machine, per job); result latency (worker done → recorded here): ${latency.toFixed(0)} ms mean`);
+  log(
+    `queue overhead per job: ${overhead.toFixed(2)} s (1 queue worker vs this machine, per job); result latency (worker done → recorded here): ${latency.toFixed(0)} ms mean`,
+  );
   log(`RESULT queue overhead_per_job_s=${overhead.toFixed(3)} result_latency_ms=${latency.toFixed(1)}`);
 }

@@ -36,7 +36,9 @@ async function soakServer(dir: string) {
   const port = (server.address() as { port: number }).port;
   const call = async <T>(method: string, params: unknown = {}): Promise<T> => {
     const res = await fetch(`http://127.0.0.1:${port}/api/${method}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token }, body: JSON.stringify(params),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Unmask-Token': token },
+      body: JSON.stringify(params),
     });
     const body = (await res.json()) as T & { message?: string };
     if (!res.ok) throw new Error(`${method}: ${res.status} ${body.message}`);
@@ -121,6 +123,8 @@ function report(
       `p50 ${percentile(latencies, 50).toFixed(0)} ms, p90 ${percentile(latencies, 90).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
   );
   log(`training job ${r.end.id}: ${r.end.state} after epoch ${r.end.progress.epoch} (${r.end.epochs.length} epochs recorded)`);
-  log(`tensors flat: ${flat ? 'yes' : 'NO'}; RSS growth ${mb(rssGrowth)} (bound ${mb(RSS_GROWTH_BOUND)}): ${rssGrowth <= RSS_GROWTH_BOUND ? 'within' : 'EXCEEDED'}`);
+  log(
+    `tensors flat: ${flat ? 'yes' : 'NO'}; RSS growth ${mb(rssGrowth)} (bound ${mb(RSS_GROWTH_BOUND)}): ${rssGrowth <= RSS_GROWTH_BOUND ? 'within' : 'EXCEEDED'}`,
+  );
   return flat && rssGrowth <= RSS_GROWTH_BOUND;
 }

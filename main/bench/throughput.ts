@@ -44,7 +44,10 @@ export function measureThroughput(model: tf.LayersModel, batch: number, runs: nu
   const size = model.inputs[0]!.shape[1]!;
   const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-3 });
   const xs = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 2),
+    'int32',
+  );
   const trainSeconds = timeCalls(() => trainStep(model, optimizer, xs, labels), 2, runs);
   tf.dispose([xs, labels]);
   optimizer.dispose();
@@ -69,7 +72,10 @@ export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: 
   const size = model.inputs[0]!.shape[1]!;
   const cut = tf.tidy(() => trunkOutputs(split.trunk, tf.randomNormal([batch, size, size, 3])).dataSync() as Float32Array);
   const inputs = frontierTensors(split, batch, cut);
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 2),
+    'int32',
+  );
   const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-4 });
   const seconds = timeCalls(() => trainStep(split.part, optimizer, inputs, labels, false), 2, runs);
   const params = countTrainableParams(split.part);

@@ -1,71 +1,21 @@
 // Every `unmask` command, described once: its summary, flags and arguments. Parsing, `--help`, `unmask --help` and
 // the README's command list are all made from this table (see spec.ts and readme.ts).
 import { EXPLAIN_METHODS } from '../analysis/explain/method-names.js';
-import { OPTIMIZER_NAMES } from '../train/recipe-types.js';
-import { TRAIN_DEFAULTS } from '../train/request-schema.js';
-import type { CommandSpec, OptionSpec } from './spec.js';
-
-const db: OptionSpec = { type: 'string', value: 'FILE', help: 'run database (default UNMASK_DB, else the app\'s user-data folder)' };
-const dataRoot: OptionSpec = { type: 'string', value: 'DIR', help: 'folder in which a dataset NAME is looked up (default UNMASK_DATA_ROOT)' };
-const runFlag = (help: string): OptionSpec => ({ type: 'string', value: 'RUN', required: true, help });
-const batchSize: OptionSpec = { type: 'string', value: 'N', help: 'images per forward pass (default: the run\'s training batch size)' };
-const cropFaces: OptionSpec = { type: 'boolean', help: 'raw photos: use the largest face, cropped with a 1.3× margin (images without a face are listed)' };
-const checkpoint: OptionSpec = { type: 'string', value: 'best|last', default: 'best', help: 'which checkpoint of the run' };
-
-const queue: OptionSpec = {
-  type: 'string',
-  value: 'URL',
-  help: 'the Redis job queue, redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT (default UNMASK_QUEUE; without one, jobs run on this machine)',
-};
-const artifacts: OptionSpec = {
-  type: 'string',
-  value: 'DIR|s3://B/P',
-  help: 'a folder every machine of the queue sees, or an S3 bucket and prefix: checkpoints and feature caches (default UNMASK_ARTIFACTS, else artifacts/ beside the database)',
-};
-const s3Endpoint: OptionSpec = {
-  type: 'string',
-  value: 'URL',
-  help: 'an S3-compatible store for s3:// artifacts (MinIO, Ceph…), addressed path-style (default AWS_ENDPOINT_URL, else AWS S3)',
-};
-const artifactsCache: OptionSpec = {
-  type: 'string',
-  value: 'DIR',
-  help: "this machine's copy of s3:// artifacts (default UNMASK_ARTIFACTS_CACHE, else unmask/artifacts/BUCKET/PREFIX in the user cache folder)",
-};
-
-/** `unmask train`'s flags (`unmask sweep` takes the same, some as lists). */
-const trainOptions = {
-  dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
-  model: { type: 'string', short: 'm', value: 'MODEL', help: `model (default ${TRAIN_DEFAULTS.model})` },
-  lr: { type: 'string', value: 'LR', help: `learning rate (default ${TRAIN_DEFAULTS.lr}, or the model's own)` },
-  'batch-size': { type: 'string', short: 'b', value: 'N', help: `batch size (default ${TRAIN_DEFAULTS.batchSize})` },
-  epochs: { type: 'string', short: 'e', value: 'N', help: `epochs (default ${TRAIN_DEFAULTS.epochs}, or the model's own)` },
-  optimizer: { type: 'string', short: 'o', value: 'NAME', help: `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)} (default ${TRAIN_DEFAULTS.optimizer})` },
-  seed: { type: 'string', value: 'N', help: `random seed of shuffling, augmentation and initialisation (default ${TRAIN_DEFAULTS.seed})` },
-  'data-root': dataRoot,
+import {
+  artifacts,
+  artifactsCache,
+  batchSize,
+  checkpoint,
+  cropFaces,
+  dataRoot,
   db,
-  'freeze-backbone': { type: 'boolean', help: 'pretrained models: train the head on cached backbone features (the CPU default)' },
-  'no-freeze-backbone': { type: 'boolean', help: 'pretrained models: fine-tune everything (for a GPU)' },
-  'feature-views': { type: 'string', value: 'N', help: `frozen backbone: augmented views cached per training image (default ${TRAIN_DEFAULTS.featureViews})` },
-  weights: { type: 'string', value: 'FILE', help: 'ImageNet weights for the Xception models (a Keras .h5 or tfjs folder)' },
-  pretrained: { type: 'boolean', help: 'start from ImageNet weights (the default for pretrained models)' },
-  'no-pretrained': { type: 'boolean', help: 'start a pretrained model from random weights' },
-  'unfreeze-blocks': { type: 'string', value: 'K|all', help: 'pretrained models: the last K backbone blocks train with the head' },
-  'backbone-lr-scale': { type: 'string', value: 'F', help: 'learning-rate factor of the unfrozen blocks (default 0.1)' },
-  schedule: { type: 'string', value: 'constant|cosine', help: 'learning-rate schedule (default constant)' },
-  'warmup-epochs': { type: 'string', value: 'N', help: 'cosine schedule: epochs of linear warm-up' },
-  'weight-decay': { type: 'string', value: 'W', help: 'AdamW\'s decoupled decay or SGD\'s L2' },
-  'select-by': { type: 'string', value: 'accuracy|auc', help: 'what picks the best checkpoint on validation (default accuracy)' },
-  patience: { type: 'string', value: 'N', help: 'stop after N epochs without a better validation score' },
-  'tta-flip': { type: 'boolean', help: 'evaluate and score each image averaged with its mirror image' },
-  'self-blend': { type: 'string', value: 'mix|replace', help: 'train with self-blended pseudo-fakes of the real faces' },
-  'train-views': { type: 'string', value: 'augmented|mirror|plain', help: 'cached training views: random crops + flips (default), the image and its mirror image, or the image alone' },
-  'head-fit': { type: 'string', value: 'gradient|ridge', help: 'a linear head on frozen features: trained by the optimizer (default), or fitted in closed form (ridge, one epoch)' },
-  'crop-faces': cropFaces,
-} as const satisfies Record<string, OptionSpec>;
-
-/** Flags of `unmask train` that only a local run can take (a file of this machine), and not a queued job. */
-const { weights: _weights, 'feature-views': _views, ...queueableTrainOptions } = trainOptions;
+  queue,
+  queueableTrainOptions,
+  runFlag,
+  s3Endpoint,
+  trainOptions,
+} from './options.js';
+import type { CommandSpec } from './spec.js';
 
 /** Spelled out per command so each command's `Values<…>` type knows its flags. */
 export const COMMANDS = {
@@ -74,13 +24,24 @@ export const COMMANDS = {
     options: {},
   },
   params: {
-    summary: 'print a model\'s trainable parameter count as a bare integer',
-    options: { model: { type: 'string', short: 'm', value: 'MODEL', required: true, help: 'SimpleNet, XceptionBased, XceptionRegions, XceptionParts, XceptionStats, MobileNetBased, Bonus, …' } },
+    summary: "print a model's trainable parameter count as a bare integer",
+    options: {
+      model: {
+        type: 'string',
+        short: 'm',
+        value: 'MODEL',
+        required: true,
+        help: 'SimpleNet, XceptionBased, XceptionRegions, XceptionParts, XceptionStats, MobileNetBased, Bonus, …',
+      },
+    },
   },
   train: {
     summary: 'train a detector on a dataset: progress on stderr, one JSON line (run id, epochs, accuracies, engine) on stdout',
     details: 'The course assignment\'s flags are the baseline recipe; the others are opt-in (see "Training recipes" in the README).',
-    options: { ...trainOptions, 'dry-run': { type: 'boolean', help: 'check the request and print it resolved (every default filled in) as one JSON line, without training' } },
+    options: {
+      ...trainOptions,
+      'dry-run': { type: 'boolean', help: 'check the request and print it resolved (every default filled in) as one JSON line, without training' },
+    },
   },
   resume: {
     summary: 'continue an interrupted or cancelled run from its last completed epoch',
@@ -108,7 +69,8 @@ export const COMMANDS = {
   },
   runs: {
     summary: 'the run table: model, dataset, parameters, engine, status, best val acc, test acc at best val, own test AUC',
-    details: "AUCs are the run's own: its best checkpoint on its own test split. Scores of other folders or checkpoints are evaluations (`unmask evaluations`).",
+    details:
+      "AUCs are the run's own: its best checkpoint on its own test split. Scores of other folders or checkpoints are evaluations (`unmask evaluations`).",
     options: { json: { type: 'boolean', help: 'one JSON object per run instead of the table' }, db },
   },
   'export-log': {
@@ -130,7 +92,7 @@ export const COMMANDS = {
     },
   },
   evaluate: {
-    summary: 'score a run on any folder, split or checkpoint and store it as an evaluation (the run\'s own scores are left as they are)',
+    summary: "score a run on any folder, split or checkpoint and store it as an evaluation (the run's own scores are left as they are)",
     details:
       'FOLDER may be laid out as {train,val,test}/{real,fake}, only test/{real,fake}, or flat real/ and fake/. --split all (the default for a ' +
       "folder the run was not trained on; test for its own) scores every image. Prints accuracy at 0.5 and at the run's validation-chosen " +
@@ -138,7 +100,7 @@ export const COMMANDS = {
     options: {
       run: runFlag('the run to evaluate'),
       dataset: { type: 'string', short: 'd', value: 'FOLDER', required: true, help: 'the folder (or a NAME under --data-root)' },
-      split: { type: 'string', value: 'all|test|val|train', help: 'which images (default: all, or test on the run\'s own folder)' },
+      split: { type: 'string', value: 'all|test|val|train', help: "which images (default: all, or test on the run's own folder)" },
       checkpoint,
       'batch-size': batchSize,
       'crop-faces': cropFaces,
@@ -148,7 +110,7 @@ export const COMMANDS = {
   },
   evaluations: {
     summary: 'list the stored evaluations: run, dataset, split, checkpoint, images, AUC with its interval, accuracy',
-    options: { run: { type: 'string', value: 'RUN', help: 'only this run\'s' }, json: { type: 'boolean', help: 'one JSON object per evaluation' }, db },
+    options: { run: { type: 'string', value: 'RUN', help: "only this run's" }, json: { type: 'boolean', help: 'one JSON object per evaluation' }, db },
   },
   predict: {
     summary: "is it fake? One JSON line per image: path, P(fake) and the label at the run's validation-chosen threshold",
@@ -208,15 +170,15 @@ export const COMMANDS = {
       'data-root': dataRoot,
       split: { type: 'string', value: 'test|val|train', default: 'test', help: 'split to score' },
       'batch-size': { type: 'string', value: 'N', help: 'images per forward pass (default 32)' },
-      seed: { type: 'string', value: 'N', default: '0', help: 'seed of a flat layout\'s split' },
+      seed: { type: 'string', value: 'N', default: '0', help: "seed of a flat layout's split" },
     },
   },
   reproduce: {
     summary: "the course assignment's steps and the best detectors — train, score, cross-dataset evaluation, figures, summary.md",
     options: {
       'data-root': { type: 'string', value: 'DIR', help: 'folder holding fakes_dataset and synthetic_dataset (default UNMASK_DATA_ROOT, else ../shared/data)' },
-      out: { type: 'string', value: 'DIR', default: 'figures', help: 'folder for the figures, summary.md and the study\'s database' },
-      quick: { type: 'boolean', help: '12/6/6 images per class, 1 epoch (a smoke run, not the study\'s numbers)' },
+      out: { type: 'string', value: 'DIR', default: 'figures', help: "folder for the figures, summary.md and the study's database" },
+      quick: { type: 'boolean', help: "12/6/6 images per class, 1 epoch (a smoke run, not the study's numbers)" },
       seed: { type: 'string', value: 'N', default: '0', help: 'random seed of every run' },
       'xception-weights': { type: 'string', value: 'FILE', help: "Keras's ImageNet Xception no-top .h5 (default UNMASK_XCEPTION_WEIGHTS, else the cache)" },
       db: { type: 'string', value: 'FILE', help: 'run database (default OUT/study/unmask.db)' },
@@ -245,7 +207,11 @@ export const COMMANDS = {
       queue: { ...queue, help: 'the Redis job queue, redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT (default UNMASK_QUEUE)' },
       concurrency: { type: 'string', value: 'N', default: '1', help: 'jobs run at once (each in its own process)' },
       'data-root': { type: 'string', value: 'DIR', help: "the coordinator's data root as mounted here (default UNMASK_DATA_ROOT)" },
-      artifacts: { type: 'string', value: 'DIR|s3://B/P', help: "the coordinator's artifact root as mounted here, or its S3 bucket and prefix (default UNMASK_ARTIFACTS)" },
+      artifacts: {
+        type: 'string',
+        value: 'DIR|s3://B/P',
+        help: "the coordinator's artifact root as mounted here, or its S3 bucket and prefix (default UNMASK_ARTIFACTS)",
+      },
       's3-endpoint': s3Endpoint,
       'artifacts-cache': artifactsCache,
       name: { type: 'string', value: 'NAME', help: 'the name the fleet view shows (default host:pid:engine)' },
@@ -257,14 +223,19 @@ export const COMMANDS = {
     options: {
       quick: { type: 'boolean', help: 'engine, soak, queue: a shorter run' },
       'with-cpu': { type: 'boolean', help: 'engine: include the pure-JS cpu engine (minutes per step)' },
-      rounds: { type: 'string', value: 'N', default: '1', help: 'engine: rounds of every engine and PyTorch, the order flipped each round; RATIO lines per round and their median' },
+      rounds: {
+        type: 'string',
+        value: 'N',
+        default: '1',
+        help: 'engine: rounds of every engine and PyTorch, the order flipped each round; RATIO lines per round and their median',
+      },
       engines: { type: 'string', value: 'LIST', help: 'engine: only these engines, comma-separated (e.g. native,wasm)' },
       child: { type: 'boolean', help: 'internal: measure the engine of this process', hidden: true },
     },
     positionals: { name: 'engine|explain|soak|queue', help: 'which benchmark', min: 1, max: 1 },
   },
   help: {
-    summary: 'this list, or one command\'s help (`unmask help evaluate` = `unmask evaluate --help`)',
+    summary: "this list, or one command's help (`unmask help evaluate` = `unmask evaluate --help`)",
     options: { markdown: { type: 'boolean', help: "print the README's command list (made from this same table)" } },
     positionals: { name: 'COMMAND', help: 'a command', min: 0, max: 1 },
   },

@@ -64,7 +64,8 @@ export async function evaluateCommand({ values }: ParsedCommand<typeof COMMANDS.
       preprocess: values['crop-faces'] ? 'crop-faces' : undefined,
       onProgress: scoringProgress(),
     });
-    if (outcome.faceless.length > 0) process.stderr.write(`no face found in ${outcome.faceless.length} image(s), scored whole: ${outcome.faceless.join(', ')}\n`);
+    if (outcome.faceless.length > 0)
+      process.stderr.write(`no face found in ${outcome.faceless.length} image(s), scored whole: ${outcome.faceless.join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(evaluationLine(outcome))}\n`);
     return 0;
   } finally {
@@ -90,14 +91,27 @@ export async function evaluationsCommand({ values }: ParsedCommand<typeof COMMAN
       const interval = m?.aucInterval ? ` [${fixed(m.aucInterval.low)}–${fixed(m.aucInterval.high)}]` : '';
       const atRun = m?.atRunThreshold ? `${pct(m.atRunThreshold.accuracy)} @${fixed(m.atRunThreshold.threshold, 2)}` : '-';
       return [
-        String(e.id), `${e.runId} ${models.get(e.runId) ?? ''}`.trim(), path.basename(e.datasetPath), e.split,
+        String(e.id),
+        `${e.runId} ${models.get(e.runId) ?? ''}`.trim(),
+        path.basename(e.datasetPath),
+        e.split,
         e.checkpoint === null ? 'not recorded' : `${e.checkpoint}${e.checkpointEpoch ? ` ep ${e.checkpointEpoch}` : ''}`,
-        String(e.n), `${fixed(e.auc)}${interval}`, pct(m?.atHalf.accuracy), atRun, e.origin === 'migrated' ? 'moved from an older database' : e.createdAt.slice(0, 19),
+        String(e.n),
+        `${fixed(e.auc)}${interval}`,
+        pct(m?.atHalf.accuracy),
+        atRun,
+        e.origin === 'migrated' ? 'moved from an older database' : e.createdAt.slice(0, 19),
       ];
     });
     const header = ['eval', 'run', 'dataset', 'split', 'checkpoint', 'images', 'AUC [95% CI]', 'acc @0.5', "acc @run's threshold", 'recorded'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    for (const row of [header, ...rows])
+      process.stdout.write(
+        `${row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
     return 0;
   } finally {
     store.close();

@@ -51,7 +51,13 @@ export async function benchCommand({ values, positionals }: ParsedCommand<typeof
     if (!(Number.isInteger(rounds) && rounds >= 1)) throw new UnmaskError('BAD_ARGUMENT', `--rounds must be a whole number ≥ 1, got ${values.rounds}`);
     const { parseEngineName } = await import('../engine/select.js');
     const engines = values.engines?.split(',').map((e) => parseEngineName(e.trim()) ?? bad(`--engines: '${e}' is not an engine`));
-    await bench.benchEngines({ quick: values.quick === true, withCpu: values['with-cpu'] === true || engines?.includes('cpu') === true, rounds, engines, log: print });
+    await bench.benchEngines({
+      quick: values.quick === true,
+      withCpu: values['with-cpu'] === true || engines?.includes('cpu') === true,
+      rounds,
+      engines,
+      log: print,
+    });
   }
   return 0;
 }

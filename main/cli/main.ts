@@ -37,14 +37,16 @@ const RUNNERS: { [N in CommandName]: () => Promise<Runner<N>> } = {
   serve: async () => (await import('./serve.js')).serveCommand,
   worker: async () => (await import('./worker.js')).workerCommand,
   bench: async () => (await import('./info.js')).benchCommand,
-  help: async () => async ({ values, positionals }) => {
-    const [topic] = positionals;
-    if (values.markdown) print(readmeCommandList());
-    else if (topic === undefined) print(commandsOverview());
-    else if (isCommandName(topic)) print(commandHelp(topic, COMMANDS[topic]));
-    else throw new UnmaskError('BAD_ARGUMENT', `unknown command '${topic}'`);
-    return 0;
-  },
+  help:
+    async () =>
+    async ({ values, positionals }) => {
+      const [topic] = positionals;
+      if (values.markdown) print(readmeCommandList());
+      else if (topic === undefined) print(commandsOverview());
+      else if (isCommandName(topic)) print(commandHelp(topic, COMMANDS[topic]));
+      else throw new UnmaskError('BAD_ARGUMENT', `unknown command '${topic}'`);
+      return 0;
+    },
 };
 
 async function runCommand<N extends CommandName>(name: N, argv: string[]): Promise<number> {

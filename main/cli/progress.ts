@@ -6,7 +6,9 @@ import type { TrainEvent } from '../train/session.js';
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 function bar(fraction: number, width = 24): string {
@@ -42,7 +44,9 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
         break;
       }
       case 'pretrained':
-        stream.write(`${tty ? '\r\u001b[K' : ''}pretrained weights ${event.source}: ${event.tensors} tensors in ${event.layers} layers (${event.seconds.toFixed(1)} s)\n`);
+        stream.write(
+          `${tty ? '\r\u001b[K' : ''}pretrained weights ${event.source}: ${event.tensors} tensors in ${event.layers} layers (${event.seconds.toFixed(1)} s)\n`,
+        );
         break;
       case 'features': {
         const line =

@@ -24,7 +24,15 @@ export async function serveCommand({ values }: ParsedCommand<typeof COMMANDS.ser
   process.env.UNMASK_DB = dbPath;
   const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? null;
   const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
-  const queue = url ? { url, artifacts: values.artifacts ?? null, s3Endpoint: values['s3-endpoint'] ?? null, artifactsCache: values['artifacts-cache'] ?? null, source: values.queue ? ('flag' as const) : ('env' as const) } : undefined;
+  const queue = url
+    ? {
+        url,
+        artifacts: values.artifacts ?? null,
+        s3Endpoint: values['s3-endpoint'] ?? null,
+        artifactsCache: values['artifacts-cache'] ?? null,
+        source: values.queue ? ('flag' as const) : ('env' as const),
+      }
+    : undefined;
   const service = createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot, ...(queue ? { queue } : {}) });
   const server = createHttpServer({ service, token, staticDir: RENDERER_DIR });
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,15 @@ import { UnmaskError } from '../engine/errors.js';
 
 /** One flag of a command. */
 export type OptionSpec =
-  | { type: 'string'; short?: string; /** Placeholder in usage: FILE, N, best|last. */ value: string; help: string; default?: string; required?: boolean; hidden?: boolean }
+  | {
+      type: 'string';
+      short?: string;
+      /** Placeholder in usage: FILE, N, best|last. */ value: string;
+      help: string;
+      default?: string;
+      required?: boolean;
+      hidden?: boolean;
+    }
   | { type: 'boolean'; short?: string; help: string; hidden?: boolean };
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -121,7 +129,9 @@ export function parseCommand<O extends OptionSpecs>(name: string, spec: CommandS
     const p = spec.positionals;
     const count = parsed.positionals.length;
     if (p && (count < p.min || count > p.max)) {
-      throw new UsageError(`unmask ${name}: expected ${p.max === Infinity ? `at least ${p.min}` : p.min === p.max ? p.min : `${p.min} to ${p.max}`} ${p.name}, got ${count}`);
+      throw new UsageError(
+        `unmask ${name}: expected ${p.max === Infinity ? `at least ${p.min}` : p.min === p.max ? p.min : `${p.min} to ${p.max}`} ${p.name}, got ${count}`,
+      );
     }
   }
   return { values: parsed.values as Values<O>, positionals: parsed.positionals, help };

@@ -16,7 +16,10 @@ type Flags = ParsedCommand<typeof COMMANDS.sweep.options>['values'];
 /** A comma-separated flag as a list (numbers checked), or undefined when not given. */
 function list(value: string | undefined, flag: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UnmaskError('BAD_ARGUMENT', `${flag}: give one or more values, comma-separated`);
   return items;
 }
@@ -37,7 +40,10 @@ export function sweepFromFlags(values: Flags): SweepRequest {
   const optimizer = list(values.optimizer, '-o');
   const batchSize = numbers(values['batch-size'], '-b');
   const seed = numbers(values.seed, '--seed');
-  return { base: defined, grid: { ...grid, ...(lr ? { lr } : {}), ...(optimizer ? { optimizer } : {}), ...(batchSize ? { batchSize } : {}), ...(seed ? { seed } : {}) } };
+  return {
+    base: defined,
+    grid: { ...grid, ...(lr ? { lr } : {}), ...(optimizer ? { optimizer } : {}), ...(batchSize ? { batchSize } : {}), ...(seed ? { seed } : {}) },
+  };
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -72,7 +78,16 @@ async function sweepService(values: Flags, dbPath: string, dataset: string) {
 /** The JSON line of a job that ended: its run, state, worker, model, rate, epochs and best validation accuracy. */
 function resultLine(job: JobInfo): string {
   const valAcc = job.epochs.map((e) => e.valAcc).filter((v) => Number.isFinite(v));
-  const out = { job: job.id, queueJobId: job.queueJobId, sweep: job.sweep, run: job.runId, state: job.state, worker: job.worker, model: job.request.model, lr: job.request.lr };
+  const out = {
+    job: job.id,
+    queueJobId: job.queueJobId,
+    sweep: job.sweep,
+    run: job.runId,
+    state: job.state,
+    worker: job.worker,
+    model: job.request.model,
+    lr: job.request.lr,
+  };
   return JSON.stringify({ ...out, epochs: job.epochs.length, bestValAcc: valAcc.length ? Math.max(...valAcc) : null, error: job.error });
 }
 

@@ -24,7 +24,10 @@ export function resolveDataset(dataset: string | undefined, dataRoot: string | u
   if (fs.existsSync(dataset)) return path.resolve(dataset);
   const root = dataRoot ?? process.env.UNMASK_DATA_ROOT;
   if (root && fs.existsSync(path.join(root, dataset))) return path.resolve(root, dataset);
-  throw new UnmaskError('NOT_FOUND', `no dataset folder '${dataset}'${root ? ` (nor ${path.join(root, dataset)})` : ' (set --data-root or UNMASK_DATA_ROOT to use a name)'}`);
+  throw new UnmaskError(
+    'NOT_FOUND',
+    `no dataset folder '${dataset}'${root ? ` (nor ${path.join(root, dataset)})` : ' (set --data-root or UNMASK_DATA_ROOT to use a name)'}`,
+  );
 }
 
 /** Ctrl-C cancels the run cleanly (marked cancelled, checkpoints kept); a second Ctrl-C exits at once. */
@@ -41,7 +44,9 @@ function cancelOnSigint(): AbortController {
 type TrainFlags = ParsedCommand<typeof COMMANDS.train.options>['values'];
 
 /** The request the training flags ask for, unchecked (a flag left out is undefined); `unmask sweep` reuses it. */
-export function requestFromFlags(values: Omit<TrainFlags, 'weights' | 'feature-views'> & Partial<Pick<TrainFlags, 'weights' | 'feature-views'>>): Partial<TrainRequest> & { dataset: string } {
+export function requestFromFlags(
+  values: Omit<TrainFlags, 'weights' | 'feature-views'> & Partial<Pick<TrainFlags, 'weights' | 'feature-views'>>,
+): Partial<TrainRequest> & { dataset: string } {
   const pair = (yes: boolean | undefined, no: boolean | undefined, name: string): boolean | undefined => {
     if (yes && no) throw new UnmaskError('BAD_ARGUMENT', `--${name} and --no-${name} contradict each other`);
     return yes ? true : no ? false : undefined;

@@ -43,7 +43,10 @@ export async function workerCommand({ values }: ParsedCommand<typeof COMMANDS.wo
   const dataRoot = folder(values['data-root'], 'UNMASK_DATA_ROOT', '--data-root', 'data root');
   const artifactsAt = values.artifacts ?? process.env.UNMASK_ARTIFACTS;
   // An S3 artifact root is worked on in this machine's mirror of it, synced where files cross machines.
-  const sync = artifactsAt && parseS3Url(artifactsAt) ? await ArtifactSync.open(artifactsAt, { cache: values['artifacts-cache'], endpoint: values['s3-endpoint'] }) : undefined;
+  const sync =
+    artifactsAt && parseS3Url(artifactsAt)
+      ? await ArtifactSync.open(artifactsAt, { cache: values['artifacts-cache'], endpoint: values['s3-endpoint'] })
+      : undefined;
   const artifacts = sync?.mirror ?? folder(values.artifacts, 'UNMASK_ARTIFACTS', '--artifacts', 'artifact root');
   const engine = await probeEngine();
   const name = workerName(engine, values.name);

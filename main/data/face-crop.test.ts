@@ -40,7 +40,9 @@ describe('FaceCropper (real face detector)', () => {
       .jpeg({ quality: 95 })
       .toFile(photo);
     blank = path.join(dir, 'blank.png');
-    await sharp({ create: { width: 500, height: 400, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(blank);
+    await sharp({ create: { width: 500, height: 400, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+      .png()
+      .toFile(blank);
   });
   after(() => cleanup(dir));
 
@@ -53,7 +55,12 @@ describe('FaceCropper (real face detector)', () => {
     assert.ok(box.side > 60 && box.side <= 600, JSON.stringify(box));
     const pixels = await cropper.decode(photo);
     assert.equal(pixels.length, 256 * 256 * 3);
-    const expected = await sharp(photo).extract({ left: box.left, top: box.top, width: box.side, height: box.side }).resize(256, 256).removeAlpha().raw().toBuffer();
+    const expected = await sharp(photo)
+      .extract({ left: box.left, top: box.top, width: box.side, height: box.side })
+      .resize(256, 256)
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     assert.deepEqual(Buffer.from(pixels), expected);
     assert.equal(cropper.faceless.size, 0);
   });
@@ -67,7 +74,14 @@ describe('FaceCropper (real face detector)', () => {
 
   it('is how a dataset built with it decodes its images', async () => {
     const cropper = new FaceCropper();
-    const set = new FaceDataset([{ path: photo, label: 0 }, { path: blank, label: 1 }], 'raw', { faceCropper: cropper });
+    const set = new FaceDataset(
+      [
+        { path: photo, label: 0 },
+        { path: blank, label: 1 },
+      ],
+      'raw',
+      { faceCropper: cropper },
+    );
     assert.deepEqual(await set.raw(0), await new FaceCropper().decode(photo));
     const reals = set.filter((s) => s.label === 0);
     assert.equal(reals.faceCropper, cropper);

@@ -56,7 +56,9 @@ export class FaceCropper {
         .toBuffer({ resolveWithObject: true });
       return new Uint8Array(data.buffer, data.byteOffset, data.length);
     } catch (error) {
-      throw new UnmaskError('DATASET_INVALID', `cannot crop the face of ${nameOf(file)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new UnmaskError('DATASET_INVALID', `cannot crop the face of ${nameOf(file)}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
 

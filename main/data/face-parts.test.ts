@@ -18,7 +18,10 @@ function symmetricFace(): number[] {
 describe('face parts', () => {
   it('MIRROR_LANDMARK is an involution that swaps the two eyes, brows and mouth corners and fixes the nose ridge', () => {
     MIRROR_LANDMARK.forEach((j, i) => assert.equal(MIRROR_LANDMARK[j], i));
-    assert.deepEqual([36, 39, 17, 48, 0, 31].map((i) => MIRROR_LANDMARK[i]), [45, 42, 26, 54, 16, 35]);
+    assert.deepEqual(
+      [36, 39, 17, 48, 0, 31].map((i) => MIRROR_LANDMARK[i]),
+      [45, 42, 26, 54, 16, 35],
+    );
     for (const i of [27, 28, 29, 30, 33, 51, 57, 62, 66, 8]) assert.equal(MIRROR_LANDMARK[i], i);
   });
 
@@ -30,8 +33,14 @@ describe('face parts', () => {
     pts[61] = 170; // nose tip (30)
     const b = partBoxes(pts);
     const side = PART_SIDE_IOD * 70;
-    assert.deepEqual(Array.from(b.subarray(0, 3)).map((v) => +v.toFixed(4)), [90 - side / 2, 150 - side / 2, side].map((v) => +v.toFixed(4)));
-    assert.deepEqual(Array.from(b.subarray(6, 9)).map((v) => +v.toFixed(4)), [125 - side / 2, 170 - side / 2, side].map((v) => +v.toFixed(4)));
+    assert.deepEqual(
+      Array.from(b.subarray(0, 3)).map((v) => +v.toFixed(4)),
+      [90 - side / 2, 150 - side / 2, side].map((v) => +v.toFixed(4)),
+    );
+    assert.deepEqual(
+      Array.from(b.subarray(6, 9)).map((v) => +v.toFixed(4)),
+      [125 - side / 2, 170 - side / 2, side].map((v) => +v.toFixed(4)),
+    );
     assert.equal(b.length, FACE_PARTS.length * 3);
     // No face: the template's boxes, inside the image.
     const t = partBoxes(null);

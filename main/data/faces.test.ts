@@ -78,7 +78,10 @@ describe('face detection', () => {
     const files = fs.readdirSync(path.join(dir, 'stub-1'));
     assert.equal(files.length, 2);
     const again = new FaceFinder(dir, async () => stub);
-    assert.deepEqual(await again.landmarks(face), Array.from({ length: 136 }, (_, k) => k));
+    assert.deepEqual(
+      await again.landmarks(face),
+      Array.from({ length: 136 }, (_, k) => k),
+    );
     assert.equal(await again.landmarks(blank), null);
     assert.equal(calls, 2, 'a second finder reads both answers from disk');
   });

@@ -58,13 +58,18 @@ export function loadFaceDetector(): Promise<FaceDetector> {
       await api.nets.faceLandmark68Net.loadFromDisk(dir);
     } catch (error) {
       loading = null;
-      throw new UnmaskError('ENGINE_UNAVAILABLE', `the face detector (@vladmandic/face-api) could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new UnmaskError(
+        'ENGINE_UNAVAILABLE',
+        `the face detector (@vladmandic/face-api) could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     const options = new api.SsdMobilenetv1Options({ minConfidence: MIN_FACE_SCORE, maxResults: 20 });
     return {
       version: `face-api-${api.version}:ssd_mobilenetv1@${MIN_FACE_SCORE}:landmark68`,
       async detect(rgb: Uint8Array, width: number, height: number): Promise<Face[]> {
-        if (rgb.length !== width * height * 3) throw new UnmaskError('BAD_ARGUMENT', `expected ${width * height * 3} RGB bytes for ${width}×${height}, got ${rgb.length}`);
+        if (rgb.length !== width * height * 3)
+          throw new UnmaskError('BAD_ARGUMENT', `expected ${width * height * 3} RGB bytes for ${width}×${height}, got ${rgb.length}`);
         const input = tf.tensor3d(rgb, [height, width, 3], 'int32');
         try {
           const found = await api.detectAllFaces(input, options).withFaceLandmarks();

@@ -14,7 +14,12 @@ async function digestFiles(files: readonly string[], cache: DigestCache, concurr
   const worker = async (): Promise<void> => {
     while (next < todo.length) {
       const file = todo[next++]!;
-      cache.set(file, createHash('sha256').update(await fs.readFile(file)).digest('hex'));
+      cache.set(
+        file,
+        createHash('sha256')
+          .update(await fs.readFile(file))
+          .digest('hex'),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
@@ -22,7 +27,11 @@ async function digestFiles(files: readonly string[], cache: DigestCache, concurr
 
 /** sha256 over sorted "key\tdigest" lines, as `sha256:<hex>`. */
 async function fingerprintRows(rows: { key: string; file: string }[], cache: DigestCache, concurrency: number): Promise<string> {
-  await digestFiles(rows.map((r) => r.file), cache, concurrency);
+  await digestFiles(
+    rows.map((r) => r.file),
+    cache,
+    concurrency,
+  );
   const lines = rows.map((r) => `${r.key}\t${cache.get(r.file)!}\n`).sort();
   const total = createHash('sha256');
   for (const line of lines) total.update(line);
@@ -46,5 +55,9 @@ export async function fingerprintDataset(scan: DatasetScan, concurrency = 16, ca
  * whatever seed split it; a changed, added or relabelled image changes it.
  */
 export async function fingerprintSamples(root: string, samples: readonly Sample[], concurrency = 16, cache: DigestCache = new Map()): Promise<string> {
-  return fingerprintRows(samples.map((s) => ({ key: `${s.label}\t${path.relative(root, s.path)}`, file: s.path })), cache, concurrency);
+  return fingerprintRows(
+    samples.map((s) => ({ key: `${s.label}\t${path.relative(root, s.path)}`, file: s.path })),
+    cache,
+    concurrency,
+  );
 }

@@ -22,8 +22,7 @@ const NAMINGS = [
   { classes: '0_real/1_fake', real: '0_real', fake: '1_fake' },
 ] as const;
 
-const EXPECTED =
-  'expected train/, val/ and test/ each holding real/ and fake/ (or 0_real/ and 1_fake/), or just real/ and fake/ (or 0_real/ and 1_fake/)';
+const EXPECTED = 'expected train/, val/ and test/ each holding real/ and fake/ (or 0_real/ and 1_fake/), or just real/ and fake/ (or 0_real/ and 1_fake/)';
 
 function invalid(message: string): UnmaskError {
   return new UnmaskError('DATASET_INVALID', message);

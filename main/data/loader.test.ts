@@ -48,7 +48,10 @@ describe('loader', () => {
     const e0 = await collect(loader);
     const e1 = await collect(loader);
     assert.equal(loader.nextEpoch, 2);
-    assert.deepEqual(e0.map((b) => b.size), [4, 4, 2]);
+    assert.deepEqual(
+      e0.map((b) => b.size),
+      [4, 4, 2],
+    );
     assert.equal(e0[2]!.x.length, 2 * IMAGE_VALUES);
     for (const epoch of [e0, e1]) {
       assert.deepEqual([...order(epoch)].sort(), samples.map((s) => path.basename(s.path)).sort());
@@ -65,7 +68,10 @@ describe('loader', () => {
     const again = createLoader(new FaceDataset(samples), { batchSize: 4, shuffle: true, seed: 1 });
     assert.deepEqual(order(await collect(again.epoch(1))), order(e1), 'same seed and epoch, same order');
     const plain = createLoader(new FaceDataset(samples), { batchSize: 3, prefetch: 0 });
-    assert.deepEqual(order(await collect(plain)), samples.map((s) => path.basename(s.path)));
+    assert.deepEqual(
+      order(await collect(plain)),
+      samples.map((s) => path.basename(s.path)),
+    );
   });
 
   test('augmentation is seeded and matches FaceDataset.get for epoch 0', async () => {
@@ -91,10 +97,16 @@ describe('loader', () => {
     const ds = new FaceDataset([...samples.slice(0, 5), { path: cut, label: 1 }, ...samples.slice(5)]);
     const loader: Loader = createLoader(ds, { batchSize: 4, shuffle: true, seed: 3, dropLast: true });
     const e0 = await collect(loader);
-    assert.deepEqual(e0.map((b) => b.size), [4, 4]);
+    assert.deepEqual(
+      e0.map((b) => b.size),
+      [4, 4],
+    );
     const skipped = e0.flatMap((b) => b.skipped);
     assert.ok(skipped.length <= 1);
-    assert.deepEqual(loader.bad.map((b) => [b.path, b.kind]), [[cut, 'decode-failed']]);
+    assert.deepEqual(
+      loader.bad.map((b) => [b.path, b.kind]),
+      [[cut, 'decode-failed']],
+    );
     assert.match(loader.bad[0]!.reason, /cut\.jpg/);
     const e1 = await collect(loader);
     assert.equal(e1.flatMap((b) => b.skipped).length, 0, 'known-bad samples are not retried');
@@ -120,7 +132,11 @@ describe('loader', () => {
     assert.deepEqual(int.xs.shape, [3, 256, 256, 3]);
     assert.equal(int.ys.dtype, 'int32');
     assert.deepEqual(await int.ys.array(), [0, 1, 0]);
-    assert.deepEqual(await hot.ys.array(), [[1, 0], [0, 1], [1, 0]]);
+    assert.deepEqual(await hot.ys.array(), [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     const mean = batch!.x.reduce((sum, v) => sum + v, 0) / batch!.x.length;
     const xsMean = tf.tidy(() => int.xs.mean().arraySync() as number);
     assert.ok(Math.abs(xsMean - mean) < 1e-4);

@@ -48,7 +48,20 @@ async function rejects(promise: Promise<unknown>, code: string, mention: string)
 describe('layouts', () => {
   test('train/val/test with real/fake', async () => {
     const root = path.join(tmp, 'splits');
-    await build(root, { train: [['real', 3], ['fake', 2]], val: [['real', 1], ['fake', 1]], test: [['real', 1], ['fake', 2]] });
+    await build(root, {
+      train: [
+        ['real', 3],
+        ['fake', 2],
+      ],
+      val: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+      test: [
+        ['real', 1],
+        ['fake', 2],
+      ],
+    });
     const scan = await scanDataset(root);
     assert.deepEqual(scan.layout, { splits: 'folders', classes: 'real/fake' });
     assert.deepEqual(scan.splits.train.counts, { real: 3, fake: 2, total: 5 });
@@ -64,14 +77,32 @@ describe('layouts', () => {
 
   test('CNNDetection 0_real/1_fake inside train/val/test, and flat', async () => {
     const root = path.join(tmp, 'cnn');
-    await build(root, { train: [['0_real', 2], ['1_fake', 3]], val: [['0_real', 1], ['1_fake', 1]], test: [['0_real', 1], ['1_fake', 1]] });
+    await build(root, {
+      train: [
+        ['0_real', 2],
+        ['1_fake', 3],
+      ],
+      val: [
+        ['0_real', 1],
+        ['1_fake', 1],
+      ],
+      test: [
+        ['0_real', 1],
+        ['1_fake', 1],
+      ],
+    });
     const scan = await scanDataset(root);
     assert.deepEqual(scan.layout, { splits: 'folders', classes: '0_real/1_fake' });
     assert.deepEqual(scan.splits.train.counts, { real: 2, fake: 3, total: 5 });
     assertLabels(scan, '0_real');
 
     const flat = path.join(tmp, 'cnn-flat');
-    await build(flat, { '.': [['0_real', 20], ['1_fake', 20]] });
+    await build(flat, {
+      '.': [
+        ['0_real', 20],
+        ['1_fake', 20],
+      ],
+    });
     const flatScan = await scanDataset(flat);
     assert.deepEqual(flatScan.layout, { splits: 'derived', classes: '0_real/1_fake' });
     assert.equal(flatScan.counts.total, 40);
@@ -80,7 +111,12 @@ describe('layouts', () => {
 
   test('flat real/fake is split 70/15/15 per class', async () => {
     const root = path.join(tmp, 'flat');
-    await build(root, { '.': [['real', 20], ['fake', 20]] });
+    await build(root, {
+      '.': [
+        ['real', 20],
+        ['fake', 20],
+      ],
+    });
     const scan = await scanDataset(root, { seed: 7 });
     assert.deepEqual(scan.layout, { splits: 'derived', classes: 'real/fake' });
     assert.deepEqual(scan.splits.train.counts, { real: 14, fake: 14, total: 28 });
@@ -95,14 +131,17 @@ describe('stable split', () => {
 
   test('same files land in the same split whatever the listing order', () => {
     const base = stableSplit(keys, 42);
-    const shuffled = [...keys].reverse().sort((a, b) => (a.length - b.length) || (a > b ? -1 : 1));
+    const shuffled = [...keys].reverse().sort((a, b) => a.length - b.length || (a > b ? -1 : 1));
     const again = stableSplit(shuffled, 42);
     const byKey = new Map(shuffled.map((k, i) => [k, again[i]]));
     keys.forEach((k, i) => assert.equal(byKey.get(k), base[i], k));
     const count = (s: string) => base.filter((x) => x === s).length;
     assert.deepEqual([count('train'), count('val'), count('test')], [700, 150, 150]);
     const other = stableSplit(keys, 43);
-    assert.ok(other.some((s, i) => s !== base[i]), 'another seed gives another split');
+    assert.ok(
+      other.some((s, i) => s !== base[i]),
+      'another seed gives another split',
+    );
   });
 
   test('two folders with the same relative paths, built in opposite orders, split identically', async () => {
@@ -113,7 +152,9 @@ describe('stable split', () => {
         for (const name of order) await fs.symlink(reals[names.indexOf(name)]!, path.join(root, cls, name));
       }
       const scan = await scanDataset(root, { seed: 3 });
-      return Object.entries(scan.splits).flatMap(([split, s]) => s.samples.map((x) => `${split}:${path.relative(root, x.path)}`)).sort();
+      return Object.entries(scan.splits)
+        .flatMap(([split, s]) => s.samples.map((x) => `${split}:${path.relative(root, x.path)}`))
+        .sort();
     };
     const a = await make(path.join(tmp, 'order-a'), names);
     const b = await make(path.join(tmp, 'order-b'), [...names].reverse());
@@ -124,7 +165,20 @@ describe('stable split', () => {
 describe('bad input', () => {
   test('bad files are reported with a reason, hidden files ignored, good ones kept', async () => {
     const root = path.join(tmp, 'bad');
-    await build(root, { train: [['real', 2], ['fake', 2]], val: [['real', 1], ['fake', 1]], test: [['real', 1], ['fake', 1]] });
+    await build(root, {
+      train: [
+        ['real', 2],
+        ['fake', 2],
+      ],
+      val: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+      test: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+    });
     const dir = path.join(root, 'train', 'real');
     const jpeg = await fs.readFile(reals[0]!);
     await fs.writeFile(path.join(dir, 'empty.jpg'), '');
@@ -156,11 +210,30 @@ describe('bad input', () => {
 
   test('missing class or split folder, empty folders and unknown layouts are clear errors', async () => {
     const noFake = path.join(tmp, 'no-fake');
-    await build(noFake, { train: [['real', 1], ['fake', 1]], val: [['real', 1], ['fake', 1]], test: [['real', 1]] });
+    await build(noFake, {
+      train: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+      val: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+      test: [['real', 1]],
+    });
     await rejects(scanDataset(noFake), 'DATASET_INVALID', path.join(noFake, 'test', 'fake'));
 
     const noVal = path.join(tmp, 'no-val');
-    await build(noVal, { train: [['real', 1], ['fake', 1]], test: [['real', 1], ['fake', 1]] });
+    await build(noVal, {
+      train: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+      test: [
+        ['real', 1],
+        ['fake', 1],
+      ],
+    });
     await rejects(scanDataset(noVal), 'DATASET_INVALID', path.join(noVal, 'val'));
 
     const emptyClass = path.join(tmp, 'empty-class');
@@ -184,7 +257,14 @@ describe('bad input', () => {
     await rejects(scanDataset(other), 'DATASET_INVALID', 'cats');
 
     const both = path.join(tmp, 'both');
-    await build(both, { '.': [['real', 1], ['fake', 1], ['0_real', 1], ['1_fake', 1]] });
+    await build(both, {
+      '.': [
+        ['real', 1],
+        ['fake', 1],
+        ['0_real', 1],
+        ['1_fake', 1],
+      ],
+    });
     await rejects(scanDataset(both), 'DATASET_INVALID', 'ambiguous');
 
     await rejects(scanDataset(path.join(tmp, 'nope')), 'NOT_FOUND', path.join(tmp, 'nope'));
@@ -193,13 +273,21 @@ describe('bad input', () => {
 
   test('an unreadable sub-folder is reported, not fatal', { skip: process.getuid?.() === 0 ? 'root can read anything' : false }, async () => {
     const ds = path.join(tmp, 'locked');
-    await build(ds, { '.': [['real', 3], ['fake', 3]] });
+    await build(ds, {
+      '.': [
+        ['real', 3],
+        ['fake', 3],
+      ],
+    });
     const locked = path.join(ds, 'real', 'locked');
     await fs.mkdir(locked);
     await fs.chmod(locked, 0o000);
     try {
       const scan = await scanDataset(ds);
-      assert.deepEqual(scan.bad.map((b) => [b.path, b.kind]), [[locked, 'unreadable']]);
+      assert.deepEqual(
+        scan.bad.map((b) => [b.path, b.kind]),
+        [[locked, 'unreadable']],
+      );
     } finally {
       await fs.chmod(locked, 0o755);
     }

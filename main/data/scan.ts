@@ -5,16 +5,7 @@ import { firstLine, UnmaskError } from '../engine/errors.js';
 import { DEFAULT_RATIOS, resolveLayout, stableSplit, type ClassFolder, type SplitRatios } from './layout.js';
 import { mapLimit, probeImage } from './probe.js';
 import { walkImages } from './walk.js';
-import {
-  DEFAULT_MAX_PIXELS,
-  SPLITS,
-  type BadFile,
-  type ClassCounts,
-  type DatasetScan,
-  type Sample,
-  type SplitName,
-  type SplitSummary,
-} from './types.js';
+import { DEFAULT_MAX_PIXELS, SPLITS, type BadFile, type ClassCounts, type DatasetScan, type Sample, type SplitName, type SplitSummary } from './types.js';
 
 export interface ScanOptions {
   /** Seed of the derived 70/15/15 split of a flat layout (default 0). */

@@ -13,15 +13,33 @@ const image = Uint8Array.from({ length: IMAGE_VALUES }, (_, i) => {
 });
 
 const base: SelfBlendParams = {
-  region: 'mouth', cx: 128, cy: 165, ax: 30, ay: 30, feather: 2, strength: 1,
-  gain: 1, offset: 40, shift: [0, 0, 0], blur: 0, sharpen: 0, scale: 1, dx: 0, dy: 0,
+  region: 'mouth',
+  cx: 128,
+  cy: 165,
+  ax: 30,
+  ay: 30,
+  feather: 2,
+  strength: 1,
+  gain: 1,
+  offset: 40,
+  shift: [0, 0, 0],
+  blur: 0,
+  sharpen: 0,
+  scale: 1,
+  dx: 0,
+  dy: 0,
 };
 const at = (img: Uint8Array, y: number, x: number, c: number) => img[(y * IMAGE_SIZE + x) * 3 + c]!;
 
 describe('selfBlend', () => {
   it('leaves pixels far outside the mask untouched and brightens the centre by the jitter', () => {
     const out = selfBlend(image, base);
-    for (const [y, x] of [[10, 10], [60, 200], [250, 128]] as const) for (let c = 0; c < 3; c++) assert.equal(at(out, y, x, c), at(image, y, x, c));
+    for (const [y, x] of [
+      [10, 10],
+      [60, 200],
+      [250, 128],
+    ] as const)
+      for (let c = 0; c < 3; c++) assert.equal(at(out, y, x, c), at(image, y, x, c));
     // Centre: mask 1, source = image + 40 (no rescale or shift).
     for (let c = 0; c < 3; c++) assert.equal(at(out, 165, 128, c), at(image, 165, 128, c) + 40);
   });

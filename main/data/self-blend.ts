@@ -59,7 +59,16 @@ export function drawSelfBlend(rng: Rng): SelfBlendParams {
   const filter = rng();
   const amount = rng();
   return {
-    region, cx, cy, ax, ay, feather, strength, gain, offset, shift,
+    region,
+    cx,
+    cy,
+    ax,
+    ay,
+    feather,
+    strength,
+    gain,
+    offset,
+    shift,
     blur: filter < 1 / 3 ? 0.5 + amount : 0,
     sharpen: filter >= 1 / 3 && filter < 2 / 3 ? 0.5 + amount : 0,
     scale: uniform(rng, 0.94, 1.06),
@@ -99,7 +108,8 @@ export function placeOnFace(p: SelfBlendParams, landmarks: readonly number[] | n
   if (!landmarks) return p;
   const src = TEMPLATE_KEYPOINTS;
   const dst = keypoints(landmarks);
-  const centre = (pts: readonly [number, number][]) => [pts.reduce((a, q) => a + q[0], 0) / pts.length, pts.reduce((a, q) => a + q[1], 0) / pts.length] as const;
+  const centre = (pts: readonly [number, number][]) =>
+    [pts.reduce((a, q) => a + q[0], 0) / pts.length, pts.reduce((a, q) => a + q[1], 0) / pts.length] as const;
   const [sx, sy] = centre(src);
   const [tx, ty] = centre(dst);
   // Similarity as the complex number a + ib minimising Σ |(dst − t̄) − (a + ib)(src − s̄)|².
@@ -184,8 +194,7 @@ function jitteredSource(src: Uint8Array, p: SelfBlendParams): Float32Array {
       const fx = sx - x0;
       for (let c = 0; c < 3; c++) {
         const at = (yy: number, xx: number) => colour[(yy * S + xx) * 3 + c]!;
-        out[(y * S + x) * 3 + c] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+        out[(y * S + x) * 3 + c] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       }
     }
   }

@@ -15,7 +15,11 @@ export function linkSubset(source: string, dest: string, perClass: Partial<Recor
       if (n === 0 || !fs.existsSync(from)) continue;
       const to = path.join(dest, split, cls);
       fs.mkdirSync(to, { recursive: true });
-      for (const name of fs.readdirSync(from).filter((f) => !f.startsWith('.')).sort().slice(0, n)) {
+      for (const name of fs
+        .readdirSync(from)
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+        .slice(0, n)) {
         fs.symlinkSync(path.resolve(from, name), path.join(to, name));
       }
     }

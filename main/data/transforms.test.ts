@@ -20,8 +20,7 @@ const px = (img: ArrayLike<number>, y: number, x: number): number[] => {
   const i = (y * S + x) * 3;
   return [img[i]!, img[i + 1]!, img[i + 2]!];
 };
-const close = (a: number[], b: number[], tol: number, msg: string) =>
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol, `${msg}: got ${a} want ${b}`));
+const close = (a: number[], b: number[], tol: number, msg: string) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol, `${msg}: got ${a} want ${b}`));
 
 describe('decode', () => {
   test('solid colour normalises to the hand-computed values', async () => {
@@ -30,13 +29,23 @@ describe('decode', () => {
     const image = normalise(await decodeImage(file));
     // (255/255 - 0.4914)/0.2023, (128/255 - 0.4822)/0.1994, (0 - 0.4465)/0.2010
     const want = [2.514088, 0.0991, -2.221393];
-    for (const [y, x] of [[0, 0], [100, 200], [255, 255]] as const) close(px(image, y, x), want, 1e-4, `pixel ${y},${x}`);
+    for (const [y, x] of [
+      [0, 0],
+      [100, 200],
+      [255, 255],
+    ] as const)
+      close(px(image, y, x), want, 1e-4, `pixel ${y},${x}`);
     assert.equal(image.length, IMAGE_VALUES);
   });
 
   test('non-square: shorter side to 256, then centre crop', async () => {
     const file = path.join(tmp, 'stripes.png');
-    const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]];
+    const colours = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 255, 0],
+    ];
     await makePng(file, 400, 200, 3, (x) => colours[Math.floor(x / 100)]!); // -> 512x256, keep x 128..383
     const img = await decodeImage(file);
     close(px(img, 128, 10), colours[1]!, 2, 'left half is stripe 2');
@@ -48,7 +57,10 @@ describe('decode', () => {
     for (let i = 0; i < 200 * 100; i++) raw.set(i % 200 < 100 ? [255, 0, 0] : [0, 0, 255], i * 3);
     const file = path.join(tmp, 'rotated.jpg');
     // Stored 200x100 (left red, right blue); orientation 6 = display rotated 90° clockwise: top red, bottom blue.
-    await sharp(raw, { raw: { width: 200, height: 100, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(file);
+    await sharp(raw, { raw: { width: 200, height: 100, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toFile(file);
     const img = await decodeImage(file);
     close(px(img, 20, 128), [255, 0, 0], 12, 'top is red');
     close(px(img, 235, 128), [0, 0, 255], 12, 'bottom is blue');
@@ -121,7 +133,10 @@ describe('augmentation', () => {
 
   test('permutation is a seeded shuffle of 0..n-1', () => {
     const a = permutation(50, mulberry32(1));
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.deepEqual(a, permutation(50, mulberry32(1)));
     assert.notDeepEqual(a, permutation(50, mulberry32(2)));
   });

@@ -64,15 +64,12 @@ export function normalise(src: Uint8Array, out: Float32Array = new Float32Array(
  * HWC in, [256,256,3] floats out (into `out` at `offset`). Padding is black before normalisation, so
  * padded pixels become -MEAN[c]/STD[c], exactly as with torchvision's pad-then-ToTensor-then-Normalize.
  */
-export function augmentNormalise(
-  src: Uint8Array,
-  params: AugmentParams,
-  out: Float32Array = new Float32Array(IMAGE_VALUES),
-  offset = 0,
-): Float32Array {
+export function augmentNormalise(src: Uint8Array, params: AugmentParams, out: Float32Array = new Float32Array(IMAGE_VALUES), offset = 0): Float32Array {
   checkSource(src, out, offset);
   const S = IMAGE_SIZE;
-  const z0 = LUT_R[0]!, z1 = LUT_G[0]!, z2 = LUT_B[0]!;
+  const z0 = LUT_R[0]!,
+    z1 = LUT_G[0]!,
+    z2 = LUT_B[0]!;
   const { dy, dx, flip } = params;
   for (let y = 0; y < S; y++) {
     const sy = y + dy;

@@ -16,15 +16,7 @@ export interface Sample {
 }
 
 /** Why a file was skipped; the UI groups on `kind`, `reason` is for people. */
-export type BadKind =
-  | 'extension'
-  | 'empty'
-  | 'not-image'
-  | 'unsupported-format'
-  | 'too-large'
-  | 'symlink-loop'
-  | 'unreadable'
-  | 'decode-failed';
+export type BadKind = 'extension' | 'empty' | 'not-image' | 'unsupported-format' | 'too-large' | 'symlink-loop' | 'unreadable' | 'decode-failed';
 
 export interface BadFile {
   path: string;

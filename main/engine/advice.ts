@@ -39,7 +39,8 @@ export function engineStatus(info: EngineInfo, context: AdviceContext): EngineSt
     faster: info.skipped.map(({ engine, reason }) => ({
       engine,
       reason,
-      needs: engine === 'gpu' ? gpuNeeds(reason, context) : engine === 'native' ? nativeNeeds(context) : 'nothing to install; it failed to start (see the reason)',
+      needs:
+        engine === 'gpu' ? gpuNeeds(reason, context) : engine === 'native' ? nativeNeeds(context) : 'nothing to install; it failed to start (see the reason)',
     })),
   };
 }

@@ -34,7 +34,7 @@ describe('cudaHiddenReason', () => {
 });
 
 describe('driverGpus', () => {
-  it('reads the Linux driver\'s /proc entries, in PCI bus order', () => {
+  it("reads the Linux driver's /proc entries, in PCI bus order", () => {
     const proc = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-nvidia-'));
     try {
       for (const [bus, model, uuid] of [
@@ -54,11 +54,19 @@ describe('driverGpus', () => {
     }
   });
 
-  it('falls back to nvidia-smi\'s CSV, and to [] when there is neither', () => {
+  it("falls back to nvidia-smi's CSV, and to [] when there is neither", () => {
     const missing = path.join(os.tmpdir(), 'unmask-no-such-dir');
     const csv = '00000000:9A:00.0, NVIDIA H200, GPU-bbbb\n00000000:1B:00.0, NVIDIA H200, GPU-aaaa\n';
-    assert.deepEqual(driverGpus(missing, () => csv).map((g) => g.uuid), ['GPU-aaaa', 'GPU-bbbb']);
-    assert.deepEqual(driverGpus(missing, () => { throw new Error('nvidia-smi: not found'); }), []);
+    assert.deepEqual(
+      driverGpus(missing, () => csv).map((g) => g.uuid),
+      ['GPU-aaaa', 'GPU-bbbb'],
+    );
+    assert.deepEqual(
+      driverGpus(missing, () => {
+        throw new Error('nvidia-smi: not found');
+      }),
+      [],
+    );
   });
 
   it('a /proc entry without a Model line is left out', () => {

@@ -14,12 +14,19 @@ const checkout = nativeEngineFiles(path.join(root, 'node_modules/@tensorflow/tfj
 
 describe('unpackedPath', () => {
   it('maps a path inside app.asar to the same place under app.asar.unpacked', () => {
-    assert.equal(unpackedPath('/opt/Unmask/resources/app.asar/node_modules/@tensorflow/tfjs-node'), '/opt/Unmask/resources/app.asar.unpacked/node_modules/@tensorflow/tfjs-node');
-    assert.equal(unpackedPath('C:\\Program Files\\Unmask\\resources\\app.asar\\node_modules\\x'), 'C:\\Program Files\\Unmask\\resources\\app.asar.unpacked\\node_modules\\x');
+    assert.equal(
+      unpackedPath('/opt/Unmask/resources/app.asar/node_modules/@tensorflow/tfjs-node'),
+      '/opt/Unmask/resources/app.asar.unpacked/node_modules/@tensorflow/tfjs-node',
+    );
+    assert.equal(
+      unpackedPath('C:\\Program Files\\Unmask\\resources\\app.asar\\node_modules\\x'),
+      'C:\\Program Files\\Unmask\\resources\\app.asar.unpacked\\node_modules\\x',
+    );
   });
 
   it('leaves other paths as they are (a checkout, an already unpacked path, a folder merely named like one)', () => {
-    for (const p of ['/work/unmask/node_modules/@tensorflow/tfjs-node', '/r/app.asar.unpacked/node_modules/x', '/r/my-app.asar/x']) assert.equal(unpackedPath(p), p);
+    for (const p of ['/work/unmask/node_modules/@tensorflow/tfjs-node', '/r/app.asar.unpacked/node_modules/x', '/r/my-app.asar/x'])
+      assert.equal(unpackedPath(p), p);
   });
 });
 
@@ -44,7 +51,13 @@ describe('nativeEngineFiles', () => {
         // What electron-builder's asarUnpack leaves on disk; hard links, so that no gigabyte is copied.
         const addonRel = path.relative(checkout.packageDir, checkout.addon!);
         const libDir = path.dirname(checkout.libtensorflow!);
-        const files = [addonRel, ...fs.readdirSync(libDir).filter((f) => /\.so\.\d+$/.test(f)).map((f) => path.join('deps/lib', f))];
+        const files = [
+          addonRel,
+          ...fs
+            .readdirSync(libDir)
+            .filter((f) => /\.so\.\d+$/.test(f))
+            .map((f) => path.join('deps/lib', f)),
+        ];
         for (const rel of files) {
           fs.mkdirSync(path.dirname(path.join(unpackedPkg, rel)), { recursive: true });
           fs.linkSync(path.join(checkout.packageDir, rel), path.join(unpackedPkg, rel));
@@ -73,7 +86,11 @@ describe('nativeEngineFiles', () => {
 
 describe('engineStatus', () => {
   const info = {
-    engine: 'native' as const, tfjsVersion: '4.22.0', backend: 'tensorflow', threads: 2, simd: true,
+    engine: 'native' as const,
+    tfjsVersion: '4.22.0',
+    backend: 'tensorflow',
+    threads: 2,
+    simd: true,
     skipped: [{ engine: 'gpu' as const, reason: 'no CUDA device is visible: no NVIDIA driver device (/dev/nvidiactl) on this machine' }],
   };
 
@@ -81,13 +98,21 @@ describe('engineStatus', () => {
     const dev = engineStatus(info, { packaged: false });
     assert.equal(dev.engine, 'native');
     assert.equal(dev.device, null);
-    assert.deepEqual(dev.faster.map((f) => f.engine), ['gpu']);
+    assert.deepEqual(
+      dev.faster.map((f) => f.engine),
+      ['gpu'],
+    );
     assert.match(dev.faster[0]!.needs, /NVIDIA GPU and its driver/);
     assert.match(engineStatus(info, { packaged: true }).faster[0]!.needs, /source checkout.*setup:gpu-engine/);
   });
 
   it('a wasm app whose native engine was not built is told how to get it', () => {
-    const wasm = { ...info, engine: 'wasm' as const, backend: 'wasm', skipped: [...info.skipped, { engine: 'native' as const, reason: '@tensorflow/tfjs-node has no native addon built' }] };
+    const wasm = {
+      ...info,
+      engine: 'wasm' as const,
+      backend: 'wasm',
+      skipped: [...info.skipped, { engine: 'native' as const, reason: '@tensorflow/tfjs-node has no native addon built' }],
+    };
     assert.match(engineStatus(wasm, { packaged: false }).faster[1]!.needs, /npm run setup:native-engine/);
     assert.match(engineStatus(wasm, { packaged: true }).faster[1]!.needs, /packaged after `npm run setup:native-engine`/);
   });

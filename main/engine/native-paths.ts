@@ -28,11 +28,21 @@ export interface NativeEngineFiles {
 export function nativeEngineFiles(packageJson: string): NativeEngineFiles {
   const packageDir = unpackedPath(path.dirname(packageJson));
   const libDir = path.join(packageDir, 'lib');
-  const napi = fs.existsSync(libDir) ? fs.readdirSync(libDir).sort().find((d) => fs.existsSync(path.join(libDir, d, 'tfjs_binding.node'))) : undefined;
+  const napi = fs.existsSync(libDir)
+    ? fs
+        .readdirSync(libDir)
+        .sort()
+        .find((d) => fs.existsSync(path.join(libDir, d, 'tfjs_binding.node')))
+    : undefined;
   const addon = napi ? path.join(libDir, napi, 'tfjs_binding.node') : null;
   // binding.gyp links with -Wl,-rpath,$ORIGIN/../../deps/lib (Linux): libtensorflow_cc.so.2 from a wheel
   // (setup:native-engine, setup:gpu-engine), libtensorflow.so.2 from Google's tarball.
-  const names = process.platform === 'win32' ? ['tensorflow.dll'] : process.platform === 'darwin' ? ['libtensorflow.2.dylib'] : ['libtensorflow_cc.so.2', 'libtensorflow.so.2'];
+  const names =
+    process.platform === 'win32'
+      ? ['tensorflow.dll']
+      : process.platform === 'darwin'
+        ? ['libtensorflow.2.dylib']
+        : ['libtensorflow_cc.so.2', 'libtensorflow.so.2'];
   const deps = addon ? path.resolve(path.dirname(addon), '../../deps/lib') : null;
   const lib = deps ? names.map((n) => path.join(deps, n)).find((f) => fs.existsSync(f)) : undefined;
   return { packageDir, addon, libtensorflow: lib ?? null };

@@ -34,7 +34,6 @@ interface Loaded {
   device?: string;
 }
 
-
 /**
  * tfjs-node(-gpu) registers the 'tensorflow' backend on import; the GPU build says whether CUDA is in use
  * (`noGpuHint`: what the driver shows, added to the error when it is not).
@@ -51,7 +50,8 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
   // In a packaged app these are the files asarUnpack took out of app.asar, where dlopen() can reach them.
   const files = nativeEngineFiles(packageJson);
   if (!files.addon) throw new Error(`${pkg} has no native addon built (${fix})`);
-  if (!files.libtensorflow) throw new Error(`${pkg}'s addon is built but libtensorflow is missing from ${path.resolve(files.addon, '../../../deps/lib')} (${fix})`);
+  if (!files.libtensorflow)
+    throw new Error(`${pkg}'s addon is built but libtensorflow is missing from ${path.resolve(files.addon, '../../../deps/lib')} (${fix})`);
   // libtensorflow's INFO banners (oneDNN, CPU features) would drown the CLI's JSON output.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
@@ -79,9 +79,11 @@ async function loadGpu(forced: boolean): Promise<Loaded> {
   // CUDA's default order puts the fastest GPU first; the PCI order is the one the driver's list can be matched to.
   process.env.CUDA_DEVICE_ORDER ??= 'PCI_BUS_ID';
   const gpus = hidden ? [] : driverGpus();
-  const hint = hidden ?? (gpus.length > 0
-    ? `the driver lists ${gpus.map((g) => g.name).join(', ')}, but CUDA did not initialise (TF_CPP_MIN_LOG_LEVEL=0 shows why)`
-    : 'the NVIDIA driver lists no GPU');
+  const hint =
+    hidden ??
+    (gpus.length > 0
+      ? `the driver lists ${gpus.map((g) => g.name).join(', ')}, but CUDA did not initialise (TF_CPP_MIN_LOG_LEVEL=0 shows why)`
+      : 'the NVIDIA driver lists no GPU');
   const loaded = await loadNative('@tensorflow/tfjs-node-gpu', true, hint);
   return { ...loaded, device: describeTfjsGpu(gpus, process.env) };
 }

@@ -11,7 +11,9 @@ function tinyModel(fast: boolean): tf.LayersModel {
   let x = tf.layers
     .conv2d({ name: 'c', filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })
     .apply(input) as tf.SymbolicTensor;
-  const bn = fast ? new FastBatchNorm({ name: 'bn', momentum: 0.9, epsilon: 1e-5 }) : tf.layers.batchNormalization({ name: 'bn', momentum: 0.9, epsilon: 1e-5 });
+  const bn = fast
+    ? new FastBatchNorm({ name: 'bn', momentum: 0.9, epsilon: 1e-5 })
+    : tf.layers.batchNormalization({ name: 'bn', momentum: 0.9, epsilon: 1e-5 });
   x = bn.apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ name: 'd', units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(x) as tf.SymbolicTensor;
@@ -45,13 +47,21 @@ describe('FastBatchNorm', () => {
 
   it('has tfjs batchNormalization weights and matches its training-mode loss, gradients and moving statistics', () => {
     const [ref, fast] = [tinyModel(false), tinyModel(true)];
-    assert.deepEqual(fast.getLayer('bn').weights.map((w) => [w.originalName, w.trainable]), ref.getLayer('bn').weights.map((w) => [w.originalName, w.trainable]));
+    assert.deepEqual(
+      fast.getLayer('bn').weights.map((w) => [w.originalName, w.trainable]),
+      ref.getLayer('bn').weights.map((w) => [w.originalName, w.trainable]),
+    );
     const xs = tf.randomNormal([6, 5, 5, 3], 2, 3, 'float32', 7);
     const [a, b] = [trainGrads(ref, xs), trainGrads(fast, xs)];
     close([b.loss], [a.loss], 1e-5, 'loss');
     assert.deepEqual([...b.grads.keys()].sort(), [...a.grads.keys()].sort());
     for (const [name, g] of a.grads) close(b.grads.get(name)!, g, 1e-4, name);
-    const moving = (m: tf.LayersModel) => m.getLayer('bn').getWeights().slice(2).map((t) => t.dataSync());
+    const moving = (m: tf.LayersModel) =>
+      m
+        .getLayer('bn')
+        .getWeights()
+        .slice(2)
+        .map((t) => t.dataSync());
     moving(ref).forEach((r, i) => close(moving(fast)[i]!, r, 1e-5, `moving statistic ${i}`));
     close((fast.predict(xs) as tf.Tensor).dataSync(), (ref.predict(xs) as tf.Tensor).dataSync(), 1e-5, 'inference output');
     tf.dispose([xs]);
@@ -71,7 +81,10 @@ describe('FastBatchNorm', () => {
       tf.dispose(model.apply(xs, { training: true }) as tf.Tensor);
       xs.dispose();
     }
-    const [mean, variance] = layer.getWeights().slice(2).map((t) => Array.from(t.dataSync()));
+    const [mean, variance] = layer
+      .getWeights()
+      .slice(2)
+      .map((t) => Array.from(t.dataSync()));
     mean!.forEach((m, c) => assert.ok(Math.abs(m - 10 * (c + 1)) < 0.6 * (c + 1), `moving mean ${c}: ${m}`));
     variance!.forEach((v, c) => assert.ok(v > 0.4 * (c + 1) ** 2 && v < 1.6 * (c + 1) ** 2, `moving variance ${c}: ${v}`));
     // Inference on fresh data of the same distribution is normalised: per-channel mean ≈ 0, std ≈ 1.

@@ -46,9 +46,32 @@ export interface BonusOptions {
 
 /** Variants compared while designing (see the table above); `patch` is {@link BONUS_SPEC}. */
 export const BONUS_VARIANTS = {
-  plain: { stem: [16, 2, false], stages: [[32, 2, 'conv', false], [64, 2, 'conv', false], [128, 2, 'sep', false], [160, 1, 'sep', false]] },
-  bn: { stem: [16, 2, true], stages: [[32, 2, 'conv', true], [64, 2, 'conv', true], [128, 2, 'sep', true], [160, 1, 'sep', true]] },
-  patch: { stem: [32, 4, true], stages: [[64, 2, 'conv', true], [128, 2, 'sep', true], [192, 1, 'sep', true]] },
+  plain: {
+    stem: [16, 2, false],
+    stages: [
+      [32, 2, 'conv', false],
+      [64, 2, 'conv', false],
+      [128, 2, 'sep', false],
+      [160, 1, 'sep', false],
+    ],
+  },
+  bn: {
+    stem: [16, 2, true],
+    stages: [
+      [32, 2, 'conv', true],
+      [64, 2, 'conv', true],
+      [128, 2, 'sep', true],
+      [160, 1, 'sep', true],
+    ],
+  },
+  patch: {
+    stem: [32, 4, true],
+    stages: [
+      [64, 2, 'conv', true],
+      [128, 2, 'sep', true],
+      [192, 1, 'sep', true],
+    ],
+  },
 } as const satisfies Record<string, BonusSpec>;
 
 /** The chosen design: 4×4/4 patch stem, one 3×3 conv stage and two depthwise-separable stages, all batch-normalised. */
@@ -75,7 +98,11 @@ function resolveBonus(options: BonusOptions): { size: number; seed: number | und
  * The stem. Its ReLU is fused into its convolution (so BN, if any, follows the ReLU): tfjs then differentiates it
  * as a plain conv2d, which skips the gradient with respect to the image; a linear fused conv computes it eagerly.
  */
-function stem(input: tf.SymbolicTensor, [stemFilters, stemStride, stemBn]: BonusSpec['stem'], init: () => ReturnType<typeof tf.initializers.heNormal>): tf.SymbolicTensor {
+function stem(
+  input: tf.SymbolicTensor,
+  [stemFilters, stemStride, stemBn]: BonusSpec['stem'],
+  init: () => ReturnType<typeof tf.initializers.heNormal>,
+): tf.SymbolicTensor {
   let x = tf.layers
     .conv2d({
       name: 'stem',
@@ -125,7 +152,15 @@ export function createBonusNet(options: BonusOptions = {}): tf.LayersModel {
     const last = i === spec.stages.length - 1;
     if (kind === 'sep') {
       const depthwise = (useBias: boolean) =>
-        tf.layers.depthwiseConv2d({ name: `${id}_dw`, kernelSize: 3, strides: stride, padding: 'same', useBias, depthwiseInitializer: init(), biasInitializer: 'zeros' });
+        tf.layers.depthwiseConv2d({
+          name: `${id}_dw`,
+          kernelSize: 3,
+          strides: stride,
+          padding: 'same',
+          useBias,
+          depthwiseInitializer: init(),
+          biasInitializer: 'zeros',
+        });
       x = unit(x, `${id}_dw`, bn, `${id}_dw_relu`, depthwise);
       x = unit(x, `${id}_pw`, bn, last ? BONUS_FEATURE_LAYER : `${id}_pw_relu`, conv(`${id}_pw`, filters, 1, 1));
     } else {

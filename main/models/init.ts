@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs';
  * torch.nn.Conv2d / Linear defaults: kernel ~ U(±1/√fan_in) (kaiming_uniform with a = √5) and
  * bias ~ U(±1/√fan_in). `seed` makes the draw reproducible; each layer gets its own offset of it.
  */
-export function torchDefaultInit(fanIn: number, seed: number | undefined): {
+export function torchDefaultInit(
+  fanIn: number,
+  seed: number | undefined,
+): {
   kernelInitializer: ReturnType<typeof tf.initializers.randomUniform>;
   biasInitializer: ReturnType<typeof tf.initializers.randomUniform>;
 } {

@@ -24,7 +24,8 @@ function shardValues(dir: string, name: string): { shape: number[]; values: Floa
     let offset = 0;
     for (const w of group.weights) {
       const size = w.shape.reduce((a, b) => a * b, 1);
-      if (w.name === name) return { shape: w.shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)) };
+      if (w.name === name)
+        return { shape: w.shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)) };
       offset += size * 4;
     }
   }
@@ -75,7 +76,11 @@ describe('MobileNetBased', () => {
       const pooled = (m: tf.LayersModel, layer: string) => tf.model({ inputs: m.inputs, outputs: m.getLayer(layer).output as tf.SymbolicTensor });
       const [ours, theirs] = tf.tidy(() => {
         const symmetric = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 3); // Keras preprocess_input range
-        const normalised = symmetric.add(1).div(2).sub(tf.tensor1d([...MEAN])).div(tf.tensor1d([...STD]));
+        const normalised = symmetric
+          .add(1)
+          .div(2)
+          .sub(tf.tensor1d([...MEAN]))
+          .div(tf.tensor1d([...STD]));
         return [
           (pooled(at224, 'pool_pw_13').predict(normalised) as tf.Tensor).dataSync() as Float32Array,
           (pooled(reference, 'global_average_pooling2d_1').predict(symmetric) as tf.Tensor).dataSync() as Float32Array,
@@ -133,9 +138,15 @@ describe('MobileNetBased', () => {
     try {
       const before = net.getLayer('conv1').getWeights()[0]!.dataSync().slice();
       const named = new Map<string, tf.Tensor>([['conv1/kernel', tf.zeros([3, 3, 3, 24])]]);
-      assert.throws(() => assignNamedWeights(net, named, 'test.h5'), (e: unknown) => e instanceof UnmaskError && /'conv1_bn\/gamma'/.test(e.message));
+      assert.throws(
+        () => assignNamedWeights(net, named, 'test.h5'),
+        (e: unknown) => e instanceof UnmaskError && /'conv1_bn\/gamma'/.test(e.message),
+      );
       named.set('conv1/kernel', tf.zeros([3, 3, 3, 32]));
-      assert.throws(() => assignNamedWeights(net, named, 'test.h5', [net.getLayer('conv1')]), /'conv1\/kernel' of layer 'conv1' has shape \[3,3,3,32\], the model wants \[3,3,3,24\]/);
+      assert.throws(
+        () => assignNamedWeights(net, named, 'test.h5', [net.getLayer('conv1')]),
+        /'conv1\/kernel' of layer 'conv1' has shape \[3,3,3,32\], the model wants \[3,3,3,24\]/,
+      );
       assert.deepEqual(net.getLayer('conv1').getWeights()[0]!.dataSync(), before);
       tf.dispose([...named.values()]);
     } finally {

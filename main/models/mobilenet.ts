@@ -29,8 +29,19 @@ const BN = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
 
 /** Output channels of the 13 pointwise convolutions at α = 1, and the stride of the depthwise one before each. */
 const BLOCKS: readonly (readonly [filters: number, stride: 1 | 2])[] = [
-  [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
-  [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
+  [64, 1],
+  [128, 2],
+  [128, 1],
+  [256, 2],
+  [256, 1],
+  [512, 2],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [1024, 2],
+  [1024, 1],
 ];
 
 /**
@@ -56,12 +67,28 @@ export function mobileNetBackbone(input: tf.SymbolicTensor, alpha = MOBILENET_AL
   BLOCKS.forEach(([filters, stride], i) => {
     const id = i + 1;
     x = apply(
-      tf.layers.depthwiseConv2d({ name: `conv_dw_${id}`, kernelSize: 3, strides: stride, padding: 'same', depthMultiplier: 1, useBias: false, depthwiseInitializer: init() }),
+      tf.layers.depthwiseConv2d({
+        name: `conv_dw_${id}`,
+        kernelSize: 3,
+        strides: stride,
+        padding: 'same',
+        depthMultiplier: 1,
+        useBias: false,
+        depthwiseInitializer: init(),
+      }),
       x,
     );
     x = bnRelu(x, `conv_dw_${id}`);
     x = apply(
-      tf.layers.conv2d({ name: `conv_pw_${id}`, filters: Math.round(filters * alpha), kernelSize: 1, strides: 1, padding: 'same', useBias: false, kernelInitializer: init() }),
+      tf.layers.conv2d({
+        name: `conv_pw_${id}`,
+        filters: Math.round(filters * alpha),
+        kernelSize: 1,
+        strides: 1,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: init(),
+      }),
       x,
     );
     x = bnRelu(x, `conv_pw_${id}`);

@@ -57,8 +57,10 @@ export class PartCrops extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const [image, boxes] = inputShape as tf.Shape[];
-    if (!image || image.length !== 4 || !boxes || boxes.length !== 3) throw new RangeError(`${this.name}: inputs must be images [b, h, w, c] and boxes [b, parts, 3]`);
-    if (boxes[1] !== this.mirrored.length || boxes[2] !== PART_BOX_VALUES) throw new RangeError(`${this.name}: boxes must be [b, ${this.mirrored.length}, ${PART_BOX_VALUES}], got [${boxes}]`);
+    if (!image || image.length !== 4 || !boxes || boxes.length !== 3)
+      throw new RangeError(`${this.name}: inputs must be images [b, h, w, c] and boxes [b, parts, 3]`);
+    if (boxes[1] !== this.mirrored.length || boxes[2] !== PART_BOX_VALUES)
+      throw new RangeError(`${this.name}: boxes must be [b, ${this.mirrored.length}, ${PART_BOX_VALUES}], got [${boxes}]`);
     return [null, this.size, this.size, image[3] ?? null];
   }
 

@@ -201,7 +201,8 @@ export const models = {
     create: (options = {}) => createBonusNet(options),
     inputSize: 256,
     camLayer: BONUS_FEATURE_LAYER,
-    description: 'Compact from-scratch CNN for low-resource devices (56,098 params, 0.33 % of SimpleNet): 4×4 patch stem, a 3×3 conv and two depthwise-separable stages with batch norm, global average pooling → 2',
+    description:
+      'Compact from-scratch CNN for low-resource devices (56,098 params, 0.33 % of SimpleNet): 4×4 patch stem, a 3×3 conv and two depthwise-separable stages with batch norm, global average pooling → 2',
   },
 } satisfies Record<ModelName, ModelEntry>;
 

@@ -42,9 +42,7 @@ export function createSimpleNet(options: SimpleNetOptions = {}): tf.LayersModel 
   const widths = [1024, 256];
   let fanIn = flat.shape[1]!;
   widths.forEach((units, i) => {
-    h = tf.layers
-      .dense({ name: `fc${i + 1}`, units, activation: 'relu', ...torchDefaultInit(fanIn, at(10 + i)) })
-      .apply(h) as tf.SymbolicTensor;
+    h = tf.layers.dense({ name: `fc${i + 1}`, units, activation: 'relu', ...torchDefaultInit(fanIn, at(10 + i)) }).apply(h) as tf.SymbolicTensor;
     fanIn = units;
   });
   const logits = tf.layers.dense({ name: 'logits', units: 2, ...torchDefaultInit(fanIn, at(20)) }).apply(h) as tf.SymbolicTensor;

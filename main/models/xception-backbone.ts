@@ -92,7 +92,15 @@ class XceptionLayers {
   /** Keras's unnamed 1×1 stride-2 conv + BN shortcut (`conv2d`, `conv2d_1`, … and `batch_normalization`, …). */
   shortcut(x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor {
     const i = this.shortcutIndex++;
-    const config = { name: `conv2d${suffix(i)}`, filters: this.ch(filters), kernelSize: 1, strides: 2, padding: 'same', useBias: false, kernelInitializer: this.init() } as const;
+    const config = {
+      name: `conv2d${suffix(i)}`,
+      filters: this.ch(filters),
+      kernelSize: 1,
+      strides: 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: this.init(),
+    } as const;
     x = this.apply(tf.layers.conv2d(this.named(config)), x);
     return this.apply(tf.layers.batchNormalization(this.named({ name: `batch_normalization${suffix(i)}`, ...BN })), x);
   }

@@ -36,24 +36,33 @@ describe('XceptionParts', () => {
     }
   });
 
-  it('loads Keras’s ImageNet weights into the whole-image branch and the same values into every part_ layer', { skip: !fs.existsSync(XCEPTION_H5) && `no ${XCEPTION_H5}` }, async () => {
-    const m = createXceptionParts({ seed: 3 });
-    try {
-      const result = await loadXceptionPartsImageNet(m, { weights: XCEPTION_H5 });
-      const pairs = backboneLayerPairs(m);
-      // Block 1: 2 convolutions + 2 batch norms; blocks 2–4: 2 separable + 1 shortcut convolution, 3 batch norms each; blocks 5–12: 3 + 3 each.
-      assert.equal(pairs.length, 4 + 3 * 6 + 8 * 6);
-      assert.equal(result.layers, 2 * pairs.length);
-      for (const { whole, part } of pairs) {
-        const [a, b] = [whole.getWeights(), part.getWeights()];
-        a.forEach((w, i) => assert.ok(tf.tidy(() => tf.equal(w, b[i]!).all().dataSync()[0] === 1), `${part.name} weight ${i}`));
+  it(
+    'loads Keras’s ImageNet weights into the whole-image branch and the same values into every part_ layer',
+    { skip: !fs.existsSync(XCEPTION_H5) && `no ${XCEPTION_H5}` },
+    async () => {
+      const m = createXceptionParts({ seed: 3 });
+      try {
+        const result = await loadXceptionPartsImageNet(m, { weights: XCEPTION_H5 });
+        const pairs = backboneLayerPairs(m);
+        // Block 1: 2 convolutions + 2 batch norms; blocks 2–4: 2 separable + 1 shortcut convolution, 3 batch norms each; blocks 5–12: 3 + 3 each.
+        assert.equal(pairs.length, 4 + 3 * 6 + 8 * 6);
+        assert.equal(result.layers, 2 * pairs.length);
+        for (const { whole, part } of pairs) {
+          const [a, b] = [whole.getWeights(), part.getWeights()];
+          a.forEach((w, i) =>
+            assert.ok(
+              tf.tidy(() => tf.equal(w, b[i]!).all().dataSync()[0] === 1),
+              `${part.name} weight ${i}`,
+            ),
+          );
+        }
+        const kernel = m.getLayer('block1_conv1').getWeights()[0]!;
+        assert.ok(tf.tidy(() => tf.abs(kernel).max().dataSync()[0]!) > 0.1, 'ImageNet values, not an initialisation');
+      } finally {
+        m.dispose();
       }
-      const kernel = m.getLayer('block1_conv1').getWeights()[0]!;
-      assert.ok(tf.tidy(() => tf.abs(kernel).max().dataSync()[0]!) > 0.1, 'ImageNet values, not an initialisation');
-    } finally {
-      m.dispose();
-    }
-  });
+    },
+  );
 
   it('gives the same logits from cached trunk features as from a full forward pass with the part boxes', () => {
     const m = createXceptionParts({ seed: 1, widthDivisor: 16 });

@@ -103,8 +103,14 @@ export function partBoxesTensor(landmarks: readonly (readonly number[] | null)[]
  * A detector's inputs for images [n, 256, 256, 3]: the images alone, or with their part boxes when it reads
  * them (then `landmarks` must give each image's, as the images show them; `flip`: the images are mirrored).
  */
-export function detectorInputs(model: tf.LayersModel, images: tf.Tensor4D, landmarks?: readonly (readonly number[] | null)[], flip = false): tf.Tensor | tf.Tensor[] {
+export function detectorInputs(
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  landmarks?: readonly (readonly number[] | null)[],
+  flip = false,
+): tf.Tensor | tf.Tensor[] {
   if (!readsPartBoxes(model)) return images;
-  if (!landmarks || landmarks.length !== images.shape[0]) throw new UnmaskError('INTERNAL', `${model.name} reads face-part boxes: give the landmarks of each of the ${images.shape[0]} images`);
+  if (!landmarks || landmarks.length !== images.shape[0])
+    throw new UnmaskError('INTERNAL', `${model.name} reads face-part boxes: give the landmarks of each of the ${images.shape[0]} images`);
   return [images, partBoxesTensor(landmarks, flip)];
 }

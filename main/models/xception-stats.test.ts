@@ -27,7 +27,10 @@ describe('XceptionStats', () => {
     const m = createXceptionStats({ seed: 2, widthDivisor: 8 });
     try {
       const x = tf.randomNormal([2, 256, 256, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-      const probe = tf.model({ inputs: m.inputs, outputs: [m.getLayer('add').output as tf.SymbolicTensor, m.getLayer(STATS_FEATURE_LAYER).output as tf.SymbolicTensor] });
+      const probe = tf.model({
+        inputs: m.inputs,
+        outputs: [m.getLayer('add').output as tf.SymbolicTensor, m.getLayer(STATS_FEATURE_LAYER).output as tf.SymbolicTensor],
+      });
       const [map, stats] = probe.predict(x) as [tf.Tensor4D, tf.Tensor2D];
       const c = map.shape[3];
       const { mean, variance } = tf.moments(map, [1, 2]);
@@ -36,7 +39,13 @@ describe('XceptionStats', () => {
       expected.forEach((v, i) => assert.ok(Math.abs(v - got[i]!) < 1e-4 * Math.max(1, Math.abs(v)), `stat ${i}: ${got[i]} vs ${v}`));
       // Frozen at the pooled statistics, only the standardisation and the linear layer are left to train.
       const split = splitModel(m, STATS_FEATURE_LAYER);
-      assert.deepEqual(split.part.layers.filter((l) => l.weights.length > 0).map((l) => l.name).sort(), ['feature_norm', 'head_fc1']);
+      assert.deepEqual(
+        split.part.layers
+          .filter((l) => l.weights.length > 0)
+          .map((l) => l.name)
+          .sort(),
+        ['feature_norm', 'head_fc1'],
+      );
       assert.ok(m.layers.some((l) => l instanceof GlobalStdPooling2D));
       split.dispose();
     } finally {

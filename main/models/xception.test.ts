@@ -121,10 +121,18 @@ describe('Xception', () => {
     // Full width: the residual convs come in Keras's creation order (128, 256, 728, 1024 filters), no biases.
     withModel(createXception({ includeTop: false, inputSize: 71 }), (m) => {
       assert.equal(m.layers.length, 132);
-      const filters = ['conv2d', 'conv2d_1', 'conv2d_2', 'conv2d_3'].map((n) => m.getLayer(n).getWeights().map((w) => w.shape));
+      const filters = ['conv2d', 'conv2d_1', 'conv2d_2', 'conv2d_3'].map((n) =>
+        m
+          .getLayer(n)
+          .getWeights()
+          .map((w) => w.shape),
+      );
       assert.deepEqual(filters, [[[1, 1, 64, 128]], [[1, 1, 128, 256]], [[1, 1, 256, 728]], [[1, 1, 728, 1024]]]);
       assert.deepEqual(
-        m.getLayer('block14_sepconv2').getWeights().map((w) => w.shape),
+        m
+          .getLayer('block14_sepconv2')
+          .getWeights()
+          .map((w) => w.shape),
         [
           [3, 3, 1536, 1],
           [1, 1, 1536, 2048],

@@ -208,5 +208,8 @@ function listFiles(at: string): string[] {
   }
   if (stat.isFile()) return [at];
   if (!stat.isDirectory()) return [];
-  return fs.readdirSync(at, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(at, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }

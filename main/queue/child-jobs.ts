@@ -43,7 +43,7 @@ export function runTrainProcess(
         timer = setTimeout(() => worker.kill(), CANCEL_GRACE_MS);
       } else {
         worker.kill();
-        settle(() => reject(new UnmaskError('CANCELLED', 'this worker stopped the job (it is stopping, or lost the job\'s lock); another worker continues it')));
+        settle(() => reject(new UnmaskError('CANCELLED', "this worker stopped the job (it is stopping, or lost the job's lock); another worker continues it")));
       }
     };
     signal.addEventListener('abort', onAbort);
@@ -55,7 +55,10 @@ export function runTrainProcess(
     });
     // Messages sent just before exiting can arrive after the exit event: let them land first.
     worker.onExit((code, how) =>
-      setTimeout(() => settle(() => reject(new UnmaskError(signal.aborted ? 'CANCELLED' : 'INTERNAL', `the training process stopped (${how ?? `exit code ${code}`})`))), 200),
+      setTimeout(
+        () => settle(() => reject(new UnmaskError(signal.aborted ? 'CANCELLED' : 'INTERNAL', `the training process stopped (${how ?? `exit code ${code}`})`))),
+        200,
+      ),
     );
     if (signal.aborted) onAbort();
     else worker.send(command);
@@ -66,7 +69,12 @@ export function runTrainProcess(
  * One request to a new analysis-worker process whose run store is `dbPath` (a job's scratch store), which is
  * closed afterwards. An aborted `signal` kills it and rejects with CANCELLED.
  */
-export async function runAnalysisProcess<K extends AnalysisOp>(dbPath: string, op: K, params: AnalysisParams<K>, signal: AbortSignal): Promise<AnalysisResult<K>> {
+export async function runAnalysisProcess<K extends AnalysisOp>(
+  dbPath: string,
+  op: K,
+  params: AnalysisParams<K>,
+  signal: AbortSignal,
+): Promise<AnalysisResult<K>> {
   const client = new AnalysisClient(nodeWorkerLauncher({ UNMASK_DB: dbPath }));
   const onAbort = () => client.close();
   signal.addEventListener('abort', onAbort);
@@ -74,7 +82,8 @@ export async function runAnalysisProcess<K extends AnalysisOp>(dbPath: string, o
     if (signal.aborted) throw new UnmaskError('CANCELLED', 'the job was cancelled');
     return await client.request(op, params);
   } catch (error) {
-    if (signal.aborted) throw new UnmaskError('CANCELLED', signal.reason === 'cancel' ? 'the job was cancelled' : 'this worker stopped the job; another worker continues it');
+    if (signal.aborted)
+      throw new UnmaskError('CANCELLED', signal.reason === 'cancel' ? 'the job was cancelled' : 'this worker stopped the job; another worker continues it');
     throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);

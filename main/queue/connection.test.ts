@@ -26,7 +26,10 @@ describe('parseQueueUrl', () => {
     for (const url of ['http://h:1', 'redis://', 'redis://h/x', 'redis://h?tls=1', 'nonsense']) {
       assert.throws(() => parseQueueUrl(url), { code: 'BAD_ARGUMENT' }, url);
     }
-    assert.throws(() => parseQueueUrl('memcached://u:hunter2@h'), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(
+      () => parseQueueUrl('memcached://u:hunter2@h'),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
   });
 });
 

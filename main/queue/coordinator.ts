@@ -30,7 +30,6 @@ export interface CoordinatorOptions extends Roots {
 
 type Waiter = { resolve(e: EvaluationRecord): void; reject(error: Error): void };
 
-
 export class QueueCoordinator {
   readonly queue: Queue;
   private readonly events: QueueEvents;
@@ -65,7 +64,10 @@ export class QueueCoordinator {
   static async connect(options: CoordinatorOptions): Promise<QueueCoordinator> {
     const coordinator = new QueueCoordinator(options);
     try {
-      await withTimeout(Promise.all([coordinator.queue.waitUntilReady(), coordinator.events.waitUntilReady(), coordinator.relay.waitUntilReady()]), options.address.shown);
+      await withTimeout(
+        Promise.all([coordinator.queue.waitUntilReady(), coordinator.events.waitUntilReady(), coordinator.relay.waitUntilReady()]),
+        options.address.shown,
+      );
       coordinator.listen();
       await coordinator.reconcile();
     } catch (error) {
@@ -104,13 +106,25 @@ export class QueueCoordinator {
    * Scores run `runId` on a folder of the data root on a worker; resolves with the evaluation once recorded.
    * QUEUE_UNAVAILABLE when no worker is connected (the caller waits for the answer, so it is not left queued).
    */
-  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean }): Promise<EvaluationRecord> {
+  async evaluate(
+    runId: number,
+    params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean },
+  ): Promise<EvaluationRecord> {
     const { store } = this.options;
     if (!(await this.queue.getWorkers()).some((c) => (c['rawname'] ?? '').includes(':w:'))) {
-      throw new UnmaskError('QUEUE_UNAVAILABLE', `no worker is connected to the queue ${this.options.address.shown}: start one (unmask worker --queue URL --data-root DIR --artifacts DIR)`);
+      throw new UnmaskError(
+        'QUEUE_UNAVAILABLE',
+        `no worker is connected to the queue ${this.options.address.shown}: start one (unmask worker --queue URL --data-root DIR --artifacts DIR)`,
+      );
     }
     const payload: EvaluatePayload = {
-      params: { runId, dataset: this.options.dataRoot.relative(params.dataset), ...(params.split ? { split: params.split } : {}), ...(params.checkpoint ? { checkpoint: params.checkpoint } : {}), ...(params.cropFaces ? { cropFaces: true } : {}) },
+      params: {
+        runId,
+        dataset: this.options.dataRoot.relative(params.dataset),
+        ...(params.split ? { split: params.split } : {}),
+        ...(params.checkpoint ? { checkpoint: params.checkpoint } : {}),
+        ...(params.cropFaces ? { cropFaces: true } : {}),
+      },
       run: evaluationRun(store, runId, this.options),
       coordinator: this.options.name,
     };
@@ -210,7 +224,8 @@ export class QueueCoordinator {
     if (parent) return this.jobs.shardDone(parent);
     const job = this.options.store.getJob(jobId);
     if (!job) return;
-    const failed = (error: unknown) => this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
+    const failed = (error: unknown) =>
+      this.end(jobId, 'failed', { code: 'INTERNAL', message: `its result could not be recorded: ${(error as Error).message}` });
     let record: () => void;
     let checkpoints: readonly string[] = [];
     try {

@@ -3,15 +3,7 @@ import path from 'node:path';
 import { RunStore } from '../store/index.js';
 import { runAnalysisProcess } from './child-jobs.js';
 import { restoreSnapshot } from './journal.js';
-import {
-  evaluatePayload,
-  featuresPayload,
-  mapRowPaths,
-  parseWire,
-  scoreRowFromWire,
-  type EvaluateResult,
-  type FeaturesResult,
-} from './payloads.js';
+import { evaluatePayload, featuresPayload, mapRowPaths, parseWire, scoreRowFromWire, type EvaluateResult, type FeaturesResult } from './payloads.js';
 import { checkedRequest, withScratchStore, type JobHandle, type WorkerContext } from './worker-context.js';
 
 /**
@@ -31,7 +23,13 @@ export async function evaluateJob(job: JobHandle, ctx: WorkerContext, signal: Ab
     try {
       const runId = restoreSnapshot(store, payload.run.snapshot, runDataset, ctx.artifacts);
       const val = payload.run.valScores;
-      if (val) store.saveScores(runId, 'val', mapRowPaths(val.rows.map(scoreRowFromWire), (p) => ctx.dataRoot.join(p)), { checkpointEpoch: val.checkpointEpoch });
+      if (val)
+        store.saveScores(
+          runId,
+          'val',
+          mapRowPaths(val.rows.map(scoreRowFromWire), (p) => ctx.dataRoot.join(p)),
+          { checkpointEpoch: val.checkpointEpoch },
+        );
       store.close();
       const { split, checkpoint, cropFaces } = payload.params;
       const { evaluationId } = await runAnalysisProcess(dbPath, 'evaluate', { runId, dataset, split, checkpoint, cropFaces }, signal);

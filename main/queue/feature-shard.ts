@@ -55,9 +55,18 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
   try {
     await entry.pretrained.load(model, { weights: request.weights });
     const cutLayer = cutForUnfreeze(entry, request.model, typeof request.unfreezeBlocks === 'number' ? request.unfreezeBlocks : 0);
-    const trunk = cachedTrunk(model, splitModel(model, cutLayer), cutLayer, options.cacheRoot, Math.min(request.batchSize, 16), options.signal, options.onProgress, {
-      selfBlend: request.selfBlend != null,
-    });
+    const trunk = cachedTrunk(
+      model,
+      splitModel(model, cutLayer),
+      cutLayer,
+      options.cacheRoot,
+      Math.min(request.batchSize, 16),
+      options.signal,
+      options.onProgress,
+      {
+        selfBlend: request.selfBlend != null,
+      },
+    );
     const views = request.featureViews ?? TRAIN_DEFAULTS.featureViews;
     const evalViews: ViewName[] = request.ttaFlip ? ['plain', 'flip'] : ['plain'];
     const reals = sets.train.filter((s) => s.label === 0, 'train-self-blend');

@@ -10,11 +10,17 @@ function describe(job: Job, store: RunStore): FleetWorker['jobs'][number] | null
   if (!isJobKind(job.name) || !job.id) return null;
   const kind: QueueJobKind = job.name;
   const ledger = store.getJob(job.id.replace(/-f\d+$/, ''));
-  const data = job.data as { request?: { model?: string; lr?: number; dataset?: string }; shard?: { index: number; count: number }; params?: { runId?: number; dataset?: string } };
+  const data = job.data as {
+    request?: { model?: string; lr?: number; dataset?: string };
+    shard?: { index: number; count: number };
+    params?: { runId?: number; dataset?: string };
+  };
   const runId = ledger?.runId ?? null;
   let label: string;
-  if (kind === 'train') label = `${data.request?.model ?? '?'} · lr ${data.request?.lr ?? '?'} · ${data.request?.dataset ?? '?'}${runId ? ` (run ${runId})` : ''}`;
-  else if (kind === 'features') label = `features ${(data.shard?.index ?? 0) + 1}/${data.shard?.count ?? '?'} · ${data.request?.model ?? '?'} · ${data.request?.dataset ?? '?'}`;
+  if (kind === 'train')
+    label = `${data.request?.model ?? '?'} · lr ${data.request?.lr ?? '?'} · ${data.request?.dataset ?? '?'}${runId ? ` (run ${runId})` : ''}`;
+  else if (kind === 'features')
+    label = `features ${(data.shard?.index ?? 0) + 1}/${data.shard?.count ?? '?'} · ${data.request?.model ?? '?'} · ${data.request?.dataset ?? '?'}`;
   else label = `evaluate run ${data.params?.runId ?? '?'} on ${data.params?.dataset ?? '?'}`;
   return { queueJobId: job.id, kind, label, runId };
 }
@@ -45,6 +51,13 @@ export async function readFleet(queue: Queue, store: RunStore): Promise<Pick<Fle
   const n = (k: string) => counts[k] ?? 0;
   return {
     workers: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    depth: { waiting: n('wait') + n('prioritized'), active: n('active'), delayed: n('delayed'), waitingChildren: n('waiting-children'), completed: n('completed'), failed: n('failed') },
+    depth: {
+      waiting: n('wait') + n('prioritized'),
+      active: n('active'),
+      delayed: n('delayed'),
+      waitingChildren: n('waiting-children'),
+      completed: n('completed'),
+      failed: n('failed'),
+    },
   };
 }

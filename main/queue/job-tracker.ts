@@ -89,7 +89,13 @@ export class JobTracker {
     if (!t) return;
     t.shardsDone++;
     t.info.state = 'running';
-    t.info.progress = t.clock.next(t.info.progress, { ...IDLE_PROGRESS, phase: 'features', epochs: t.info.request.epochs, done: t.shardsDone, total: t.shards });
+    t.info.progress = t.clock.next(t.info.progress, {
+      ...IDLE_PROGRESS,
+      phase: 'features',
+      epochs: t.info.request.epochs,
+      done: t.shardsDone,
+      total: t.shards,
+    });
     this.options.emit(t.info, false);
   }
 

@@ -15,7 +15,11 @@ export function isJobKind(name: string): name is QueueJobKind {
 }
 
 /** A path relative to a shared root (checked again, against the root, where it is used). */
-const relPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+const relPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 const metric = z.number().nullable(); // JSON has no NaN: a diverged run's NaN crosses as null
 const probPair = z.tuple([z.number().nullable(), z.number().nullable()]);
 
@@ -50,7 +54,10 @@ const scoreSet = z.strictObject({ split: z.enum(['train', 'val', 'test']), check
 
 /** Who asked: the coordinator's name, shown by workers (`host:pid` of the app or `unmask serve`). */
 const coordinator = z.string().min(1).max(200);
-const sweep = z.string().regex(/^[\w.:-]{1,64}$/).nullable();
+const sweep = z
+  .string()
+  .regex(/^[\w.:-]{1,64}$/)
+  .nullable();
 
 /** train: one training run. `request.dataset` is relative to the data root. */
 export const trainPayload = z.strictObject({ request: trainRequest, sweep, coordinator });
@@ -58,7 +65,9 @@ export const trainPayload = z.strictObject({ request: trainRequest, sweep, coord
 /** features: shard `index` of `count` of a frozen-backbone run's feature views (the images with i % count == index). */
 export const featuresPayload = z.strictObject({
   request: trainRequest,
-  shard: z.strictObject({ index: z.number().int().min(0), count: z.number().int().min(1).max(256) }).refine((s) => s.index < s.count, 'shard index must be below the count'),
+  shard: z
+    .strictObject({ index: z.number().int().min(0), count: z.number().int().min(1).max(256) })
+    .refine((s) => s.index < s.count, 'shard index must be below the count'),
   coordinator,
 });
 

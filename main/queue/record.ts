@@ -120,7 +120,8 @@ export function recordJobEnd(store: RunStore, jobId: string, state: 'failed' | '
     if (!job || isFinal(job)) return job;
     if (job.kind === 'train' && job.runId !== null) {
       const { status } = store.getRun(job.runId);
-      if (status === 'running' || status === 'queued') store.finish(job.runId, state === 'cancelled' ? 'cancelled' : 'failed', state === 'cancelled' ? undefined : error?.message);
+      if (status === 'running' || status === 'queued')
+        store.finish(job.runId, state === 'cancelled' ? 'cancelled' : 'failed', state === 'cancelled' ? undefined : error?.message);
     }
     return store.updateJob(jobId, { state, error: error?.message ?? null });
   });

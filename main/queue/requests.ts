@@ -14,7 +14,9 @@ import type { Roots } from './record.js';
 /** The API-shaped request of a checked one (defaults filled in), dataset and all. */
 export function apiRequestOf(checked: TrainRequest): JobRequest {
   const keys = Object.keys(trainRequest.shape) as (keyof JobRequest)[];
-  return Object.fromEntries(keys.filter((k) => checked[k as keyof TrainRequest] !== undefined).map((k) => [k, checked[k as keyof TrainRequest]])) as unknown as JobRequest;
+  return Object.fromEntries(
+    keys.filter((k) => checked[k as keyof TrainRequest] !== undefined).map((k) => [k, checked[k as keyof TrainRequest]]),
+  ) as unknown as JobRequest;
 }
 
 /**
@@ -67,14 +69,19 @@ function dataRelative(file: string, roots: Roots): string | null {
  */
 export function evaluationRun(store: RunStore, runId: number, roots: Roots): EvaluatePayload['run'] {
   const run = store.getRun(runId);
-  const checkpoints = store.getCheckpoints(runId).map((c) => ({ ...c, path: sharedCheckpoint(store, runId, path.resolve(path.dirname(store.file), c.path), roots) }));
+  const checkpoints = store
+    .getCheckpoints(runId)
+    .map((c) => ({ ...c, path: sharedCheckpoint(store, runId, path.resolve(path.dirname(store.file), c.path), roots) }));
   const snapshot = {
     run: { model: run.model, datasetFingerprint: run.datasetFingerprint, params: run.params, engine: run.engine },
     epochs: store.getEpochs(runId),
     checkpoints,
   };
   const dataset = dataRelative(run.datasetPath, roots);
-  const own = store.listRuns().find((r) => r.id === runId)?.ownScores.find((s) => s.split === 'val');
+  const own = store
+    .listRuns()
+    .find((r) => r.id === runId)
+    ?.ownScores.find((s) => s.split === 'val');
   const rows = store.getScores(runId, 'val').map((r) => ({ ...r, path: dataRelative(r.path, roots) }));
   const valScores =
     own?.checkpointEpoch != null && rows.length > 0 && rows.every((r) => r.path !== null)

@@ -47,7 +47,8 @@ export async function trainJob(job: JobHandle, ctx: WorkerContext, signal: Abort
       for (const split of ['val', 'test'] as const) await runAnalysisProcess(dbPath, 'score', { runId, split }, signal);
     } else {
       const relay = relayTo(progress, dbPath, ctx, ctx.sync ? pushJob : undefined);
-      const command = runId !== null ? { type: 'resume' as const, runId, store: location, journal } : { type: 'start' as const, request, store: location, journal };
+      const command =
+        runId !== null ? { type: 'resume' as const, runId, store: location, journal } : { type: 'start' as const, request, store: location, journal };
       const outcome = await runTrainProcess(command, relay, signal);
       featuresComputed = outcome.features?.computed ?? null;
       wallSeconds = outcome.wallSeconds;
@@ -63,7 +64,12 @@ export async function trainJob(job: JobHandle, ctx: WorkerContext, signal: Abort
  * The train worker's messages as job progress; a run and an epoch are described from the scratch store it writes.
  * `beforeEpoch` runs before an epoch is reported (its checkpoints pushed, for the coordinator to pull).
  */
-function relayTo(progress: ReturnType<typeof progressSender>, dbPath: string, ctx: WorkerContext, beforeEpoch?: () => Promise<void>): (m: TrainWorkerMessage) => void {
+function relayTo(
+  progress: ReturnType<typeof progressSender>,
+  dbPath: string,
+  ctx: WorkerContext,
+  beforeEpoch?: () => Promise<void>,
+): (m: TrainWorkerMessage) => void {
   const read = <T>(fn: (store: RunStore) => T): T => {
     const store = RunStore.open(dbPath);
     try {

@@ -2,7 +2,15 @@
 import type { AnalysisResult, ChartOption, MetricSummary, ScoredImage, ScoreSource, SplitName } from '../api/contract.js';
 import { summarize } from '../analysis/metrics.js';
 import {
-  accuracyFigure, confusionFigure, detFigure, histogramFigure, lossFigure, rocFigure, runLabel, softScoreCurves, type RunHistory,
+  accuracyFigure,
+  confusionFigure,
+  detFigure,
+  histogramFigure,
+  lossFigure,
+  rocFigure,
+  runLabel,
+  softScoreCurves,
+  type RunHistory,
 } from '../analysis/figures/options.js';
 import type { RunRecord, ScoreRow } from '../store/index.js';
 
@@ -19,15 +27,25 @@ function hasBothClasses(rows: readonly ScoreRow[]): boolean {
 /** summarize() of saved scores at `threshold`, or null when they hold one class only. */
 export function scoreMetrics(rows: readonly ScoreRow[], threshold = 0.5): MetricSummary | null {
   if (!hasBothClasses(rows)) return null;
-  return summarize(rows.map((r) => r.label), rows.map((r) => r.probs[1]), threshold);
+  return summarize(
+    rows.map((r) => r.label),
+    rows.map((r) => r.probs[1]),
+    threshold,
+  );
 }
 
 /** The most confident mistakes: real images scored fake (false positives) and the reverse, worst first. */
 function worst(rows: readonly ScoreRow[], threshold: number): { falsePositives: ScoredImage[]; falseNegatives: ScoredImage[] } {
   const scored = rows.map((r): ScoredImage => ({ path: r.path, label: r.label === 1 ? 'fake' : 'real', score: r.probs[1] }));
   return {
-    falsePositives: scored.filter((s) => s.label === 'real' && s.score >= threshold).sort((a, b) => b.score - a.score).slice(0, WORST_LISTED),
-    falseNegatives: scored.filter((s) => s.label === 'fake' && s.score < threshold).sort((a, b) => a.score - b.score).slice(0, WORST_LISTED),
+    falsePositives: scored
+      .filter((s) => s.label === 'real' && s.score >= threshold)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, WORST_LISTED),
+    falseNegatives: scored
+      .filter((s) => s.label === 'fake' && s.score < threshold)
+      .sort((a, b) => a.score - b.score)
+      .slice(0, WORST_LISTED),
   };
 }
 

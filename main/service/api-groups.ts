@@ -36,7 +36,12 @@ function modelInfo(name: (typeof MODEL_NAMES)[number]): AppInfo['models'][number
   };
 }
 
-export function appMethods({ options, dbPath, jobs, analysis }: ServiceContext): Pick<UnmaskApi, 'getInfo' | 'pickFolder' | 'getFleet' | 'getEngine' | 'setQueue'> {
+export function appMethods({
+  options,
+  dbPath,
+  jobs,
+  analysis,
+}: ServiceContext): Pick<UnmaskApi, 'getInfo' | 'pickFolder' | 'getFleet' | 'getEngine' | 'setQueue'> {
   return {
     async getInfo() {
       return {
@@ -97,7 +102,12 @@ export function trainingMethods({ datasets, jobs }: ServiceContext): Pick<Unmask
   };
 }
 
-export function runMethods({ store, runs, analysis, emit }: ServiceContext): Pick<UnmaskApi, 'listRuns' | 'getRun' | 'analyseRun' | 'compareRuns' | 'rescoreRun'> {
+export function runMethods({
+  store,
+  runs,
+  analysis,
+  emit,
+}: ServiceContext): Pick<UnmaskApi, 'listRuns' | 'getRun' | 'analyseRun' | 'compareRuns' | 'rescoreRun'> {
   return {
     listRuns: () => runs.rows(),
     async getRun({ runId }) {
@@ -133,7 +143,8 @@ export function runMethods({ store, runs, analysis, emit }: ServiceContext): Pic
   };
 }
 
-type ResultMethods = 'evaluateRun' | 'listEvaluations' | 'getEvaluation' | 'crossDatasetMatrix' | 'explainChoices' | 'explainImage' | 'renderChart' | 'exportReport';
+type ResultMethods =
+  'evaluateRun' | 'listEvaluations' | 'getEvaluation' | 'crossDatasetMatrix' | 'explainChoices' | 'explainImage' | 'renderChart' | 'exportReport';
 
 export function resultMethods({ store, datasets, jobs, analysis, emit }: ServiceContext): Pick<UnmaskApi, ResultMethods> {
   return {

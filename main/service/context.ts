@@ -98,6 +98,11 @@ export class RunLookups {
 
   /** The training job that recorded each run (the ledger's latest), for its sweep and worker. */
   private trainJobs(): Map<number, JobRecord> {
-    return new Map(this.store.listJobs().filter((j) => j.kind === 'train' && j.runId !== null).map((j) => [j.runId!, j]));
+    return new Map(
+      this.store
+        .listJobs()
+        .filter((j) => j.kind === 'train' && j.runId !== null)
+        .map((j) => [j.runId!, j]),
+    );
   }
 }

@@ -10,7 +10,14 @@ import { analyseScores } from './analysis.js';
 
 /** Where an evaluation's numbers come from. */
 export function evaluationSource(e: EvaluationRecord): ScoreSource {
-  const origin = { kind: 'evaluation' as const, datasetPath: e.datasetPath, split: e.split, checkpoint: e.checkpoint, checkpointEpoch: e.checkpointEpoch, preprocess: e.preprocess };
+  const origin = {
+    kind: 'evaluation' as const,
+    datasetPath: e.datasetPath,
+    split: e.split,
+    checkpoint: e.checkpoint,
+    checkpointEpoch: e.checkpointEpoch,
+    preprocess: e.preprocess,
+  };
   return { ...origin, evaluationId: e.id, datasetName: path.basename(e.datasetPath), label: scoreOriginLabel(origin) };
 }
 

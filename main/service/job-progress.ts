@@ -4,7 +4,16 @@ import type { PhaseProgress } from '../worker/protocol.js';
 
 /** A job that has not started. */
 export const IDLE_PROGRESS: JobProgress = {
-  phase: 'queued', epoch: 0, epochs: 0, done: 0, total: 0, fraction: 0, etaSeconds: null, imgPerSec: null, runningLoss: null, runningAccuracy: null,
+  phase: 'queued',
+  epoch: 0,
+  epochs: 0,
+  done: 0,
+  total: 0,
+  fraction: 0,
+  etaSeconds: null,
+  imgPerSec: null,
+  runningLoss: null,
+  runningAccuracy: null,
 };
 
 /**

@@ -50,7 +50,12 @@ export class JobRouter {
   constructor(private readonly options: JobRouterOptions) {
     const { store } = options;
     const dbDir = path.dirname(store.file);
-    this.local = new JobQueue(options.launch, { dbPath: store.file, runsDir: path.join(dbDir, 'runs') }, (job, changed) => this.onLocal(job, changed), this.ids);
+    this.local = new JobQueue(
+      options.launch,
+      { dbPath: store.file, runsDir: path.join(dbDir, 'runs') },
+      (job, changed) => this.onLocal(job, changed),
+      this.ids,
+    );
     // Local jobs a previous session left open died with it (their runs show as interrupted).
     for (const job of store.listJobs({ states: ['queued', 'running'] })) {
       if (job.id.startsWith('local-')) store.updateJob(job.id, { state: 'lost', error: 'the app stopped before the job ended' });
@@ -72,7 +77,10 @@ export class JobRouter {
   }
 
   /** Evaluates on a queue worker; null when there is no queue (the caller scores here). */
-  async evaluate(runId: number, params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean }): Promise<EvaluationRecord | null> {
+  async evaluate(
+    runId: number,
+    params: { dataset: string; split?: EvaluationSplit; checkpoint?: 'best' | 'last'; cropFaces?: boolean },
+  ): Promise<EvaluationRecord | null> {
     return this.remote ? (await this.coordinator()).evaluate(runId, params) : null;
   }
 
@@ -93,7 +101,12 @@ export class JobRouter {
     if (!this.remote) {
       const running = this.local.list().filter((j) => j.state === 'running');
       const queued = this.local.list().filter((j) => j.state === 'queued').length;
-      const jobs = running.map((j) => ({ queueJobId: String(j.id), kind: 'train' as const, label: `${j.request.model} · lr ${j.request.lr} · ${path.basename(j.request.dataset)}`, runId: j.runId }));
+      const jobs = running.map((j) => ({
+        queueJobId: String(j.id),
+        kind: 'train' as const,
+        label: `${j.request.model} · lr ${j.request.lr} · ${path.basename(j.request.dataset)}`,
+        runId: j.runId,
+      }));
       const engine = running[0]?.engine ?? null;
       const worker = { name: `${os.hostname()} (this machine)`, host: os.hostname(), pid: process.pid, engine, connectedSeconds: null, jobs };
       return { queue, connected: true, error: null, workers: [worker], depth: { ...EMPTY_DEPTH, waiting: queued, active: running.length } };
@@ -137,7 +150,12 @@ export class JobRouter {
   private describe(url: string | null, artifacts: string | null, source: QueueSettings['source']): QueueSettings {
     const chosen = artifacts ?? this.options.queue?.artifacts ?? process.env.UNMASK_ARTIFACTS ?? path.join(path.dirname(this.options.store.file), 'artifacts');
     const at = url ? (parseS3Url(chosen) ? chosen : path.resolve(chosen)) : null;
-    return { url: url ? parseQueueUrl(url).shown : null, artifacts: at, dataRoot: this.options.dataRoot ? path.resolve(this.options.dataRoot) : null, source: url ? source : null };
+    return {
+      url: url ? parseQueueUrl(url).shown : null,
+      artifacts: at,
+      dataRoot: this.options.dataRoot ? path.resolve(this.options.dataRoot) : null,
+      source: url ? source : null,
+    };
   }
 
   /** Starts connecting at start-up: queued jobs of an earlier session are taken up as soon as it answers. */
@@ -155,10 +173,16 @@ export class JobRouter {
   }
 
   private async open(url: string, settings: QueueSettings): Promise<QueueCoordinator> {
-    if (!settings.dataRoot) throw new UnmaskError('BAD_ARGUMENT', 'a job queue needs a data root that every machine mounts (--data-root DIR or UNMASK_DATA_ROOT): queued datasets are named relative to it');
+    if (!settings.dataRoot)
+      throw new UnmaskError(
+        'BAD_ARGUMENT',
+        'a job queue needs a data root that every machine mounts (--data-root DIR or UNMASK_DATA_ROOT): queued datasets are named relative to it',
+      );
     const at = settings.artifacts!;
     // An S3 artifact root is worked on in this machine's mirror of it, pulled where records name its files.
-    const sync = parseS3Url(at) ? await ArtifactSync.open(at, { cache: this.options.queue?.artifactsCache, endpoint: this.options.queue?.s3Endpoint }) : undefined;
+    const sync = parseS3Url(at)
+      ? await ArtifactSync.open(at, { cache: this.options.queue?.artifactsCache, endpoint: this.options.queue?.s3Endpoint })
+      : undefined;
     if (!sync) fs.mkdirSync(at, { recursive: true });
     const { QueueCoordinator } = await import('../queue/coordinator.js');
     return QueueCoordinator.connect({

@@ -41,8 +41,20 @@ export class JobQueue {
   add(request: TrainRequest, apiRequest: JobRequest, sweep: string | null = null): JobInfo {
     const id = this.nextId();
     const info: JobInfo = {
-      id, request: apiRequest, sweep, queueJobId: null, worker: null, state: 'queued', runId: null, engine: null, progress: { ...IDLE_PROGRESS, epochs: request.epochs }, epochs: [], error: null,
-      queuedAt: new Date().toISOString(), startedAt: null, finishedAt: null,
+      id,
+      request: apiRequest,
+      sweep,
+      queueJobId: null,
+      worker: null,
+      state: 'queued',
+      runId: null,
+      engine: null,
+      progress: { ...IDLE_PROGRESS, epochs: request.epochs },
+      epochs: [],
+      error: null,
+      queuedAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
     };
     this.jobs.set(id, { info, request, worker: null, startedMs: 0, clock: new ProgressClock(request.freezeBackbone === true), killTimer: null });
     this.emit(info, false);
@@ -94,11 +106,17 @@ export class JobQueue {
     next.info.progress = { ...next.info.progress, phase: 'scan' };
     worker.onMessage((m) => this.onMessage(next, m as TrainWorkerMessage));
     // Messages sent just before exiting can arrive after the exit event: let them land first.
-    worker.onExit((code, signal) => setTimeout(() => {
-      if (next.info.state !== 'running') return;
-      const how = signal ?? `exit code ${code}`;
-      this.finish(next, next.killTimer ? 'cancelled' : 'failed', next.killTimer ? null : { code: 'INTERNAL', message: `the training process stopped unexpectedly (${how}); the run can be resumed` });
-    }, 200));
+    worker.onExit((code, signal) =>
+      setTimeout(() => {
+        if (next.info.state !== 'running') return;
+        const how = signal ?? `exit code ${code}`;
+        this.finish(
+          next,
+          next.killTimer ? 'cancelled' : 'failed',
+          next.killTimer ? null : { code: 'INTERNAL', message: `the training process stopped unexpectedly (${how}); the run can be resumed` },
+        );
+      }, 200),
+    );
     worker.send({ type: 'start', request: next.request, store: this.store });
     this.emit(next.info, false);
   }

@@ -71,11 +71,17 @@ export function fileWriteError(error: unknown, target: string, what: string): Un
   const message = error instanceof Error ? error.message : String(error);
   switch (fsFault(error)) {
     case 'full':
-      return new UnmaskError('DISK_FULL', `Cannot write ${what} ${target}: the disk is full (${code}). Free space on it, then resume the run.`, { cause: error });
+      return new UnmaskError('DISK_FULL', `Cannot write ${what} ${target}: the disk is full (${code}). Free space on it, then resume the run.`, {
+        cause: error,
+      });
     case 'readonly':
-      return new UnmaskError('STORE_READONLY', `Cannot write ${what} ${target}: its folder is read-only (${code}). Make it writable, then resume the run.`, { cause: error });
+      return new UnmaskError('STORE_READONLY', `Cannot write ${what} ${target}: its folder is read-only (${code}). Make it writable, then resume the run.`, {
+        cause: error,
+      });
     case 'io':
-      return new UnmaskError('IO_ERROR', `Cannot write ${what} ${target}: the disk reported an I/O error (${code}). Check the disk, then resume the run.`, { cause: error });
+      return new UnmaskError('IO_ERROR', `Cannot write ${what} ${target}: the disk reported an I/O error (${code}). Check the disk, then resume the run.`, {
+        cause: error,
+      });
     default:
       return new UnmaskError('INTERNAL', `Cannot write ${what} ${target}: ${message}`, { cause: error });
   }

@@ -80,33 +80,38 @@ export function saveEvaluation(db: Database.Database, e: NewEvaluation): Evaluat
   const insertScore = db.prepare(
     'INSERT INTO evaluation_scores (evaluation_id, idx, path, label, logit0, logit1, prob0, prob1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  return db.transaction(() => {
-    const existing = db
-      .prepare(
-        `SELECT id FROM evaluations WHERE run_id = ? AND dataset_fingerprint = ? AND split = ? AND checkpoint = ?
-         AND checkpoint_epoch = ? AND preprocess = ?`,
-      )
-      .pluck()
-      .get(e.runId, e.datasetFingerprint, e.split, e.checkpoint, e.checkpointEpoch, e.preprocess) as number | undefined;
-    let id: number;
-    const values = [e.datasetPath, e.rows.length, auc, metrics, e.engine, e.skipped, e.note ?? null, now] as const;
-    if (existing === undefined) {
-      const result = db
+  return db
+    .transaction(() => {
+      const existing = db
         .prepare(
-          `INSERT INTO evaluations (run_id, dataset_fingerprint, split, checkpoint, checkpoint_epoch, preprocess,
+          `SELECT id FROM evaluations WHERE run_id = ? AND dataset_fingerprint = ? AND split = ? AND checkpoint = ?
+         AND checkpoint_epoch = ? AND preprocess = ?`,
+        )
+        .pluck()
+        .get(e.runId, e.datasetFingerprint, e.split, e.checkpoint, e.checkpointEpoch, e.preprocess) as number | undefined;
+      let id: number;
+      const values = [e.datasetPath, e.rows.length, auc, metrics, e.engine, e.skipped, e.note ?? null, now] as const;
+      if (existing === undefined) {
+        const result = db
+          .prepare(
+            `INSERT INTO evaluations (run_id, dataset_fingerprint, split, checkpoint, checkpoint_epoch, preprocess,
              dataset_path, n, auc, metrics, engine, skipped, note, created_at, origin)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'evaluated')`,
-        )
-        .run(e.runId, e.datasetFingerprint, e.split, e.checkpoint, e.checkpointEpoch, e.preprocess, ...values);
-      id = Number(result.lastInsertRowid);
-    } else {
-      id = existing;
-      db.prepare('UPDATE evaluations SET dataset_path = ?, n = ?, auc = ?, metrics = ?, engine = ?, skipped = ?, note = ?, created_at = ? WHERE id = ?').run(...values, id);
-      db.prepare('DELETE FROM evaluation_scores WHERE evaluation_id = ?').run(id);
-    }
-    e.rows.forEach((r, i) => insertScore.run(id, i, r.path, r.label, r.logits[0], r.logits[1], r.probs[0], r.probs[1]));
-    return getEvaluation(db, id);
-  }).immediate();
+          )
+          .run(e.runId, e.datasetFingerprint, e.split, e.checkpoint, e.checkpointEpoch, e.preprocess, ...values);
+        id = Number(result.lastInsertRowid);
+      } else {
+        id = existing;
+        db.prepare('UPDATE evaluations SET dataset_path = ?, n = ?, auc = ?, metrics = ?, engine = ?, skipped = ?, note = ?, created_at = ? WHERE id = ?').run(
+          ...values,
+          id,
+        );
+        db.prepare('DELETE FROM evaluation_scores WHERE evaluation_id = ?').run(id);
+      }
+      e.rows.forEach((r, i) => insertScore.run(id, i, r.path, r.label, r.logits[0], r.logits[1], r.probs[0], r.probs[1]));
+      return getEvaluation(db, id);
+    })
+    .immediate();
 }
 
 /** One evaluation; NOT_FOUND when there is none with that id. */

@@ -28,8 +28,17 @@ describe('RunStore evaluations', () => {
     store.saveScores(run.id, 'test', own, { checkpointEpoch: 2 });
     const rows = [row('/other/real/a.png', 0, 0.7), row('/other/real/b.png', 0, 0.2), row('/other/fake/c.png', 1, 0.6)];
     const base: NewEvaluation = {
-      runId: run.id, datasetPath: '/other', datasetFingerprint: 'sha256:other', split: 'all', checkpoint: 'best', checkpointEpoch: 2,
-      preprocess: 'none', rows, metrics: { auc: 0.5 }, engine: 'wasm', skipped: 1,
+      runId: run.id,
+      datasetPath: '/other',
+      datasetFingerprint: 'sha256:other',
+      split: 'all',
+      checkpoint: 'best',
+      checkpointEpoch: 2,
+      preprocess: 'none',
+      rows,
+      metrics: { auc: 0.5 },
+      engine: 'wasm',
+      skipped: 1,
     };
     const first = store.saveEvaluation(base);
     assert.deepEqual([first.n, first.auc, first.skipped, first.origin, first.checkpoint, first.checkpointEpoch], [3, 0.5, 1, 'evaluated', 'best', 2]);
@@ -40,7 +49,13 @@ describe('RunStore evaluations', () => {
     const last = store.saveEvaluation({ ...base, checkpoint: 'last', checkpointEpoch: 3 });
     const otherSplit = store.saveEvaluation({ ...base, split: 'test' });
     assert.equal(new Set([first.id, last.id, otherSplit.id]).size, 3);
-    assert.deepEqual(store.listEvaluations({ runId: run.id }).map((e) => e.id).sort(), [first.id, last.id, otherSplit.id].sort());
+    assert.deepEqual(
+      store
+        .listEvaluations({ runId: run.id })
+        .map((e) => e.id)
+        .sort(),
+      [first.id, last.id, otherSplit.id].sort(),
+    );
     assert.deepEqual(store.getEvaluationScores(last.id), rows);
     // The run's own scores are untouched by any of it.
     assert.deepEqual(store.getScores(run.id, 'test'), own);
@@ -74,7 +89,9 @@ function olderDatabase(file: string): void {
   const run = db.prepare(
     `INSERT INTO runs (model, dataset_path, dataset_fingerprint, params, engine, status, created_at) VALUES (?, ?, 'fp', ?, 'native', 'completed', ?)`,
   );
-  const epoch = db.prepare('INSERT INTO epochs (run_id, epoch, train_loss, train_acc, val_loss, val_acc, test_loss, test_acc, seconds, img_per_sec, val_auc, test_auc) VALUES (?, ?, 0.5, 80, 0.6, ?, 0.6, 70, 10, 50, ?, ?)');
+  const epoch = db.prepare(
+    'INSERT INTO epochs (run_id, epoch, train_loss, train_acc, val_loss, val_acc, test_loss, test_acc, seconds, img_per_sec, val_auc, test_auc) VALUES (?, ?, 0.5, 80, 0.6, ?, 0.6, 70, 10, 50, ?, ?)',
+  );
   const checkpoint = db.prepare('INSERT INTO checkpoints VALUES (?, ?, ?, ?)');
   const set = db.prepare("INSERT INTO score_sets (run_id, split, n, auc, saved_at) VALUES (?, ?, ?, ?, '2025-01-01T00:00:00.000Z')");
   const score = db.prepare('INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
@@ -86,7 +103,11 @@ function olderDatabase(file: string): void {
   for (let id = 1; id <= 4; id++) {
     run.run('SimpleNet', `/data/synthetic-${id}`, params, `2025-01-0${id}T00:00:00.000Z`);
     // Best checkpoint at epoch 2 (test AUC 0.954), last at epoch 3 (test AUC 0.90); run 4 predates recorded AUCs.
-    for (const [e, valAcc, valAuc, testAuc] of [[1, 60, 0.8, 0.85], [2, 75, 0.95, 0.954], [3, 70, 0.93, 0.9]] as const) {
+    for (const [e, valAcc, valAuc, testAuc] of [
+      [1, 60, 0.8, 0.85],
+      [2, 75, 0.95, 0.954],
+      [3, 70, 0.93, 0.9],
+    ] as const) {
       epoch.run(id, e, valAcc, id === 4 ? null : valAuc, id === 4 ? null : testAuc);
     }
     checkpoint.run(id, 'best', 2, `/runs/${id}/best`);
@@ -96,7 +117,12 @@ function olderDatabase(file: string): void {
     Array.from({ length: n }, (_, i) => row(`/data/synthetic-${id}/${split}/${i % 2 ? 'fake' : 'real'}/${i}.png`, (i % 2) as 0 | 1, (i + 1) / (n + 1)));
   // Run 1: `score --dataset OTHER --split test` replaced its test scores with another folder's (AUC 0.433).
   addSet(1, 'val', own(1, 'val', 4), 0.95);
-  addSet(1, 'test', Array.from({ length: 6 }, (_, i) => row(`/data/other/test/${i % 2 ? 'fake' : 'real'}/${i}.png`, (i % 2) as 0 | 1, 0.5)), 0.433);
+  addSet(
+    1,
+    'test',
+    Array.from({ length: 6 }, (_, i) => row(`/data/other/test/${i % 2 ? 'fake' : 'real'}/${i}.png`, (i % 2) as 0 | 1, 0.5)),
+    0.433,
+  );
   // Run 2: `score --checkpoint last` replaced the best checkpoint's test scores with the last's (AUC 0.90).
   addSet(2, 'test', own(2, 'test', 6), 0.9);
   // Run 3: its own test scores (AUC 0.954, the best epoch's); run 4: no recorded AUC to compare with.
@@ -139,7 +165,10 @@ describe('the schema-4 migration', () => {
     const runs = new Map(reopened.listRuns().map((r) => [r.id, r]));
     // Run 1: its test AUC is missing (never the other folder's 0.433); val stays its own.
     assert.equal(runs.get(1)!.testAuc, null);
-    assert.deepEqual(runs.get(1)!.ownScores.map((s) => [s.split, s.auc, s.checkpointEpoch]), [['val', 0.95, null]]);
+    assert.deepEqual(
+      runs.get(1)!.ownScores.map((s) => [s.split, s.auc, s.checkpointEpoch]),
+      [['val', 0.95, null]],
+    );
     const [missing1] = runs.get(1)!.missingOwnScores;
     assert.equal(missing1!.split, 'test');
     assert.match(missing1!.reason, /another folder \(\/data\/other\)/);
@@ -158,14 +187,22 @@ describe('the schema-4 migration', () => {
     assert.deepEqual(runs.get(3)!.missingOwnScores, []);
     assert.equal(runs.get(4)!.testAuc, 0.7);
     // The moved rows are the old rows, in their old order.
-    for (const [moved, runId] of [[moved1, 1], [moved2, 2]] as const) {
+    for (const [moved, runId] of [
+      [moved1, 1],
+      [moved2, 2],
+    ] as const) {
       const old = oldRows.filter((r) => r.run_id === runId && r.split === 'test');
-      assert.deepEqual(reopened.getEvaluationScores(moved.id).map((r) => [r.path, r.label, r.probs[1]]), old.map((r) => [r.path, r.label, r.prob1]));
+      assert.deepEqual(
+        reopened.getEvaluationScores(moved.id).map((r) => [r.path, r.label, r.probs[1]]),
+        old.map((r) => [r.path, r.label, r.prob1]),
+      );
     }
     assert.equal(reopened.getScores(1, 'test').length, 0);
 
     // Scoring the run's own test split again fills the gap.
-    reopened.saveScores(1, 'test', [row('/data/synthetic-1/test/real/0.png', 0, 0.2), row('/data/synthetic-1/test/fake/1.png', 1, 0.8)], { checkpointEpoch: 2 });
+    reopened.saveScores(1, 'test', [row('/data/synthetic-1/test/real/0.png', 0, 0.2), row('/data/synthetic-1/test/fake/1.png', 1, 0.8)], {
+      checkpointEpoch: 2,
+    });
     const rescored = reopened.listRuns().find((r) => r.id === 1)!;
     assert.deepEqual([rescored.testAuc, rescored.missingOwnScores.length], [1, 0]);
     assert.equal(reopened.listEvaluations({ runId: 1 }).length, 1); // the moved scores stay, as an evaluation

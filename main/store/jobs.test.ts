@@ -26,8 +26,14 @@ describe('the job ledger', () => {
       assert.ok(done.finishedAt);
       assert.deepEqual(done.request, { request: { model: 'SimpleNet' } });
       store.recordJob({ id: 'abc-2', kind: 'evaluate', runId: run.id, request: {} });
-      assert.deepEqual(store.listJobs({ states: ['queued', 'running'] }).map((j) => j.id), ['abc-2']);
-      assert.deepEqual(store.listJobs({ runId: run.id }).map((j) => j.id), ['abc-1', 'abc-2']);
+      assert.deepEqual(
+        store.listJobs({ states: ['queued', 'running'] }).map((j) => j.id),
+        ['abc-2'],
+      );
+      assert.deepEqual(
+        store.listJobs({ runId: run.id }).map((j) => j.id),
+        ['abc-1', 'abc-2'],
+      );
       assert.throws(() => store.updateJob('nope', { state: 'failed' }), { code: 'NOT_FOUND' });
     } finally {
       store.close();

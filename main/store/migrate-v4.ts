@@ -93,7 +93,10 @@ function isInside(file: string, folder: string): boolean {
  * when nothing shows it is not. Evidence: an image outside the run's dataset folder, or an AUC that differs from
  * the one training recorded for the best checkpoint's epoch on that split.
  */
-function foreignReason(set: ScoreSetRow, paths: readonly string[]): { reason: string; datasetPath: string; checkpoint: 'last' | null; epoch: number | null } | null {
+function foreignReason(
+  set: ScoreSetRow,
+  paths: readonly string[],
+): { reason: string; datasetPath: string; checkpoint: 'last' | null; epoch: number | null } | null {
   const outside = paths.find((p) => !isInside(p, set.dataset_path));
   if (outside !== undefined) {
     const datasetPath = datasetRootOf(paths);
@@ -149,7 +152,18 @@ export function migrateToV4(db: Database.Database): void {
     if (!foreign) continue;
     const split = SPLIT_FOLDERS.has(set.split) ? set.split : 'all';
     const note = `Moved from the run's own ${set.split} scores by the schema-4 migration: ${foreign.reason}.`;
-    const { lastInsertRowid } = insertEvaluation.run(set.run_id, foreign.datasetPath, split, foreign.checkpoint, foreign.epoch, set.n, set.auc, set.engine, note, set.saved_at);
+    const { lastInsertRowid } = insertEvaluation.run(
+      set.run_id,
+      foreign.datasetPath,
+      split,
+      foreign.checkpoint,
+      foreign.epoch,
+      set.n,
+      set.auc,
+      set.engine,
+      note,
+      set.saved_at,
+    );
     const id = Number(lastInsertRowid);
     copyScores.run(id, set.run_id, set.split);
     removeSet.run(set.run_id, set.split);

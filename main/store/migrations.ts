@@ -103,7 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description:
       "evaluations (any scoring other than a run's own best checkpoint on its own splits) with per-image scores; " +
-      "score sets that older versions let another scoring replace are moved into evaluations, every row kept",
+      'score sets that older versions let another scoring replace are moved into evaluations, every row kept',
     up: migrateToV4,
   },
   {

@@ -20,8 +20,11 @@ function freshDir(): string {
 }
 
 const newRun = {
-  model: 'SimpleNet', datasetPath: '/data/fakes', datasetFingerprint: 'fp',
-  params: { lr: 0.001, batchSize: 8, epochs: 2, optimizer: 'SGD', seed: 1 }, engine: 'cpu',
+  model: 'SimpleNet',
+  datasetPath: '/data/fakes',
+  datasetFingerprint: 'fp',
+  params: { lr: 0.001, batchSize: 8, epochs: 2, optimizer: 'SGD', seed: 1 },
+  engine: 'cpu',
 };
 const isCode = (code: string, pattern?: RegExp) => (error: unknown) =>
   error instanceof UnmaskError && error.code === code && (!pattern || pattern.test(error.message));
@@ -55,7 +58,18 @@ describe('RunStore.open', () => {
     const { id } = store.createRun(newRun);
     store.close();
     assert.equal(userVersion(file), SCHEMA_VERSION);
-    assert.deepEqual(tables(file), ['checkpoints', 'epochs', 'evaluation_scores', 'evaluations', 'jobs', 'own_scores_replaced', 'runs', 'score_sets', 'scores', 'settings']);
+    assert.deepEqual(tables(file), [
+      'checkpoints',
+      'epochs',
+      'evaluation_scores',
+      'evaluations',
+      'jobs',
+      'own_scores_replaced',
+      'runs',
+      'score_sets',
+      'scores',
+      'settings',
+    ]);
     const db = new Database(file);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
@@ -107,7 +121,7 @@ describe('RunStore.open', () => {
     assert.equal(fs.existsSync(`${file}-wal`), false);
   });
 
-  it('refuses another program\'s SQLite database', () => {
+  it("refuses another program's SQLite database", () => {
     const file = path.join(freshDir(), 'other.db');
     const db = new Database(file);
     db.exec('CREATE TABLE runs (whatever TEXT)');
@@ -136,7 +150,12 @@ describe('RunStore.open', () => {
     const file = path.join(dir, 'unmask.db');
     const store = RunStore.open(file);
     const { id } = store.createRun(newRun);
-    const rows = Array.from({ length: 400 }, (_, i) => ({ path: `/img/${i}.png`, label: (i % 2) as 0 | 1, logits: [0, 1] as [number, number], probs: [0.5, 0.5] as [number, number] }));
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      path: `/img/${i}.png`,
+      label: (i % 2) as 0 | 1,
+      logits: [0, 1] as [number, number],
+      probs: [0.5, 0.5] as [number, number],
+    }));
     store.saveScores(id, 'test', rows);
     store.close(); // checkpoints the WAL into the main file
     const fd = fs.openSync(file, 'r+');
@@ -190,7 +209,12 @@ describe('RunStore.open', () => {
   it('maps a full disk to DISK_FULL and asks the folder what an SQLite I/O error was', () => {
     const file = path.join(freshDir(), 'unmask.db');
     const errno = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
-    assert.ok(isCode('DISK_FULL', /unmask\.db cannot be written: the disk is full/)(storeError(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), file)));
+    assert.ok(
+      isCode(
+        'DISK_FULL',
+        /unmask\.db cannot be written: the disk is full/,
+      )(storeError(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), file)),
+    );
     assert.ok(isCode('DISK_FULL')(storeError(errno('ENOSPC'), file)));
     // The folder is writable and has space, so an IOERR is a plain I/O error (a read-only folder or a full
     // disk is told apart on real file systems in test/disk-faults.test.ts).
@@ -201,7 +225,12 @@ describe('RunStore.open', () => {
 
   it('maps failed checkpoint writes to DISK_FULL, STORE_READONLY or IO_ERROR naming the path', () => {
     const errno = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
-    assert.ok(isCode('DISK_FULL', /^Cannot write checkpoint \/r\/1\/last-epoch-0002: the disk is full \(ENOSPC\)/)(fileWriteError(errno('ENOSPC'), '/r/1/last-epoch-0002', 'checkpoint')));
+    assert.ok(
+      isCode(
+        'DISK_FULL',
+        /^Cannot write checkpoint \/r\/1\/last-epoch-0002: the disk is full \(ENOSPC\)/,
+      )(fileWriteError(errno('ENOSPC'), '/r/1/last-epoch-0002', 'checkpoint')),
+    );
     assert.ok(isCode('DISK_FULL', /EDQUOT/)(fileWriteError(errno('EDQUOT'), '/r', 'checkpoint')));
     assert.ok(isCode('STORE_READONLY', /\/r: its folder is read-only \(EROFS\)/)(fileWriteError(errno('EROFS'), '/r', 'checkpoint')));
     assert.ok(isCode('IO_ERROR', /EIO/)(fileWriteError(errno('EIO'), '/r', 'checkpoint')));

@@ -22,7 +22,9 @@ function readonlyError(file: string, detail: string, cause?: unknown): UnmaskErr
 }
 
 function diskFullError(file: string, detail: string, cause?: unknown): UnmaskError {
-  return new UnmaskError('DISK_FULL', `Run database ${file} cannot be written: the disk is full (${detail}). Free space on it, then resume the run.`, { cause });
+  return new UnmaskError('DISK_FULL', `Run database ${file} cannot be written: the disk is full (${detail}). Free space on it, then resume the run.`, {
+    cause,
+  });
 }
 
 /**
@@ -56,7 +58,9 @@ export function storeError(error: unknown, file: string): UnmaskError {
     const fault = probeFolder(path.dirname(file));
     if (fault === 'readonly') return readonlyError(file, `its folder became read-only: ${message}, ${code}`, error);
     if (fault === 'full') return diskFullError(file, `${message}, ${code}`, error);
-    return new UnmaskError('IO_ERROR', `Run database ${file}: the disk reported an I/O error (${message}, ${code}). Check the disk, then resume the run.`, { cause: error });
+    return new UnmaskError('IO_ERROR', `Run database ${file}: the disk reported an I/O error (${message}, ${code}). Check the disk, then resume the run.`, {
+      cause: error,
+    });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new UnmaskError('INTERNAL', `Run database ${file} is locked by another process (${message})`, { cause: error });
@@ -120,7 +124,10 @@ function checkIntegrity(db: Database.Database, file: string): void {
     const rows = db.pragma('quick_check') as { quick_check: string }[];
     const results = rows.map((row) => row.quick_check);
     if (results.length !== 1 || results[0] !== 'ok') {
-      const lines = results.join('\n').split('\n').filter((line) => line && !line.startsWith('***'));
+      const lines = results
+        .join('\n')
+        .split('\n')
+        .filter((line) => line && !line.startsWith('***'));
       problem = lines.slice(0, 3).join('; ') + (lines.length > 3 ? `; … ${lines.length - 3} more problems` : '');
     }
   } catch (error) {
@@ -146,8 +153,7 @@ function assertOurs(db: Database.Database, file: string): void {
   if (foreign.length > 0) {
     throw new UnmaskError(
       'BAD_ARGUMENT',
-      `${file} is an SQLite database but not an Unmask run database (it has ${foreign.join(', ')} and no schema version). ` +
-        'Set UNMASK_DB to another file.',
+      `${file} is an SQLite database but not an Unmask run database (it has ${foreign.join(', ')} and no schema version). ` + 'Set UNMASK_DB to another file.',
     );
   }
 }

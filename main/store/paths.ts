@@ -8,11 +8,7 @@ import path from 'node:path';
  * Linux `$XDG_CONFIG_HOME/Unmask` or `~/.config/Unmask`, macOS `~/Library/Application Support/Unmask`,
  * Windows `%APPDATA%\Unmask`. The parameters exist for tests.
  */
-export function defaultDbPath(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string {
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string {
   const override = env['UNMASK_DB'];
   if (override) return path.resolve(override);
   return (platform === 'win32' ? path.win32 : path.posix).join(userDataDir(env, platform, home), 'unmask.db');
@@ -22,11 +18,7 @@ export function defaultDbPath(
  * The app's per-user data folder (Electron's app.getPath('userData') for an app named Unmask), whatever
  * UNMASK_DB says: downloaded model weights are cached under it.
  */
-export function userDataDir(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string {
+export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string {
   const p = platform === 'win32' ? path.win32 : path.posix;
   let base: string;
   if (platform === 'win32') {

@@ -53,7 +53,12 @@ export function readSummaries(db: Database.Database, id: number | null): RunSumm
   const args = id === null ? [] : [id];
   const own = new Map<number, OwnScoreSet[]>();
   const sets = db.prepare(`SELECT run_id, split, n, auc, checkpoint_epoch, saved_at FROM score_sets ${only} ORDER BY run_id, split`).all(...args) as {
-    run_id: number; split: string; n: number; auc: number | null; checkpoint_epoch: number | null; saved_at: string;
+    run_id: number;
+    split: string;
+    n: number;
+    auc: number | null;
+    checkpoint_epoch: number | null;
+    saved_at: string;
   }[];
   for (const s of sets) {
     const list = own.get(s.run_id) ?? [];
@@ -62,7 +67,10 @@ export function readSummaries(db: Database.Database, id: number | null): RunSumm
   }
   const missing = new Map<number, MissingOwnScores[]>();
   const gaps = db.prepare(`SELECT run_id, split, reason, evaluation_id FROM own_scores_replaced ${only} ORDER BY run_id, split`).all(...args) as {
-    run_id: number; split: string; reason: string; evaluation_id: number | null;
+    run_id: number;
+    split: string;
+    reason: string;
+    evaluation_id: number | null;
   }[];
   for (const g of gaps) missing.set(g.run_id, [...(missing.get(g.run_id) ?? []), { split: g.split, reason: g.reason, evaluationId: g.evaluation_id }]);
   const rows = db.prepare(summarySql(id === null ? '' : 'WHERE r.id = ?')).all(...args) as SummaryRow[];

@@ -25,9 +25,7 @@ function isProcessAlive(pid: number): boolean {
  */
 export function interruptOrphanRuns(db: Database.Database, live: ReadonlySet<number>): void {
   const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
-  const orphans = running.filter(({ id, owner_pid: pid }) =>
-    pid === null ? true : pid === process.pid ? !live.has(id) : !isProcessAlive(pid),
-  );
+  const orphans = running.filter(({ id, owner_pid: pid }) => (pid === null ? true : pid === process.pid ? !live.has(id) : !isProcessAlive(pid)));
   if (orphans.length === 0) return;
   const update = db.prepare(
     `UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?), owner_pid = NULL
@@ -54,12 +52,10 @@ export function setRunRunning(db: Database.Database, id: number, engine: string)
   if (status === 'running' || status === 'completed') {
     throw new UnmaskError('BAD_ARGUMENT', `Run ${id} cannot start: it is already ${status}`);
   }
-  db
-    .prepare(
-      `UPDATE runs SET status = 'running', engine = ?, started_at = ?, finished_at = NULL, error = NULL, owner_pid = ?
+  db.prepare(
+    `UPDATE runs SET status = 'running', engine = ?, started_at = ?, finished_at = NULL, error = NULL, owner_pid = ?
        WHERE id = ?`,
-    )
-    .run(engine, new Date().toISOString(), process.pid, id);
+  ).run(engine, new Date().toISOString(), process.pid, id);
 }
 
 /** Ends a 'queued' or 'running' run with `status` (finishedAt = now); BAD_ARGUMENT from any other status. */
@@ -68,9 +64,7 @@ export function setRunFinished(db: Database.Database, id: number, status: 'compl
   if (current !== 'queued' && current !== 'running') {
     throw new UnmaskError('BAD_ARGUMENT', `Run ${id} cannot be marked ${status}: it is already ${current}`);
   }
-  db
-    .prepare('UPDATE runs SET status = ?, finished_at = ?, error = ?, owner_pid = NULL WHERE id = ?')
-    .run(status, new Date().toISOString(), error ?? null, id);
+  db.prepare('UPDATE runs SET status = ?, finished_at = ?, error = ?, owner_pid = NULL WHERE id = ?').run(status, new Date().toISOString(), error ?? null, id);
 }
 
 /** Writes one (validated) epoch and its checkpoints in one transaction; NOT_FOUND for an unknown run. */
@@ -87,7 +81,20 @@ export function writeEpoch(db: Database.Database, id: number, epoch: EpochRecord
   db.transaction(() => {
     readRunRow(db, id);
     const e = epoch;
-    insertEpoch.run(id, e.epoch, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.testLoss, e.testAcc, e.seconds, e.imgPerSec, e.valAuc ?? null, e.testAuc ?? null);
+    insertEpoch.run(
+      id,
+      e.epoch,
+      e.trainLoss,
+      e.trainAcc,
+      e.valLoss,
+      e.valAcc,
+      e.testLoss,
+      e.testAcc,
+      e.seconds,
+      e.imgPerSec,
+      e.valAuc ?? null,
+      e.testAuc ?? null,
+    );
     for (const checkpoint of checkpoints) upsertCheckpoint.run(id, checkpoint.kind, checkpoint.epoch, checkpoint.path);
   }).immediate();
 }
@@ -96,17 +103,27 @@ export function writeEpoch(db: Database.Database, id: number, epoch: EpochRecord
  * Replaces a run's own (validated) scores for `split` with `rows`, whose AUC is `auc`, in one transaction; []
  * deletes them. Also clears the split's "missing" mark. NOT_FOUND for an unknown run.
  */
-export function writeOwnScores(db: Database.Database, id: number, split: string, rows: ScoreRow[], auc: number | null, source: OwnScoreSource | undefined): void {
-  const insert = db.prepare(
-    'INSERT INTO scores (run_id, split, idx, path, label, logit0, logit1, prob0, prob1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+export function writeOwnScores(
+  db: Database.Database,
+  id: number,
+  split: string,
+  rows: ScoreRow[],
+  auc: number | null,
+  source: OwnScoreSource | undefined,
+): void {
+  const insert = db.prepare('INSERT INTO scores (run_id, split, idx, path, label, logit0, logit1, prob0, prob1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
     readRunRow(db, id);
     db.prepare('DELETE FROM score_sets WHERE run_id = ? AND split = ?').run(id, split); // cascades to scores
     if (rows.length === 0) return;
-    db
-      .prepare('INSERT INTO score_sets (run_id, split, n, auc, saved_at, checkpoint_epoch) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, split, rows.length, auc, new Date().toISOString(), source?.checkpointEpoch ?? null);
+    db.prepare('INSERT INTO score_sets (run_id, split, n, auc, saved_at, checkpoint_epoch) VALUES (?, ?, ?, ?, ?, ?)').run(
+      id,
+      split,
+      rows.length,
+      auc,
+      new Date().toISOString(),
+      source?.checkpointEpoch ?? null,
+    );
     rows.forEach((row, i) => insert.run(id, split, i, row.path, row.label, row.logits[0], row.logits[1], row.probs[0], row.probs[1]));
     db.prepare('DELETE FROM own_scores_replaced WHERE run_id = ? AND split = ?').run(id, split);
   }).immediate();

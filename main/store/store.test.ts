@@ -20,9 +20,17 @@ const newRun = { model: 'SimpleNet', datasetPath: '/data/fakes', datasetFingerpr
 /** An epoch whose every metric derives from (epoch, valAcc, testAcc). */
 function epoch(n: number, valAcc: number, testAcc: number | null): EpochRecord {
   return {
-    epoch: n, trainLoss: 1 / n, trainAcc: 50 + n, valLoss: 0.9 / n, valAcc,
-    testLoss: testAcc === null ? null : 0.8 / n, testAcc, seconds: 10 + n, imgPerSec: 100 * n,
-    valAuc: null, testAuc: null,
+    epoch: n,
+    trainLoss: 1 / n,
+    trainAcc: 50 + n,
+    valLoss: 0.9 / n,
+    valAcc,
+    testLoss: testAcc === null ? null : 0.8 / n,
+    testAcc,
+    seconds: 10 + n,
+    imgPerSec: 100 * n,
+    valAuc: null,
+    testAuc: null,
   };
 }
 
@@ -61,7 +69,10 @@ describe('RunStore', () => {
 
   it('reports NOT_FOUND for unknown runs and BAD_ARGUMENT for invalid input', () => {
     const store = RunStore.open(freshFile());
-    assert.throws(() => store.getRun(42), (e: unknown) => isCode('NOT_FOUND')(e) && /42/.test((e as Error).message));
+    assert.throws(
+      () => store.getRun(42),
+      (e: unknown) => isCode('NOT_FOUND')(e) && /42/.test((e as Error).message),
+    );
     assert.throws(() => store.getEpochs(42), isCode('NOT_FOUND'));
     assert.throws(() => store.markStarted(42, 'wasm'), isCode('NOT_FOUND'));
     assert.throws(() => store.recordEpoch(42, epoch(1, 50, null), []), isCode('NOT_FOUND'));
@@ -71,7 +82,10 @@ describe('RunStore', () => {
     const { id } = store.createRun(newRun);
     assert.throws(() => store.recordEpoch(id, epoch(0, 50, null), []), isCode('BAD_ARGUMENT'));
     store.close();
-    assert.throws(() => store.getRun(id), (e: unknown) => e instanceof UnmaskError && /closed/.test(e.message));
+    assert.throws(
+      () => store.getRun(id),
+      (e: unknown) => e instanceof UnmaskError && /closed/.test(e.message),
+    );
     store.close(); // twice is fine
   });
 
@@ -103,14 +117,20 @@ describe('RunStore', () => {
     store.recordEpoch(byAuc.id, { ...epoch(2, 70, 65), valAuc: 0.9 }, [{ epoch: 2, kind: 'best', path: '/c/best-2' }]);
     const aucRun = store.listRuns().find((r) => r.id === byAuc.id)!;
     assert.deepEqual([aucRun.bestEpoch, aucRun.bestValAcc, aucRun.testAccAtBestVal], [2, 70, 65]);
-    assert.deepEqual(store.getEpochs(byAuc.id).map((e) => e.valAuc), [0.7, 0.9]);
+    assert.deepEqual(
+      store.getEpochs(byAuc.id).map((e) => e.valAuc),
+      [0.7, 0.9],
+    );
 
     // AUC: 'val' scores are listed as val's, never shown as a test AUC; the test AUC is the test scores'.
     const row = (label: 0 | 1, p: number): ScoreRow => ({ path: `${label}-${p}.png`, label, logits: [0, p], probs: [1 - p, p] });
     store.saveScores(first.id, 'val', [row(0, 0.2), row(1, 0.9)], { checkpointEpoch: 2 });
     const valOnly = store.listRuns().find((r) => r.id === first.id)!;
     assert.equal(valOnly.testAuc, null);
-    assert.deepEqual(valOnly.ownScores.map((s) => [s.split, s.n, s.auc, s.checkpointEpoch]), [['val', 2, 1, 2]]);
+    assert.deepEqual(
+      valOnly.ownScores.map((s) => [s.split, s.n, s.auc, s.checkpointEpoch]),
+      [['val', 2, 1, 2]],
+    );
     // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs ordered correctly.
     store.saveScores(first.id, 'test', [row(0, 0.1), row(0, 0.4), row(1, 0.35), row(1, 0.8)]);
     assert.equal(store.listRuns().find((r) => r.id === first.id)?.testAuc, 0.75);
@@ -147,9 +167,15 @@ describe('RunStore', () => {
     const { id } = store.createRun(newRun);
     store.recordEpoch(id, epoch(1, 60, 50), [{ epoch: 1, kind: 'last', path: '/ck/1' }]);
     // The second checkpoint violates the kind CHECK constraint, after the epoch row was inserted.
-    const bad = [{ epoch: 2, kind: 'last', path: '/ck/2' }, { epoch: 2, kind: 'bogus', path: '/ck/x' }] as unknown as CheckpointRecord[];
+    const bad = [
+      { epoch: 2, kind: 'last', path: '/ck/2' },
+      { epoch: 2, kind: 'bogus', path: '/ck/x' },
+    ] as unknown as CheckpointRecord[];
     assert.throws(() => store.recordEpoch(id, epoch(2, 70, 60), bad), isCode('BAD_ARGUMENT'));
-    assert.deepEqual(store.getEpochs(id).map((e) => e.epoch), [1]);
+    assert.deepEqual(
+      store.getEpochs(id).map((e) => e.epoch),
+      [1],
+    );
     assert.deepEqual(store.getCheckpoints(id), [{ epoch: 1, kind: 'last', path: '/ck/1' }]);
     store.close();
   });
@@ -158,7 +184,10 @@ describe('RunStore', () => {
     const store = RunStore.open(freshFile());
     const { id } = store.createRun(newRun);
     const rows: ScoreRow[] = Array.from({ length: 500 }, (_, i) => ({
-      path: `/data/img-${i}.png`, label: (i % 2) as 0 | 1, logits: [-(i + 1) / 100, i / 100], probs: [1 - i / 500, i / 500],
+      path: `/data/img-${i}.png`,
+      label: (i % 2) as 0 | 1,
+      logits: [-(i + 1) / 100, i / 100],
+      probs: [1 - i / 500, i / 500],
     }));
     store.saveScores(id, 'test', rows);
     store.saveScores(id, 'val', rows.slice(0, 3));
@@ -181,15 +210,35 @@ describe('RunStore', () => {
     store.recordEpoch(id, epoch(1, 60, 58), []);
     store.recordEpoch(id, epoch(2, 75, 70), []);
     assert.deepEqual(store.exportLog(id), {
-      run: id, model: 'SimpleNet', dataset: '/data/fakes', params, engine: 'wasm',
-      train_loss: [1, 0.5], train_acc: [51, 52], val_loss: [0.9, 0.45], val_acc: [60, 75],
-      test_loss: [0.8, 0.4], test_acc: [58, 70],
+      run: id,
+      model: 'SimpleNet',
+      dataset: '/data/fakes',
+      params,
+      engine: 'wasm',
+      train_loss: [1, 0.5],
+      train_acc: [51, 52],
+      val_loss: [0.9, 0.45],
+      val_acc: [60, 75],
+      test_loss: [0.8, 0.4],
+      test_acc: [58, 70],
     });
     const noTest = store.createRun(newRun);
     store.recordEpoch(noTest.id, epoch(1, 60, null), []);
     const log = store.exportLog(noTest.id);
     assert.deepEqual([log.test_loss, log.test_acc], [[null], [null]]);
-    assert.deepEqual(Object.keys(log), ['run', 'model', 'dataset', 'params', 'engine', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'test_loss', 'test_acc']);
+    assert.deepEqual(Object.keys(log), [
+      'run',
+      'model',
+      'dataset',
+      'params',
+      'engine',
+      'train_loss',
+      'train_acc',
+      'val_loss',
+      'val_acc',
+      'test_loss',
+      'test_acc',
+    ]);
     store.close();
   });
 
@@ -256,7 +305,10 @@ describe('RunStore', () => {
     store.close();
     const returned = store.endWithError(stuck.id, cause);
     assert.ok(returned instanceof UnmaskError && returned.code === 'DISK_FULL' && returned.cause === cause);
-    assert.match(returned.message, /^Cannot write checkpoint \/x: the disk is full \(ENOSPC\)\. Run \d+ could not be marked failed either \(.*closed\); it will show as interrupted/);
+    assert.match(
+      returned.message,
+      /^Cannot write checkpoint \/x: the disk is full \(ENOSPC\)\. Run \d+ could not be marked failed either \(.*closed\); it will show as interrupted/,
+    );
     const reopened = RunStore.open(file);
     assert.equal(reopened.getRun(stuck.id).status, 'interrupted');
     assert.match(reopened.getRun(stuck.id).error ?? '', /run database could not be written/);

@@ -73,7 +73,16 @@ export const STUDY_JOBS: readonly StudyJob[] = [
   // The offline pretrained path: the bundled ImageNet MobileNet, frozen, its head trained on cached multi-level
   // features. Not the course assignment's lr 1e-3 × 2 epochs: the 8928→1000 head overshoots at that rate (test AUC 0.92
   // vs 0.95; chosen on a replica's validation AUC, 0.91 vs 0.95), and 10 head epochs take under a minute.
-  { key: 'mobilenet-synthetic', role: 'assignment', model: 'MobileNetBased', dataset: 'synthetic_dataset', lr: 0.0001, batchSize: 32, epochs: 10, optimizer: 'Adam' },
+  {
+    key: 'mobilenet-synthetic',
+    role: 'assignment',
+    model: 'MobileNetBased',
+    dataset: 'synthetic_dataset',
+    lr: 0.0001,
+    batchSize: 32,
+    epochs: 10,
+    optimizer: 'Adam',
+  },
   {
     key: 'bonus-fakes',
     role: 'assignment',

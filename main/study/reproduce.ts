@@ -121,7 +121,10 @@ async function writeExplainGrid(options: StudyOptions, result: JobResult): Promi
 async function writePseudoFakes(options: StudyOptions, scratch: string): Promise<string> {
   const file = 'self-blended-pseudo-fakes.png';
   const root = datasetFor({ dataset: 'fakes_dataset' } as StudyJob, options, scratch);
-  fs.writeFileSync(path.join(options.out, file), await selfBlendGrid(root, { count: 8, seed: options.seed, faces: new FaceFinder(faceCacheDir(options.store.file)) }));
+  fs.writeFileSync(
+    path.join(options.out, file),
+    await selfBlendGrid(root, { count: 8, seed: options.seed, faces: new FaceFinder(faceCacheDir(options.store.file)) }),
+  );
   return file;
 }
 
@@ -148,7 +151,15 @@ async function crossDataset(report: StudyReport, options: StudyOptions, scratch:
 
 /** Runs every study job that can run, writes figures and summary.md to `out`, and returns the report. */
 export async function reproduce(options: StudyOptions): Promise<StudyReport> {
-  const report: StudyReport = { quick: options.quick, startedAt: new Date().toISOString(), results: [], scans: new Map(), skipped: [], figures: [], matrix: null };
+  const report: StudyReport = {
+    quick: options.quick,
+    startedAt: new Date().toISOString(),
+    results: [],
+    scans: new Map(),
+    skipped: [],
+    figures: [],
+    matrix: null,
+  };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-study-'));
   fs.mkdirSync(options.out, { recursive: true });
   try {
@@ -160,10 +171,16 @@ export async function reproduce(options: StudyOptions): Promise<StudyReport> {
         options.log(`== ${job.key}: skipped — ${reason}`);
         continue;
       }
-      report.results.push(await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans, 'weights' in source ? source.weights : undefined));
+      report.results.push(
+        await runJob(job as StudyJob & { model: keyof typeof models }, options, scratch, report.scans, 'weights' in source ? source.weights : undefined),
+      );
     }
     await crossDataset(report, options, scratch);
-    const figures = await exportFigures(options.store, report.results.map((r) => r.run), { out: options.out, split: 'test' });
+    const figures = await exportFigures(
+      options.store,
+      report.results.map((r) => r.run),
+      { out: options.out, split: 'test' },
+    );
     report.figures.push(...figures.files.map((f) => path.relative(options.out, f)));
     report.skipped.push(...figures.skipped.map((s) => ({ step: `figures ${s.figures.join(', ')}`, reason: s.reason })));
     for (const result of report.results) report.figures.push(await writeExplainGrid(options, result));

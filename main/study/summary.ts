@@ -58,8 +58,9 @@ export function trainedBy(job: Pick<StudyJob, 'optimizer' | 'lr' | 'recipe'>): s
 function baselineVersusBest(report: StudyReport): string[] {
   const best = report.results.filter((r) => r.job.role === 'best');
   if (best.length === 0) return [];
-  const rows = [...best.flatMap((b) => report.results.filter((r) => r.job.dataset === b.job.dataset && r.job.role === 'assignment')), ...best]
-    .sort((a, b) => a.job.dataset.localeCompare(b.job.dataset) || (a.job.role === b.job.role ? 0 : a.job.role === 'assignment' ? -1 : 1));
+  const rows = [...best.flatMap((b) => report.results.filter((r) => r.job.dataset === b.job.dataset && r.job.role === 'assignment')), ...best].sort(
+    (a, b) => a.job.dataset.localeCompare(b.job.dataset) || (a.job.role === b.job.role ? 0 : a.job.role === 'assignment' ? -1 : 1),
+  );
   return [
     '## The baseline recipe and the best one, side by side',
     '',
@@ -80,7 +81,7 @@ function baselineVersusBest(report: StudyReport): string[] {
 /** The course assignment's Xception question (Q25): XceptionBased from ImageNet weights on synthetic_dataset. */
 function xceptionStep(report: StudyReport): string[] {
   const r = report.results.find((x) => x.job.key === 'xception-synthetic');
-  const head = ['## The course assignment\'s Xception step (Q25)', ''];
+  const head = ["## The course assignment's Xception step (Q25)", ''];
   if (!r) {
     const skipped = report.skipped.find((s) => s.step.startsWith('xception-synthetic'));
     return [...head, `Not run: ${skipped?.reason ?? 'not part of this study'}.`, ''];
@@ -114,7 +115,10 @@ function crossDatasetSection(report: StudyReport): string[] {
     '',
     `| run | study step | model | trained on | ${m.columns.map((c) => `${c.datasetName} (${c.split})`).join(' | ')} |`,
     `| ---: | --- | --- | --- | ${m.columns.map(() => '---:').join(' | ')} |`,
-    ...m.rows.map((r) => `| ${r.runId} | ${keyOf.get(r.runId) ?? '–'} | ${r.model} | ${r.trainingDatasetName} | ${m.columns.map((c) => cell(r.runId, c.key)).join(' | ')} |`),
+    ...m.rows.map(
+      (r) =>
+        `| ${r.runId} | ${keyOf.get(r.runId) ?? '–'} | ${r.model} | ${r.trainingDatasetName} | ${m.columns.map((c) => cell(r.runId, c.key)).join(' | ')} |`,
+    ),
     '',
   ];
 }

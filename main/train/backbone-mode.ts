@@ -11,10 +11,14 @@ export function resolveFreeze(request: TrainRequest, engine: string): { freeze: 
       ? { freeze: true, why: 'frozen ImageNet backbone (--freeze-backbone): the head trains on cached features' }
       : { freeze: false, why: 'full fine-tuning of the ImageNet backbone (--no-freeze-backbone)' };
   }
-  if (modelEntry(request.model).frozenOnly) return { freeze: true, why: 'frozen ImageNet backbone (the only way this model trains): the head trains on cached features' };
+  if (modelEntry(request.model).frozenOnly)
+    return { freeze: true, why: 'frozen ImageNet backbone (the only way this model trains): the head trains on cached features' };
   const cpu = engine !== 'gpu';
   return cpu
-    ? { freeze: true, why: `frozen ImageNet backbone (default on the ${engine} engine; --no-freeze-backbone fine-tunes everything): the head trains on cached features` }
+    ? {
+        freeze: true,
+        why: `frozen ImageNet backbone (default on the ${engine} engine; --no-freeze-backbone fine-tunes everything): the head trains on cached features`,
+      }
     : { freeze: false, why: `full fine-tuning of the ImageNet backbone (default on the ${engine} engine)` };
 }
 

@@ -28,13 +28,24 @@ export interface CachedScoreOptions {
  * features), at the cost of the head alone for every image already cached. Images that fail to decode are left
  * out and listed in `bad`.
  */
-export async function scoreCached(model: tf.LayersModel, set: FaceDataset, options: CachedScoreOptions): Promise<{ scores: ImageScores; bad: { path: string; reason: string }[] }> {
+export async function scoreCached(
+  model: tf.LayersModel,
+  set: FaceDataset,
+  options: CachedScoreOptions,
+): Promise<{ scores: ImageScores; bad: { path: string; reason: string }[] }> {
   const split = splitModel(model, options.featureLayer);
   try {
     const batch = Math.min(options.batchSize, 16);
     // Progress is the trunk's (the head's pass over cached features takes a moment); there is no loss before the head runs.
     const onFeatures = (p: FeatureProgress) =>
-      options.onProgress?.({ batch: p.done, batches: p.total, runningLoss: Number.NaN, runningAccuracy: Number.NaN, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds });
+      options.onProgress?.({
+        batch: p.done,
+        batches: p.total,
+        runningLoss: Number.NaN,
+        runningAccuracy: Number.NaN,
+        imgPerSec: p.imgPerSec,
+        etaSeconds: p.etaSeconds,
+      });
     const { run } = cachedTrunk(model, split, options.featureLayer, options.cacheRoot, batch, options.signal, onFeatures, { keep: options.keep });
     const views: ViewName[] = options.ttaFlip ? ['plain', 'flip'] : ['plain'];
     const { features: f, bad } = await run(set.name, set, views);

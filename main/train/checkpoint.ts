@@ -49,9 +49,7 @@ export function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: Fu
   // Slots are saved under the weights' layer-given names: a variable's own name gains a suffix when another
   // model with the same layer names exists in the process.
   const layerName = new Map(trainable(model).map(([original, v]) => [v.name, original]));
-  const slots = pack(
-    Object.entries(state.slots).flatMap(([name, ts]) => ts.map((t, i): [string, tf.Tensor] => [`${layerName.get(name) ?? name}#${i}`, t])),
-  );
+  const slots = pack(Object.entries(state.slots).flatMap(([name, ts]) => ts.map((t, i): [string, tf.Tensor] => [`${layerName.get(name) ?? name}#${i}`, t])));
   slots.entries.forEach((e) => (e.offset += weights.size));
   const manifest: Manifest = { format: FORMAT, epoch, optimizerStep: state.step, weights: weights.entries, slots: slots.entries };
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -79,14 +77,17 @@ function writeDirectory(tmp: string, chunks: Float32Array[], manifest: string): 
     try {
       for (const part of parts) {
         // A write may stop short (the disk filled up mid-call); the next one then reports why.
-        for (let done = 0; done < part.byteLength; ) done += fs.writeSync(fd, part, done);
+        for (let done = 0; done < part.byteLength;) done += fs.writeSync(fd, part, done);
       }
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
   };
-  write('weights.bin', chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength)));
+  write(
+    'weights.bin',
+    chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength)),
+  );
   write('checkpoint.json', [Buffer.from(manifest)]);
 }
 
@@ -154,7 +155,10 @@ export function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer?: F
       const [name, index] = e.name.split('#') as [string, string];
       (slots[variableName.get(name) ?? name] ??= [])[Number(index)] = read(e);
     }
-    optimizer.setState({ step: manifest.optimizerStep, slots }, trainable(model).map(([, v]) => v));
+    optimizer.setState(
+      { step: manifest.optimizerStep, slots },
+      trainable(model).map(([, v]) => v),
+    );
     tf.dispose(Object.values(slots).flat());
   }
   return manifest.epoch;

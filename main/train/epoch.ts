@@ -129,8 +129,7 @@ export async function trainOneEpoch(model: tf.LayersModel, optimizer: FusedOptim
  * cross-entropy loss and the number of correct predictions.
  */
 export function viewsOutcome(views: readonly tf.Tensor2D[], ys: tf.Tensor1D): { logits: tf.Tensor2D; loss: tf.Scalar; correct: tf.Scalar } {
-  const logits =
-    views.length === 1 ? views[0]! : (tf.log(tf.maximum(tf.div(tf.addN(views.map((v) => tf.softmax(v))), views.length), 1e-12)) as tf.Tensor2D);
+  const logits = views.length === 1 ? views[0]! : (tf.log(tf.maximum(tf.div(tf.addN(views.map((v) => tf.softmax(v))), views.length), 1e-12)) as tf.Tensor2D);
   const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 2), logits) as tf.Scalar;
   const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'int32')) as tf.Scalar;
   return { logits, loss, correct };
@@ -170,7 +169,10 @@ export async function evaluate(
     });
     tf.dispose([xs, ys]);
     meter.add(batch, lossValue, correctValue);
-    meter.addScores(batch.labels, Float32Array.from({ length: batch.size }, (_, k) => probs[2 * k + 1]!));
+    meter.addScores(
+      batch.labels,
+      Float32Array.from({ length: batch.size }, (_, k) => probs[2 * k + 1]!),
+    );
     if (options.collect) {
       scores.paths.push(...batch.paths);
       scores.labels.push(...batch.labels);

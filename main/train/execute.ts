@@ -87,7 +87,11 @@ async function prepareFeatures(plan: RunPlan, options: SessionOptions): Promise<
   if (!request.freezeBackbone) {
     // A resumed run has its fitted standardisation in the checkpoint.
     if (request.pretrained && startEpoch === 0) {
-      await adaptFeatureNorm(model, pretrained.featureLayer, loaders.train.dataset, cacheRoot, { batchSize: request.batchSize, signal: options.signal, onFeatures });
+      await adaptFeatureNorm(model, pretrained.featureLayer, loaders.train.dataset, cacheRoot, {
+        batchSize: request.batchSize,
+        signal: options.signal,
+        onFeatures,
+      });
     }
     return null;
   }
@@ -141,7 +145,8 @@ export async function executeRun(store: RunStore, plan: RunPlan, options: Sessio
       patience: request.patience,
       learningRate:
         request.schedule || request.warmupEpochs
-          ? (t) => learningRateAt({ schedule: request.schedule ?? 'constant', lr: request.lr, epochs: request.epochs, warmupEpochs: request.warmupEpochs ?? 0 }, t)
+          ? (t) =>
+              learningRateAt({ schedule: request.schedule ?? 'constant', lr: request.lr, epochs: request.epochs, warmupEpochs: request.warmupEpochs ?? 0 }, t)
           : undefined,
       signal: options.signal,
       callbacks: {
@@ -181,7 +186,13 @@ function outcomeOf(
     ...(frozen
       ? {
           freezeBackbone: true,
-          features: { seconds: frozen.stats.seconds, computed: frozen.stats.computed, cached: frozen.stats.cached, weightsHash: frozen.stats.weightsHash, skipped: frozen.stats.bad.length },
+          features: {
+            seconds: frozen.stats.seconds,
+            computed: frozen.stats.computed,
+            cached: frozen.stats.cached,
+            weightsHash: frozen.stats.weightsHash,
+            skipped: frozen.stats.bad.length,
+          },
           headSeconds: ran.headSeconds,
           ...(frozen.ridge ? { ridge: frozen.ridge } : {}),
         }

@@ -64,7 +64,9 @@ export function backboneHash(modelName: string, featureLayer: string, layers: re
 
 /** sha256 (hex) of a file's bytes: the image half of a cache key, so renamed or moved images still hit. */
 export async function contentHash(file: string): Promise<string> {
-  return createHash('sha256').update(await fsp.readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await fsp.readFile(file))
+    .digest('hex');
 }
 
 /** The augmentation stream of one cached view, drawn from the image's content hash (not the run's seed). */
@@ -76,11 +78,21 @@ export function viewRng(hash: string, view: `aug${number}`): Rng {
  * Writes the normalised (and, for an augmented view, cropped and flipped) image [256, 256, 3] into `out` at
  * `offset`. A self-blended view's mask goes onto the face's `landmarks` when they are known.
  */
-export function renderView(bytes: Uint8Array, hash: string, view: ViewName, out: Float32Array, offset: number, landmarks: readonly number[] | null = null): void {
+export function renderView(
+  bytes: Uint8Array,
+  hash: string,
+  view: ViewName,
+  out: Float32Array,
+  offset: number,
+  landmarks: readonly number[] | null = null,
+): void {
   if (view === 'flip') augmentNormalise(bytes, { dy: 0, dx: 0, flip: true }, out, offset);
   else if (view.startsWith('sbl')) {
     const k = Number(view.slice(3));
-    const blended = selfBlend(bytes, placeOnFace(drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)), landmarks));
+    const blended = selfBlend(
+      bytes,
+      placeOnFace(drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)), landmarks),
+    );
     transformImage(blended, viewRng(hash, `aug${k}`), out, offset);
   } else transformImage(bytes, view === 'plain' ? null : viewRng(hash, view as `aug${number}`), out, offset);
 }

@@ -69,7 +69,13 @@ interface WorkItem {
 }
 
 /** Cache lookups: cached views are copied into `x`; what is missing becomes (image, view) work items, grouped by image. */
-function readCached(cache: FeatureCache, hashes: readonly string[], views: readonly ViewName[], bad: ReadonlyMap<number, BadFile>, x: Float32Array): { work: WorkItem[]; cached: number } {
+function readCached(
+  cache: FeatureCache,
+  hashes: readonly string[],
+  views: readonly ViewName[],
+  bad: ReadonlyMap<number, BadFile>,
+  x: Float32Array,
+): { work: WorkItem[]; cached: number } {
   const dim = cache.dim;
   const V = views.length;
   const work: WorkItem[] = [];
@@ -100,7 +106,10 @@ function decodeAhead(dataset: FaceDataset, work: readonly WorkItem[], window: nu
   const launch = (): void => {
     while (launched < work.length && launched < consumed + window) {
       const { i } = work[launched++]!;
-      decodes.set(i, dataset.raw(i).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+      decodes.set(
+        i,
+        dataset.raw(i).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      );
     }
   };
   launch();
@@ -174,7 +183,13 @@ function readableFeatures(dataset: FaceDataset, x: Float32Array, bad: ReadonlyMa
  * only the missing ones are decoded, rendered, pushed through the backbone in batches and written back.
  * Decodes of upcoming images run on libuv threads while the backbone computes.
  */
-export async function extractFeatures(backbone: tf.LayersModel, dataset: FaceDataset, views: readonly ViewName[], cache: FeatureCache, options: ExtractOptions): Promise<ExtractResult> {
+export async function extractFeatures(
+  backbone: tf.LayersModel,
+  dataset: FaceDataset,
+  views: readonly ViewName[],
+  cache: FeatureCache,
+  options: ExtractOptions,
+): Promise<ExtractResult> {
   const started = performance.now();
   const dim = cache.dim;
   const n = dataset.length;

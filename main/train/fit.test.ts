@@ -17,7 +17,9 @@ import { FusedOptimizer } from './optimizers.js';
 function tinyModel(seed: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 10 + k });
   const input = tf.input({ shape: [256, 256, 3] });
-  let x = tf.layers.conv2d({ name: 'conv', filters: 4, kernelSize: 5, strides: 4, activation: 'relu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ name: 'conv', filters: 4, kernelSize: 5, strides: 4, activation: 'relu', kernelInitializer: init(1) })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ name: 'logits', units: 2, kernelInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
@@ -60,7 +62,9 @@ describe('trainOneEpoch / evaluate', () => {
     assert.ok(Math.abs(result.avgLoss - expectedLoss) < 1e-5, `${result.avgLoss} vs ${expectedLoss}`);
     assert.ok(Math.abs(result.accuracy - (100 * expectedCorrect) / 7) < 1e-9);
     // A training pass with a vanishing learning rate sees the same weights, so it reports the same means.
-    const train = await trainOneEpoch(model, new FusedOptimizer({ name: 'SGD', lr: 1e-20, momentum: 0 }), createLoader(dataset, { batchSize: 3 }), { epoch: 0 });
+    const train = await trainOneEpoch(model, new FusedOptimizer({ name: 'SGD', lr: 1e-20, momentum: 0 }), createLoader(dataset, { batchSize: 3 }), {
+      epoch: 0,
+    });
     assert.ok(Math.abs(train.avgLoss - expectedLoss) < 1e-5);
     model.dispose();
   });
@@ -97,7 +101,10 @@ describe('fit', () => {
     const whole = await run(path.join(tmp, 'whole'), 3, false);
     const first = await run(path.join(tmp, 'split'), 1, false);
     const rest = await run(path.join(tmp, 'split'), 3, true);
-    assert.deepEqual([...first, ...rest].map((m) => m.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      [...first, ...rest].map((m) => m.epoch),
+      [1, 2, 3],
+    );
     const strip = (m: EpochMetrics) => [m.trainLoss, m.trainAcc, m.valLoss, m.valAcc, m.testLoss, m.testAcc];
     assert.deepEqual([...first, ...rest].map(strip), whole.map(strip));
     const kept = fs.readdirSync(path.join(tmp, 'whole')).filter((n) => n.startsWith('last-'));

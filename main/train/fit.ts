@@ -36,7 +36,12 @@ export interface EpochPasses {
 }
 
 /** The usual passes: trainOneEpoch / evaluate of `model` over image loaders. */
-export function loaderPasses(model: tf.LayersModel, optimizer: FusedOptimizer, loaders: { train: Loader; val: Loader; test: Loader | null }, ttaFlip = false): EpochPasses {
+export function loaderPasses(
+  model: tf.LayersModel,
+  optimizer: FusedOptimizer,
+  loaders: { train: Loader; val: Loader; test: Loader | null },
+  ttaFlip = false,
+): EpochPasses {
   const test = loaders.test;
   return {
     train: (epoch, options) => trainOneEpoch(model, optimizer, loaders.train, { ...options, epoch }),
@@ -44,7 +49,6 @@ export function loaderPasses(model: tf.LayersModel, optimizer: FusedOptimizer, l
     test: test ? (options) => evaluate(model, test, { ...options, ttaFlip }) : null,
   };
 }
-
 
 /** The best validation score so far and its epoch (resume). */
 export interface BestSoFar {

@@ -91,21 +91,42 @@ export function trainingEntries(f: SplitFeatures, blended: SplitFeatures | null,
 }
 
 /** One evaluation pass of the trainable part over cached views; with two views per image (plain, mirror) their fake probabilities are averaged. */
-function evalPass(split: ModelSplit, f: SplitFeatures, batchSize: number, options: { signal?: AbortSignal; onBatch?: (p: ReturnType<Meter['progress']>) => void }): PassResult {
+function evalPass(
+  split: ModelSplit,
+  f: SplitFeatures,
+  batchSize: number,
+  options: { signal?: AbortSignal; onBatch?: (p: ReturnType<Meter['progress']>) => void },
+): PassResult {
   const meter = new Meter();
   const batches = Math.ceil(f.n / batchSize);
   for (let b = 0; b < batches; b++) {
     checkCancelled(options.signal);
     const rows = Array.from({ length: Math.min(batchSize, f.n - b * batchSize) }, (_, k) => b * batchSize + k);
     const [loss, correct, fake] = tf.tidy(() => {
-      const ys = tf.tensor1d(Int32Array.from(rows, (i) => f.labels[i]!), 'int32');
-      const views = Array.from({ length: f.views }, (_, v) => split.part.predict(frontierTensors(split, rows.length, gather(f, rows, () => v))) as tf.Tensor2D);
+      const ys = tf.tensor1d(
+        Int32Array.from(rows, (i) => f.labels[i]!),
+        'int32',
+      );
+      const views = Array.from(
+        { length: f.views },
+        (_, v) =>
+          split.part.predict(
+            frontierTensors(
+              split,
+              rows.length,
+              gather(f, rows, () => v),
+            ),
+          ) as tf.Tensor2D,
+      );
       const { logits, loss: l, correct: c } = viewsOutcome(views, ys);
       const p = tf.softmax(logits);
       return [l.dataSync()[0]!, c.dataSync()[0]!, tf.squeeze(tf.slice(p, [0, 1], [-1, 1]), [1]).dataSync() as Float32Array] as const;
     });
     meter.add({ size: rows.length, waitMs: 0 }, loss, correct);
-    meter.addScores(rows.map((i) => f.labels[i]!), fake);
+    meter.addScores(
+      rows.map((i) => f.labels[i]!),
+      fake,
+    );
     options.onBatch?.(meter.progress(b, batches));
   }
   return meter.result();
@@ -184,7 +205,10 @@ export function gradientTraining(
           data.set(source.x.subarray((i * source.views + v) * source.dim, (i * source.views + v + 1) * source.dim), r * split.dim);
         });
         const xs = frontierTensors(split, rows.length, data);
-        const ys = tf.tensor1d(Int32Array.from(rows, (k) => entries[k]!.label), 'int32');
+        const ys = tf.tensor1d(
+          Int32Array.from(rows, (k) => entries[k]!.label),
+          'int32',
+        );
         options.beforeStep?.(b, batches);
         // Inference mode: unfrozen blocks keep their batch-norm statistics (the head has no mode-dependent layer).
         const { loss, correct } = trainStep(split.part, optimizer, xs, ys, false);

@@ -49,7 +49,10 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.deepEqual([...phases], ['train', 'val', 'test']);
     const files = fs.readdirSync(path.join(cacheRoot, first.features!.weightsHash));
     assert.equal(files.length, 48);
-    assert.ok(files.every((f) => /^[0-9a-f]{64}-(plain|aug[01])\.f32$/.test(f)), files[0]);
+    assert.ok(
+      files.every((f) => /^[0-9a-f]{64}-(plain|aug[01])\.f32$/.test(f)),
+      files[0],
+    );
     assert.equal(fs.statSync(path.join(cacheRoot, first.features!.weightsHash, files[0]!)).size, 8928 * 4);
 
     const run = store.getRun(first.run);
@@ -75,14 +78,17 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.throws(() => checkTrainRequest({ ...stats, headFit: 'lasso' as never }), /unknown head fit "lasso"; choose one of gradient, ridge/);
   });
 
-  it("--train-views mirror: trains on each image and its mirror image, the very views a --tta-flip evaluation reads", async () => {
+  it('--train-views mirror: trains on each image and its mirror image, the very views a --tta-flip evaluation reads', async () => {
     const mirrored = await trainRun(store, checkTrainRequest({ ...request(1), ttaFlip: true, trainViews: 'mirror' }), { runsDir, featureCacheDir: cacheRoot });
     // Train, val and test: 12 images each, plain + flip; the plain views of val and test were cached by the first run.
     assert.deepEqual([mirrored.features?.computed, mirrored.features?.cached], [12 * 2 + 24, 24]);
     const files = fs.readdirSync(path.join(cacheRoot, mirrored.features!.weightsHash));
     assert.equal(files.filter((f) => f.endsWith('-flip.f32')).length, 36);
     assert.equal(store.getRun(mirrored.run).params.trainViews, 'mirror');
-    assert.throws(() => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }), /unknown train views "crops"; choose one of augmented, mirror, plain/);
+    assert.throws(
+      () => checkTrainRequest({ ...request(1), trainViews: 'crops' as never }),
+      /unknown train views "crops"; choose one of augmented, mirror, plain/,
+    );
   });
 
   it('reuses the cache on a second run (no recomputation) and reproduces the metrics', async () => {
@@ -99,7 +105,10 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.equal(scored.n, 12);
     assert.ok(Math.abs(100 * scored.summary!.accuracy - best.testAcc!) < 1e-9, `${scored.summary!.accuracy} vs ${best.testAcc}`);
     // scoreRun read the cached features; the whole checkpointed model, image by image, gives the same probabilities.
-    const set = new FaceDataset(store.getScores(first.run, 'test').map((r) => ({ path: r.path, label: r.label })), 'test');
+    const set = new FaceDataset(
+      store.getScores(first.run, 'test').map((r) => ({ path: r.path, label: r.label })),
+      'test',
+    );
     const full = await scoreWithCheckpoint(store.getRun(first.run), scored.checkpoint, set);
     const cached = new Map(store.getScores(first.run, 'test').map((r) => [r.path, r.probs[1]]));
     for (const r of full.rows) assert.ok(Math.abs(r.probs[1] - cached.get(r.path)!) < 1e-5, `${r.path}: ${r.probs[1]} vs ${cached.get(r.path)}`);
@@ -108,9 +117,13 @@ describe('frozen-backbone training (MobileNetBased)', () => {
   it('resumes a cancelled frozen run to the uninterrupted metrics', async () => {
     const controller = new AbortController();
     await assert.rejects(
-      train(2, (e) => {
-        if (e.type === 'epoch' && e.metrics.epoch === 1) controller.abort();
-      }, controller.signal),
+      train(
+        2,
+        (e) => {
+          if (e.type === 'epoch' && e.metrics.epoch === 1) controller.abort();
+        },
+        controller.signal,
+      ),
       (e: unknown) => e instanceof UnmaskError && e.code === 'CANCELLED',
     );
     const cancelled = store.listRuns().find((r) => r.status === 'cancelled')!;
@@ -122,12 +135,16 @@ describe('frozen-backbone training (MobileNetBased)', () => {
   });
 
   it('unfreezes the last block: resumed after a cancel, it ends exactly where an uninterrupted run does', async () => {
-    const partial = (epochs: number) => checkTrainRequest({ ...request(epochs), unfreezeBlocks: 1, selectBy: 'auc', schedule: 'cosine', warmupEpochs: 1, selfBlend: 'mix' });
+    const partial = (epochs: number) =>
+      checkTrainRequest({ ...request(epochs), unfreezeBlocks: 1, selectBy: 'auc', schedule: 'cosine', warmupEpochs: 1, selfBlend: 'mix' });
     const whole = await trainRun(store, partial(2), { runsDir, featureCacheDir: cacheRoot });
     // 12 train views × 2 + 6 real images' pseudo-fakes × 2 + 12 val + 12 test, all at the cut (half precision).
     assert.equal(whole.features!.computed + whole.features!.cached, 60);
     const files = fs.readdirSync(path.join(cacheRoot, whole.features!.weightsHash));
-    assert.ok(files.every((f) => /-(plain|aug[01]|sbl[01])\.f16$/.test(f)), files[0]);
+    assert.ok(
+      files.every((f) => /-(plain|aug[01]|sbl[01])\.f16$/.test(f)),
+      files[0],
+    );
     assert.equal(store.getRun(whole.run).params.unfreezeBlocks, 1);
     assert.ok(store.getEpochs(whole.run).every((e) => e.valAuc != null && e.testAuc != null));
 
@@ -148,7 +165,10 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     assert.equal(resumed.features?.computed, 0);
     const strip = (id: number) => store.getEpochs(id).map(({ seconds: _s, imgPerSec: _r, ...rest }) => rest);
     assert.deepEqual(strip(resumed.run), strip(whole.run));
-    assert.deepEqual(store.getCheckpoints(resumed.run).map((c) => [c.kind, c.epoch]), store.getCheckpoints(whole.run).map((c) => [c.kind, c.epoch]));
+    assert.deepEqual(
+      store.getCheckpoints(resumed.run).map((c) => [c.kind, c.epoch]),
+      store.getCheckpoints(whole.run).map((c) => [c.kind, c.epoch]),
+    );
   });
 
   it('checks the backbone options against the model', () => {

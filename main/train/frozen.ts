@@ -96,7 +96,8 @@ export function cachedTrunk(
   // Half precision for large cuts (maps inside the backbone, region grids): half the disk, ~3 significant digits.
   const precision = split.shapes.some((s) => s.length > 1) || split.dim > 16_384 ? 'f16' : 'f32';
   const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers), split.dim, precision, { keep: options.keep ?? true });
-  const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) => extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress, faces });
+  const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) =>
+    extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress, faces });
   return { cache, run, faces };
 }
 
@@ -114,7 +115,15 @@ export async function adaptFeatureNorm(
 ): Promise<number | null> {
   const norm = featureNorm(model, featureLayer);
   if (!norm) return null;
-  const { run } = cachedTrunk(model, splitModel(model, featureLayer), featureLayer, cacheRoot, Math.min(options.batchSize, 16), options.signal, options.onFeatures);
+  const { run } = cachedTrunk(
+    model,
+    splitModel(model, featureLayer),
+    featureLayer,
+    cacheRoot,
+    Math.min(options.batchSize, 16),
+    options.signal,
+    options.onFeatures,
+  );
   const { features } = await run('train', train, ['plain']);
   if (features.n === 0) throw new UnmaskError('DATASET_INVALID', 'no train image could be read to fit the feature standardisation');
   norm.adapt(features.x, features.n);
@@ -134,7 +143,9 @@ function adaptNorm(model: tf.LayersModel, split: ModelSplit, featureLayer: strin
   const chunks: Float32Array[] = [];
   for (let r = 0; r < rows; r += 32) {
     const m = Math.min(32, rows - r);
-    chunks.push(tf.tidy(() => (toFeatures.predict(frontierTensors(split, m, f.x.subarray(r * f.dim, (r + m) * f.dim))) as tf.Tensor).dataSync() as Float32Array));
+    chunks.push(
+      tf.tidy(() => (toFeatures.predict(frontierTensors(split, m, f.x.subarray(r * f.dim, (r + m) * f.dim))) as tf.Tensor).dataSync() as Float32Array),
+    );
   }
   const dim = chunks[0]!.length / Math.min(32, rows);
   const all = new Float32Array(rows * dim);
@@ -157,7 +168,10 @@ async function extractSplits(setup: FrozenSetup, run: TrunkRun) {
   const blended = setup.selfBlend && reals.length > 0 ? await run('train (self-blended)', reals, selfBlendViews(setup.views)) : null;
   const val = await run('val', setup.datasets.val, evalViews);
   const test = setup.datasets.test ? await run('test', setup.datasets.test, evalViews) : null;
-  for (const [name, part] of [['train', train], ['val', val]] as const) {
+  for (const [name, part] of [
+    ['train', train],
+    ['val', val],
+  ] as const) {
     if (part.features.n === 0) throw new UnmaskError('DATASET_INVALID', `no ${name} image could be read for feature extraction`);
   }
   return { train, blended, val, test };
@@ -187,7 +201,9 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const cutLayer = setup.cutLayer ?? featureLayer;
   if (!Number.isInteger(setup.views) || setup.views < 1) throw new UnmaskError('BAD_ARGUMENT', `feature views must be a positive integer, got ${setup.views}`);
   const split = splitModel(model, cutLayer);
-  const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures, { selfBlend: setup.selfBlend != null });
+  const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures, {
+    selfBlend: setup.selfBlend != null,
+  });
   const { train, blended, val, test } = await extractSplits(setup, run);
   const parts = [train, val, ...(test ? [test] : []), ...(blended ? [blended] : [])];
   const stats: FrozenStats = {

@@ -6,9 +6,15 @@ import { fromHalf, toHalf, toHalfBits } from './half.js';
 describe('float16', () => {
   it('encodes reference values bit-exactly (IEEE 754 binary16)', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
       [65520, 0x7c00], // rounds up past the largest finite half: Infinity
-      [Infinity, 0x7c00], [-Infinity, 0xfc00],
+      [Infinity, 0x7c00],
+      [-Infinity, 0xfc00],
       [2 ** -14, 0x0400], // smallest normal
       [2 ** -24, 0x0001], // smallest subnormal
       [2 ** -26, 0x0000], // below half the smallest subnormal: +0

@@ -17,7 +17,9 @@ function randomiseBatchNorms(model: tf.LayersModel): void {
   for (const layer of model.layers) {
     if (!layer.name.endsWith('_bn') && !layer.name.startsWith('batch_normalization')) continue;
     const weights = layer.getWeights();
-    layer.setWeights(weights.map((w, i) => (i === 3 ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++) : tf.randomNormal(w.shape, 0, 0.2, 'float32', seed++))));
+    layer.setWeights(
+      weights.map((w, i) => (i === 3 ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++) : tf.randomNormal(w.shape, 0, 0.2, 'float32', seed++))),
+    );
   }
 }
 
@@ -38,7 +40,20 @@ describe('splitModel', () => {
       const stats = 2 * [48, 96, 96, 192, 192, 384, 384, 384, 384, 384, 384].reduce((a, b) => a + b, 0);
       assert.equal(split.dim, 4 * 4 * 384 + stats);
       const names = new Set(split.part.trainableWeights.map((w) => w.originalName.split('/')[0]));
-      assert.deepEqual([...names].sort(), ['conv_dw_12', 'conv_dw_12_bn', 'conv_dw_13', 'conv_dw_13_bn', 'conv_pw_12', 'conv_pw_12_bn', 'conv_pw_13', 'conv_pw_13_bn', 'head_fc1', 'head_fc2', 'head_fc3', 'head_fc4']);
+      assert.deepEqual([...names].sort(), [
+        'conv_dw_12',
+        'conv_dw_12_bn',
+        'conv_dw_13',
+        'conv_dw_13_bn',
+        'conv_pw_12',
+        'conv_pw_12_bn',
+        'conv_pw_13',
+        'conv_pw_13_bn',
+        'head_fc1',
+        'head_fc2',
+        'head_fc3',
+        'head_fc4',
+      ]);
     } finally {
       split.dispose();
       model.dispose();

@@ -96,7 +96,14 @@ export function trunkOutputs(trunk: tf.LayersModel, images: tf.Tensor | tf.Tenso
   return tf.tidy(() => {
     const m = [images].flat()[0]!.shape[0]!;
     const outs = [trunk.predict(images) as tf.Tensor | tf.Tensor[]].flat();
-    return (outs.length === 1 ? tf.reshape(outs[0]!, [m, -1]) : tf.concat(outs.map((t) => tf.reshape(t, [m, -1])), 1)) as tf.Tensor2D;
+    return (
+      outs.length === 1
+        ? tf.reshape(outs[0]!, [m, -1])
+        : tf.concat(
+            outs.map((t) => tf.reshape(t, [m, -1])),
+            1,
+          )
+    ) as tf.Tensor2D;
   });
 }
 

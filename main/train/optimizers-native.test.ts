@@ -74,7 +74,10 @@ describe('FusedOptimizer on the native engine', () => {
     const held = optimizer.getState().slots[variable.name]!;
     step([3, 3]);
     // m after one step of g = [1, −1]: (1 − 0.9)·g.
-    assert.deepEqual(first[0]!.map((x) => Math.round(x * 1e6) / 1e6), [0.1, -0.1]);
+    assert.deepEqual(
+      first[0]!.map((x) => Math.round(x * 1e6) / 1e6),
+      [0.1, -0.1],
+    );
     assert.deepEqual(Array.from(held[0]!.dataSync()), first[0]);
     optimizer.dispose();
     variable.dispose();

@@ -44,7 +44,18 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (!entry.linearHead) bad(`the ridge head fits a linear layer on standardised frozen features: ${model}'s head is not one`);
     if (r.unfreezeBlocks != null && r.unfreezeBlocks !== 0) bad('the ridge head is fitted on the frozen backbone: drop --unfreeze-blocks');
   }
-  for (const key of ['backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'trainViews', 'headFit'] as const) {
+  for (const key of [
+    'backboneLrScale',
+    'schedule',
+    'warmupEpochs',
+    'weightDecay',
+    'selectBy',
+    'patience',
+    'ttaFlip',
+    'selfBlend',
+    'trainViews',
+    'headFit',
+  ] as const) {
     if (r[key] != null) Object.assign(out, { [key]: r[key] });
   }
   if (r.cropFaces) out.cropFaces = true;

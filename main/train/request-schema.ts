@@ -130,5 +130,7 @@ export function requestProblem(error: z.ZodError): string {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.path[0] === 'dataset') return 'a dataset folder is required (-d DATASET)';
-  return issue.path.length && !issue.message.includes(' must ') && !issue.message.startsWith('unknown ') ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
+  return issue.path.length && !issue.message.includes(' must ') && !issue.message.startsWith('unknown ')
+    ? `${issue.path.join('.')}: ${issue.message}`
+    : issue.message;
 }

@@ -38,7 +38,8 @@ export function checkTrainRequest(input: TrainRequestInput): TrainRequest {
   // Unfreezing K blocks trains on cached cut activations (a frozen trunk); 'all' is full fine-tuning.
   if (recipe.unfreezeBlocks != null) {
     const freeze = recipe.unfreezeBlocks !== 'all';
-    if (r.freezeBackbone != null && r.freezeBackbone !== freeze) bad(`--unfreeze-blocks ${recipe.unfreezeBlocks} contradicts --${r.freezeBackbone ? '' : 'no-'}freeze-backbone`);
+    if (r.freezeBackbone != null && r.freezeBackbone !== freeze)
+      bad(`--unfreeze-blocks ${recipe.unfreezeBlocks} contradicts --${r.freezeBackbone ? '' : 'no-'}freeze-backbone`);
     r = { ...r, freezeBackbone: freeze };
   }
   // A closed-form head is solved once, on the frozen backbone's features.

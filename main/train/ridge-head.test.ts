@@ -39,7 +39,8 @@ function rows(n: number, views: number, dim: number, seed: number) {
   const rng = rngFrom(seed, 1, 2, 3);
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const x = new Float32Array(n * views * dim);
-  for (let i = 0; i < n; i++) for (let v = 0; v < views; v++) for (let j = 0; j < dim; j++) x[(i * views + v) * dim + j] = gaussian(rng) + (j < 2 ? 0.8 * labels[i]! : 0);
+  for (let i = 0; i < n; i++)
+    for (let v = 0; v < views; v++) for (let j = 0; j < dim; j++) x[(i * views + v) * dim + j] = gaussian(rng) + (j < 2 ? 0.8 * labels[i]! : 0);
   return { x, n, views, dim, labels };
 }
 
@@ -85,14 +86,20 @@ describe('ridge head', () => {
     assert.ok(Math.abs(fit.lambda - (fit.strength * trace) / 14) < 1e-6 * fit.lambda);
     // The chosen strength's validation AUC, recomputed from the primal weights and the mean of each image's two view scores.
     const score = (i: number) => [0, 1].reduce((s, v) => s + bias + w.reduce((q, wj, j) => q + wj * val.x[(i * 2 + v) * d + j]!, 0), 0) / 2;
-    const auc = rocAuc(val.labels, Array.from({ length: 10 }, (_, i) => score(i)));
+    const auc = rocAuc(
+      val.labels,
+      Array.from({ length: 10 }, (_, i) => score(i)),
+    );
     const chosen = fit.path.find((p) => p.strength === fit.strength)!;
     assert.ok(Math.abs(chosen.valAuc - auc) < 1e-9, `${chosen.valAuc} vs ${auc}`);
   });
 
   it('keeps the strength with the best validation AUC, the stronger one on a tie, after trying every strength', () => {
     const fit = fitRidge(rows(30, 2, 8, 3), rows(20, 1, 8, 4));
-    assert.deepEqual(fit.path.map((p) => p.strength), [...RIDGE_STRENGTHS]);
+    assert.deepEqual(
+      fit.path.map((p) => p.strength),
+      [...RIDGE_STRENGTHS],
+    );
     const best = Math.max(...fit.path.map((p) => p.valAuc));
     assert.equal(fit.strength, fit.path.find((p) => p.valAuc === best)!.strength);
   });
@@ -120,7 +127,10 @@ describe('ridge head', () => {
     const model = tf.model({ inputs: input, outputs: dense.apply(input) as tf.SymbolicTensor });
     const fit = { w: Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), bias: 0.3, strength: 1, lambda: 1, path: [], scale: 1.7, offset: -0.2 };
     setRidgeHead(dense, fit);
-    const z = [[1, 2, 3, 4, 5, 6], [-1, 0.5, 0, 2, -3, 1]];
+    const z = [
+      [1, 2, 3, 4, 5, 6],
+      [-1, 0.5, 0, 2, -3, 1],
+    ];
     const p = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(z)) as tf.Tensor2D).arraySync() as number[][]);
     z.forEach((row, i) => {
       const u = fit.scale * (row.reduce((s, v, j) => s + v * fit.w[j]!, 0) + fit.bias) + fit.offset;

@@ -42,7 +42,8 @@ export function solveShifted(K: Float64Array, n: number, lambda: number, y: Floa
       let s = K[i * n + j]! + (i === j ? lambda : 0);
       for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
       if (i === j) {
-        if (!(s > 0)) throw new UnmaskError('INTERNAL', `ridge system is not positive definite at row ${i} (λ = ${lambda}): the features hold NaN or λ is too small`);
+        if (!(s > 0))
+          throw new UnmaskError('INTERNAL', `ridge system is not positive definite at row ${i} (λ = ${lambda}): the features hold NaN or λ is too small`);
         L[i * n + i] = Math.sqrt(s);
       } else L[i * n + j] = s / L[j * n + j]!;
     }

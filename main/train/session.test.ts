@@ -16,7 +16,11 @@ describe('checkTrainRequest', () => {
 
   it('refuses unknown models and optimizers and non-positive numbers with BAD_ARGUMENT', () => {
     for (const bad of [{ model: 'Nope' }, { optimizer: 'Nope' }, { lr: 0 }, { batchSize: 1.5 }, { epochs: -1 }, { dataset: '' }]) {
-      assert.throws(() => checkTrainRequest({ dataset: '/d', ...bad } as never), (e: unknown) => e instanceof UnmaskError && e.code === 'BAD_ARGUMENT', JSON.stringify(bad));
+      assert.throws(
+        () => checkTrainRequest({ dataset: '/d', ...bad } as never),
+        (e: unknown) => e instanceof UnmaskError && e.code === 'BAD_ARGUMENT',
+        JSON.stringify(bad),
+      );
     }
   });
 });

@@ -39,19 +39,42 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
         weights: request.weights,
         onProgress: (received, total) => options.onEvent?.({ type: 'download', received, total }),
       });
-      options.onEvent?.({ type: 'pretrained', source: request.weights ?? entry.pretrained.source, layers: loaded.layers, tensors: loaded.tensors, seconds: (performance.now() - t0) / 1000 });
+      options.onEvent?.({
+        type: 'pretrained',
+        source: request.weights ?? entry.pretrained.source,
+        layers: loaded.layers,
+        tensors: loaded.tensors,
+        seconds: (performance.now() - t0) / 1000,
+      });
     } catch (error) {
       model.dispose();
       throw error;
     }
   }
-  const optimizer = new FusedOptimizer({ name: request.optimizer, lr: request.lr, ...(request.weightDecay != null ? { weightDecay: request.weightDecay } : {}) });
+  const optimizer = new FusedOptimizer({
+    name: request.optimizer,
+    lr: request.lr,
+    ...(request.weightDecay != null ? { weightDecay: request.weightDecay } : {}),
+  });
   return { scan, loaders, model, optimizer, faceCropper };
 }
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
 function recipeOf(request: TrainRequest): RecipeOptions {
-  const keys: (keyof RecipeOptions)[] = ['unfreezeBlocks', 'backboneLrScale', 'schedule', 'warmupEpochs', 'weightDecay', 'selectBy', 'patience', 'ttaFlip', 'selfBlend', 'trainViews', 'headFit', 'cropFaces'];
+  const keys: (keyof RecipeOptions)[] = [
+    'unfreezeBlocks',
+    'backboneLrScale',
+    'schedule',
+    'warmupEpochs',
+    'weightDecay',
+    'selectBy',
+    'patience',
+    'ttaFlip',
+    'selfBlend',
+    'trainViews',
+    'headFit',
+    'cropFaces',
+  ];
   return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 
@@ -110,6 +133,11 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
     throw new UnmaskError('DATASET_INVALID', `the dataset at ${run.datasetPath} changed since run ${runId} started; start a new run`);
   }
   const startEpoch = done.length === 0 ? 0 : restoreEpoch(path.join(options.runsDir, String(runId)), done.length, prepared.model, prepared.optimizer);
-  if (startEpoch !== done.length) throw new UnmaskError('INTERNAL', `run ${runId}: checkpoint is at epoch ${startEpoch} but ${done.length} epochs are recorded`);
-  return executeRun(store, { runId, request, engine, startEpoch, training: resumedMode(request), best: bestOf(done, request.selectBy ?? 'accuracy'), prepared }, options);
+  if (startEpoch !== done.length)
+    throw new UnmaskError('INTERNAL', `run ${runId}: checkpoint is at epoch ${startEpoch} but ${done.length} epochs are recorded`);
+  return executeRun(
+    store,
+    { runId, request, engine, startEpoch, training: resumedMode(request), best: bestOf(done, request.selectBy ?? 'accuracy'), prepared },
+    options,
+  );
 }

@@ -21,22 +21,24 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * Forks `main/worker/<name>-worker.ts` through tsx's loader, with the parent's environment (engine choice etc.)
  * and `env` over it (a queue job's scratch store).
  */
-export const nodeWorkerLauncher = (env: NodeJS.ProcessEnv = {}): LaunchWorker => (name) => {
-  const child = fork(path.join(here, `${name}-worker.ts`), [], {
-    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--test')), '--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  });
-  return {
-    send: (message) => {
-      if (child.connected) child.send(message as object);
-    },
-    onMessage: (listener) => child.on('message', listener),
-    onExit: (listener) => child.on('exit', (code, signal) => listener(code, signal)),
-    kill: () => child.kill('SIGKILL'),
+export const nodeWorkerLauncher =
+  (env: NodeJS.ProcessEnv = {}): LaunchWorker =>
+  (name) => {
+    const child = fork(path.join(here, `${name}-worker.ts`), [], {
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--test')), '--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ...env },
+    });
+    return {
+      send: (message) => {
+        if (child.connected) child.send(message as object);
+      },
+      onMessage: (listener) => child.on('message', listener),
+      onExit: (listener) => child.on('exit', (code, signal) => listener(code, signal)),
+      kill: () => child.kill('SIGKILL'),
+    };
   };
-};
 
 /** Forks a worker with the parent's environment. */
 export const launchNodeWorker: LaunchWorker = nodeWorkerLauncher();

@@ -1,5 +1,16 @@
 // Messages between the main side and its worker processes (training; scoring and explaining).
-import type { ChartOption, EncodedImage, EpochPoint, ErrorPayload, EvaluationSplit, ExplainChoices, ExplainRequest, FigureFormat, JobPhase, SplitName } from '../api/contract.js';
+import type {
+  ChartOption,
+  EncodedImage,
+  EpochPoint,
+  ErrorPayload,
+  EvaluationSplit,
+  ExplainChoices,
+  ExplainRequest,
+  FigureFormat,
+  JobPhase,
+  SplitName,
+} from '../api/contract.js';
 import type { ExportResult } from '../analysis/figures/export.js';
 import type { ImageExplanation } from '../analysis/explain/explain-image.js';
 import type { ShardOptions, ShardResult } from '../queue/feature-shard.js';

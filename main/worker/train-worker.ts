@@ -77,11 +77,15 @@ async function run(command: Extract<TrainWorkerCommand, { type: 'start' | 'resum
     // chosen) and its test split, so ROC/DET are there when the run appears finished. Progress: val the first
     // half of the phase, test the second, so the job's fraction never goes back.
     if (outcome.bestEpoch != null && outcome.testAccAtBestVal != null) {
-      for (const [half, split] of [[0, 'val'], [1, 'test']] as const) {
+      for (const [half, split] of [
+        [0, 'val'],
+        [1, 'test'],
+      ] as const) {
         await scoreRun(store, outcome.run, {
           split,
           signal: controller.signal,
-          onProgress: (p) => port.send(progress({ phase: 'score', done: half * p.batches + p.batch, total: 2 * p.batches, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds })),
+          onProgress: (p) =>
+            port.send(progress({ phase: 'score', done: half * p.batches + p.batch, total: 2 * p.batches, imgPerSec: p.imgPerSec, etaSeconds: p.etaSeconds })),
         });
       }
     }

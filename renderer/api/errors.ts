@@ -25,7 +25,10 @@ export function toApiError(error: unknown): ApiError {
 
 /** True for a `{code, message}` object as the transports send errors. */
 export function isErrorPayload(value: unknown): value is ErrorPayload {
-  return typeof value === 'object' && value !== null
-    && typeof (value as Record<string, unknown>).code === 'string'
-    && typeof (value as Record<string, unknown>).message === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>).code === 'string' &&
+    typeof (value as Record<string, unknown>).message === 'string'
+  );
 }

@@ -2,7 +2,10 @@
 // (as VS Code's ProxyChannel does), so no list of names is kept here.
 import type { ApiEvent, ApiMethod, UnmaskClient } from '../../main/api/contract';
 
-export function proxyClient(call: (method: ApiMethod, params: unknown) => Promise<unknown>, onEvent: (listener: (event: ApiEvent) => void) => () => void): UnmaskClient {
+export function proxyClient(
+  call: (method: ApiMethod, params: unknown) => Promise<unknown>,
+  onEvent: (listener: (event: ApiEvent) => void) => () => void,
+): UnmaskClient {
   const methods = new Map<string, (params?: unknown) => Promise<unknown>>();
   return new Proxy({} as UnmaskClient, {
     get(_target, name) {

@@ -57,9 +57,15 @@ export const useExportStore = defineStore('export', () => {
   async function exportReport(): Promise<void> {
     if (runIds.value.length === 0 || !out.value.trim() || formats.value.length === 0) return;
     writing.value = true;
-    report.value = (await app.attempt(() => api().exportReport({
-      runIds: [...runIds.value].sort((a, b) => a - b), out: out.value.trim(), split: split.value, formats: formats.value,
-    }))) ?? null;
+    report.value =
+      (await app.attempt(() =>
+        api().exportReport({
+          runIds: [...runIds.value].sort((a, b) => a - b),
+          out: out.value.trim(),
+          split: split.value,
+          formats: formats.value,
+        }),
+      )) ?? null;
     writing.value = false;
   }
 

@@ -38,7 +38,9 @@ export const useFleetStore = defineStore('fleet', () => {
   /** Sends new jobs to the queue in the form (checked by connecting to it), or back to this machine. */
   async function apply(toQueue: boolean): Promise<void> {
     saving.value = true;
-    const settings = await app.attempt(() => api().setQueue({ url: toQueue ? url.value.trim() : null, artifacts: toQueue && artifacts.value.trim() ? artifacts.value.trim() : null }));
+    const settings = await app.attempt(() =>
+      api().setQueue({ url: toQueue ? url.value.trim() : null, artifacts: toQueue && artifacts.value.trim() ? artifacts.value.trim() : null }),
+    );
     saving.value = false;
     if (!settings) return;
     url.value = '';

@@ -24,7 +24,8 @@ export const useImagesStore = defineStore('images', () => {
       const bar = k.indexOf('|');
       const size = Number(k.slice(0, bar));
       const path = k.slice(bar + 1);
-      api().getImage({ path, size })
+      api()
+        .getImage({ path, size })
         .then((image) => {
           urls.set(k, dataUrl(image));
           if (urls.size > MAX_CACHED) urls.delete(urls.keys().next().value!);

@@ -46,5 +46,21 @@ export const useRunsStore = defineStore('runs', () => {
     if (row) runs.value = runs.value.map((r) => (r.id === id ? row : r));
   }
 
-  return { runs, loading, loaded, selected, compareSplit, comparison, comparing, rescoring, completed, byId, refresh, toggle, clearSelection, compare, rescore };
+  return {
+    runs,
+    loading,
+    loaded,
+    selected,
+    compareSplit,
+    comparison,
+    comparing,
+    rescoring,
+    completed,
+    byId,
+    refresh,
+    toggle,
+    clearSelection,
+    compare,
+    rescore,
+  };
 });

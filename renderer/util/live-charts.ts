@@ -2,8 +2,16 @@
 import type { ChartOption, EpochPoint } from '../../main/api/contract';
 
 const SERIES = {
-  loss: [['train', 'trainLoss', 'solid'], ['val', 'valLoss', 'dashed'], ['test', 'testLoss', 'dotted']],
-  accuracy: [['train', 'trainAcc', 'solid'], ['val', 'valAcc', 'dashed'], ['test', 'testAcc', 'dotted']],
+  loss: [
+    ['train', 'trainLoss', 'solid'],
+    ['val', 'valLoss', 'dashed'],
+    ['test', 'testLoss', 'dotted'],
+  ],
+  accuracy: [
+    ['train', 'trainAcc', 'solid'],
+    ['val', 'valAcc', 'dashed'],
+    ['test', 'testAcc', 'dotted'],
+  ],
 } as const;
 
 /** Where the epoch in progress is: its running train value (loss, or accuracy in %) at a fractional epoch. */

@@ -47,9 +47,16 @@ function buildRendererIfStale(): void {
   const index = path.join(root, 'out/renderer/index.html');
   const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
   const sources = fs.readdirSync(path.join(root, 'renderer'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  const newest = Math.max(...sources.map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs), fs.statSync(path.join(root, 'main/api/contract.ts')).mtimeMs);
+  const newest = Math.max(
+    ...sources.map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs),
+    fs.statSync(path.join(root, 'main/api/contract.ts')).mtimeMs,
+  );
   if (built > newest) return;
-  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.equal(r.status, 0, `building the renderer failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -85,7 +92,11 @@ async function stopServer(): Promise<void> {
   child.kill('SIGTERM');
   const timer = setTimeout(() => {
     // The whole group: the server's training/analysis workers too.
-    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }, 5_000);
   await exited;
   clearTimeout(timer);
@@ -201,13 +212,21 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     const rendered = await page.$$eval(`${tid('thumb-grid')} ${tid('thumb')}`, (els) => els.length);
     assert.ok(rendered > 0 && rendered < 200, `${rendered} thumbnails in the DOM for 2041 images`);
     await page.$eval(tid('thumb-grid'), (el) => (el.scrollTop = el.scrollHeight));
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')].some((el) => el.getAttribute('data-path')?.includes('/test/')));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')].some((el) => el.getAttribute('data-path')?.includes('/test/')),
+    );
     await page.$eval(tid('thumb-grid'), (el) => (el.scrollTop = 0));
     // Back at the top, every rendered thumbnail loads (requests of rows scrolled past were withdrawn).
-    await page.waitForFunction(() => {
-      const thumbs = [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')];
-      return thumbs.length > 0 && thumbs[0]!.getAttribute('data-path')?.includes('/train/') && thumbs.every((t) => t.querySelector('img[src^="data:image/"]'));
-    }, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const thumbs = [...document.querySelectorAll('[data-testid="thumb-grid"] [data-testid="thumb"]')];
+        return (
+          thumbs.length > 0 && thumbs[0]!.getAttribute('data-path')?.includes('/train/') && thumbs.every((t) => t.querySelector('img[src^="data:image/"]'))
+        );
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     await shot('01-datasets');
   });
 
@@ -233,7 +252,10 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.equal(await page.$eval(tid('train-head-fit'), (e) => (e as HTMLSelectElement).selectedOptions[0]!.textContent), 'closed form (ridge)');
     assert.deepEqual(await page.$eval(tid('train-epochs'), (e) => [(e as HTMLInputElement).value, (e as HTMLInputElement).disabled]), ['1', true]);
     // No optimizer step is taken: its fields are locked too.
-    assert.deepEqual(await page.evaluate(() => ['train-optimizer', 'train-lr'].map((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).disabled)), [true, true]);
+    assert.deepEqual(
+      await page.evaluate(() => ['train-optimizer', 'train-lr'].map((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).disabled)),
+      [true, true],
+    );
     await shot('02b-train-ridge-head');
     await page.selectOption(tid('train-model'), 'SimpleNet');
     assert.equal(await page.$(tid('train-head-fit')), null); // no linear head on frozen features
@@ -250,15 +272,23 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     }
     // Live progress arrives over the event stream.
     await page.waitForSelector(`${tid('job-card')}[data-state="running"] ${tid('job-progress')}`, { timeout: 120_000 });
-    await page.waitForFunction(() => {
-      const phase = document.querySelector('[data-state="running"] [data-testid="job-phase"]')?.textContent;
-      return phase === 'train' || phase === 'val' || phase === 'test' || phase === 'score';
-    }, undefined, { timeout: 300_000 });
+    await page.waitForFunction(
+      () => {
+        const phase = document.querySelector('[data-state="running"] [data-testid="job-phase"]')?.textContent;
+        return phase === 'train' || phase === 'val' || phase === 'test' || phase === 'score';
+      },
+      undefined,
+      { timeout: 300_000 },
+    );
     await shot('02-train');
-    await page.waitForFunction(() => {
-      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
-      return cards.length === 2 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
-    }, undefined, { timeout: 540_000, polling: 500 });
+    await page.waitForFunction(
+      () => {
+        const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+        return cards.length === 2 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+      },
+      undefined,
+      { timeout: 540_000, polling: 500 },
+    );
     const states = await page.$$eval(tid('job-card'), (cards) => cards.map((c) => c.getAttribute('data-state')));
     assert.deepEqual(states, ['completed', 'completed'], `jobs ended ${states.join(', ')}; server log:\n${serverLog.slice(-2000)}`);
   });
@@ -270,18 +300,29 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await page.fill(tid('train-epochs'), '1');
     await page.fill(tid('train-seed'), '3');
     await page.click(tid('train-start'));
-    await page.waitForFunction(() => {
-      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
-      return cards.length === 3 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
-    }, undefined, { timeout: 540_000, polling: 500 });
+    await page.waitForFunction(
+      () => {
+        const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+        return cards.length === 3 && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+      },
+      undefined,
+      { timeout: 540_000, polling: 500 },
+    );
     assert.deepEqual(await page.$$eval(tid('job-card'), (cards) => cards.map((c) => c.getAttribute('data-state'))), ['completed', 'completed', 'completed']);
   });
 
   it('lists the runs in the runs table, every action button in view at 1440 px', async () => {
     await go('runs');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-status="completed"]').length === 3, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-status="completed"]').length === 3, undefined, {
+      timeout: 30_000,
+    });
     const api = await callApi<RunRow[]>('listRuns', {});
-    runIds.push(...api.filter((r) => r.model === 'SimpleNet').map((r) => r.id).sort((a, b) => a - b));
+    runIds.push(
+      ...api
+        .filter((r) => r.model === 'SimpleNet')
+        .map((r) => r.id)
+        .sort((a, b) => a - b),
+    );
     bonusRun = api.find((r) => r.model === 'Bonus')!.id;
     assert.equal(runIds.length, 2);
     const text = await page.textContent(tid('runs-table'));
@@ -296,14 +337,16 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
   });
 
   it('opens the most recently finished run when the Analysis screen is first shown', { timeout: 300_000 }, async () => {
-    const latest = [...(await callApi<RunRow[]>('listRuns', {}))].filter((r) => r.status === 'completed').sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0]!;
+    const latest = [...(await callApi<RunRow[]>('listRuns', {}))]
+      .filter((r) => r.status === 'completed')
+      .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0]!;
     await go('analysis');
     await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
     assert.equal(await page.$eval(tid('analysis-run'), (s) => (s as HTMLSelectElement).value), String(latest.id));
     assert.equal(await page.textContent(tid('analysis-auc')), latest.testAuc!.toFixed(3));
   });
 
-  it("analyses a run: ROC chart and its own test AUC, labelled", { timeout: 300_000 }, async () => {
+  it('analyses a run: ROC chart and its own test AUC, labelled', { timeout: 300_000 }, async () => {
     await go('runs');
     await page.click(`${tid('run-row')}[data-run-id="${runIds[0]}"] ${tid('run-analyse')}`);
     await page.waitForSelector(tid('view-analysis'));
@@ -316,61 +359,70 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await shot('04-analysis');
   });
 
-  it("scores the run on another folder and with its last checkpoint: its own test AUC stays, the evaluations appear apart, labelled", { timeout: 400_000 }, async () => {
-    const run = runIds[0]!;
-    const own = (await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!;
-    assert.ok(own.testAuc !== null);
-    await go('evaluations');
-    await page.selectOption(tid('evaluate-run'), String(run));
-    await page.fill(tid('evaluate-folder'), foreign);
-    await page.click(tid('evaluate-go'));
-    await page.waitForSelector(`${tid('evaluation-detail')} ${tid('evaluation-roc')}`, { timeout: 240_000 });
-    assert.match((await page.textContent(tid('evaluation-source'))) ?? '', /synthetic-test-only · all images · best checkpoint \(epoch 1\) · n = 6/);
-    // The last checkpoint, through the CLI on the same database, as a user would.
-    const last = runUnmask(['score', '--run', String(run), '--checkpoint', 'last', '--db', db], { timeout: 240_000 });
-    assert.equal(last.code, 0, last.stderr);
-    const evaluations = await callApi<EvaluationRow[]>('listEvaluations', { runId: run });
-    assert.deepEqual(evaluations.map((e) => e.source.label).sort(), ['faces-subset · test split · last checkpoint (epoch 1)', 'synthetic-test-only · all images · best checkpoint (epoch 1)']);
-    assert.equal((await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!.testAuc, own.testAuc);
+  it(
+    'scores the run on another folder and with its last checkpoint: its own test AUC stays, the evaluations appear apart, labelled',
+    { timeout: 400_000 },
+    async () => {
+      const run = runIds[0]!;
+      const own = (await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!;
+      assert.ok(own.testAuc !== null);
+      await go('evaluations');
+      await page.selectOption(tid('evaluate-run'), String(run));
+      await page.fill(tid('evaluate-folder'), foreign);
+      await page.click(tid('evaluate-go'));
+      await page.waitForSelector(`${tid('evaluation-detail')} ${tid('evaluation-roc')}`, { timeout: 240_000 });
+      assert.match((await page.textContent(tid('evaluation-source'))) ?? '', /synthetic-test-only · all images · best checkpoint \(epoch 1\) · n = 6/);
+      // The last checkpoint, through the CLI on the same database, as a user would.
+      const last = runUnmask(['score', '--run', String(run), '--checkpoint', 'last', '--db', db], { timeout: 240_000 });
+      assert.equal(last.code, 0, last.stderr);
+      const evaluations = await callApi<EvaluationRow[]>('listEvaluations', { runId: run });
+      assert.deepEqual(evaluations.map((e) => e.source.label).sort(), [
+        'faces-subset · test split · last checkpoint (epoch 1)',
+        'synthetic-test-only · all images · best checkpoint (epoch 1)',
+      ]);
+      assert.equal((await callApi<RunRow[]>('listRuns', {})).find((r) => r.id === run)!.testAuc, own.testAuc);
 
-    await go('runs');
-    await page.click(tid('runs-refresh'));
-    const row = `${tid('run-row')}[data-run-id="${run}"]`;
-    await page.waitForFunction((sel) => document.querySelector(`${sel} [data-testid="run-evaluations"]`)?.textContent === '2', row);
-    assert.equal((await page.textContent(`${row} ${tid('run-test-auc')}`))?.trim(), `${own.testAuc!.toFixed(3)} best ep 1`);
+      await go('runs');
+      await page.click(tid('runs-refresh'));
+      const row = `${tid('run-row')}[data-run-id="${run}"]`;
+      await page.waitForFunction((sel) => document.querySelector(`${sel} [data-testid="run-evaluations"]`)?.textContent === '2', row);
+      assert.equal((await page.textContent(`${row} ${tid('run-test-auc')}`))?.trim(), `${own.testAuc!.toFixed(3)} best ep 1`);
 
-    await page.click(`${row} ${tid('run-analyse')}`);
-    await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
-    assert.equal(await page.textContent(tid('analysis-auc')), own.testAuc!.toFixed(3));
-    assert.equal(await page.getAttribute(tid('analysis-source'), 'data-kind'), 'own');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="analysis-evaluation"]').length === 2);
-    const listed = await page.$$eval(tid('analysis-evaluation'), (rows) => rows.map((r) => r.querySelector('td')?.textContent?.trim()));
-    assert.deepEqual(listed.sort(), evaluations.map((e) => e.source.label).sort());
-    const foreignEval = evaluations.find((e) => e.source.split === 'all')!;
-    await page.click(`${tid('analysis-evaluation')}[data-evaluation-id="${foreignEval.id}"] ${tid('analysis-evaluation-open')}`);
-    await page.waitForFunction(() => document.querySelector('[data-testid="analysis-source"]')?.getAttribute('data-kind') === 'evaluation');
-    assert.equal(await page.textContent(tid('analysis-auc')), foreignEval.auc!.toFixed(3));
-    assert.match((await page.textContent(tid('analysis-source'))) ?? '', /synthetic-test-only · all images/);
-    await page.waitForTimeout(300);
-    await shot('04b-analysis-evaluation');
-    await page.click(tid('analysis-own'));
-    await page.waitForFunction((auc) => document.querySelector('[data-testid="analysis-auc"]')?.textContent === auc, own.testAuc!.toFixed(3));
-  });
+      await page.click(`${row} ${tid('run-analyse')}`);
+      await page.waitForSelector(tid('analysis-roc'), { timeout: 240_000 });
+      assert.equal(await page.textContent(tid('analysis-auc')), own.testAuc!.toFixed(3));
+      assert.equal(await page.getAttribute(tid('analysis-source'), 'data-kind'), 'own');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="analysis-evaluation"]').length === 2);
+      const listed = await page.$$eval(tid('analysis-evaluation'), (rows) => rows.map((r) => r.querySelector('td')?.textContent?.trim()));
+      assert.deepEqual(listed.sort(), evaluations.map((e) => e.source.label).sort());
+      const foreignEval = evaluations.find((e) => e.source.split === 'all')!;
+      await page.click(`${tid('analysis-evaluation')}[data-evaluation-id="${foreignEval.id}"] ${tid('analysis-evaluation-open')}`);
+      await page.waitForFunction(() => document.querySelector('[data-testid="analysis-source"]')?.getAttribute('data-kind') === 'evaluation');
+      assert.equal(await page.textContent(tid('analysis-auc')), foreignEval.auc!.toFixed(3));
+      assert.match((await page.textContent(tid('analysis-source'))) ?? '', /synthetic-test-only · all images/);
+      await page.waitForTimeout(300);
+      await shot('04b-analysis-evaluation');
+      await page.click(tid('analysis-own'));
+      await page.waitForFunction((auc) => document.querySelector('[data-testid="analysis-auc"]')?.textContent === auc, own.testAuc!.toFixed(3));
+    },
+  );
 
   it('shows the cross-dataset matrix and opens a cell: its ROC/DET and worst errors; exports it as CSV and SVG', { timeout: 300_000 }, async () => {
     const matrix = await callApi<MatrixResult>('crossDatasetMatrix', {});
     await go('evaluations');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="matrix-cell"]').length === n, matrix.cells.length);
-    assert.equal(matrix.cells.length, 4, 'each run\'s own test split, and run 1 on the other folder');
+    assert.equal(matrix.cells.length, 4, "each run's own test split, and run 1 on the other folder");
     assert.equal(await page.$$eval(tid('matrix-row'), (rows) => rows.length), 3);
-    const shown = await page.$$eval(tid('matrix-cell'), (cells) => cells.map((c) => `${c.getAttribute('data-run-id')}:${c.getAttribute('data-source')}:${c.querySelector('[data-testid="matrix-auc"]')?.textContent}`));
+    const shown = await page.$$eval(tid('matrix-cell'), (cells) =>
+      cells.map((c) => `${c.getAttribute('data-run-id')}:${c.getAttribute('data-source')}:${c.querySelector('[data-testid="matrix-auc"]')?.textContent}`),
+    );
     const expected = matrix.cells.map((c) => `${c.runId}:${c.source}:${c.auc!.toFixed(3)}`);
     assert.deepEqual(shown.sort(), expected.sort());
     const cell = matrix.cells.find((c) => c.source === 'evaluation')!;
     await page.click(`${tid('matrix-cell')}[data-evaluation-id="${cell.evaluationId}"]`);
     await page.waitForFunction(() => document.querySelector('[data-testid="evaluation-source"]')?.textContent?.includes('synthetic-test-only'));
     await page.waitForSelector(tid('evaluation-det'));
-    assert.ok(await chartDrawn('evaluation-roc') && await chartDrawn('evaluation-det'));
+    assert.ok((await chartDrawn('evaluation-roc')) && (await chartDrawn('evaluation-det')));
     assert.equal(await page.textContent(tid('evaluation-auc')), cell.auc!.toFixed(3));
     const worst = await page.$$eval(`${tid('evaluation-worst-fp')} ${tid('thumb')}, ${tid('evaluation-worst-fn')} ${tid('thumb')}`, (t) => t.length);
     const detail = await callApi<{ falsePositives: unknown[]; falseNegatives: unknown[] }>('getEvaluation', { evaluationId: cell.evaluationId });
@@ -388,7 +440,7 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     assert.ok(text.trimStart().startsWith('<svg') && text.includes('Cross-dataset ROC AUC') && text.includes(cell.auc!.toFixed(3)));
   });
 
-  it('explains with each run\'s own layer, however quickly run and method change; two models side by side', { timeout: 400_000 }, async () => {
+  it("explains with each run's own layer, however quickly run and method change; two models side by side", { timeout: 400_000 }, async () => {
     const choices = new Map<number, ExplainChoices>();
     for (const id of [...runIds, bonusRun]) choices.set(id, await callApi<ExplainChoices>('explainChoices', { runId: id }));
     assert.notEqual(choices.get(bonusRun)!.defaultLayer, choices.get(runIds[0]!)!.defaultLayer);
@@ -414,11 +466,21 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
 
     // The race: switch run and method and explain at once, before the new run's layers have arrived.
     // Panels of exactly these runs, each drawn with `method` (not the previous explanation's panels).
-    const explained = async (ids: number[], method: string) => page.waitForFunction(([want, m]) => {
-      const panels = [...document.querySelectorAll('[data-testid="explain-panel"]')];
-      return panels.map((p) => p.getAttribute('data-run-id')).join() === (want as number[]).join() &&
-        panels.every((p) => p.getAttribute('data-method') === m && (p.querySelector('[data-testid="explain-overlay"]') as HTMLImageElement | null)?.naturalWidth === 256);
-    }, [ids, method] as const, { timeout: 240_000 });
+    const explained = async (ids: number[], method: string) =>
+      page.waitForFunction(
+        ([want, m]) => {
+          const panels = [...document.querySelectorAll('[data-testid="explain-panel"]')];
+          return (
+            panels.map((p) => p.getAttribute('data-run-id')).join() === (want as number[]).join() &&
+            panels.every(
+              (p) =>
+                p.getAttribute('data-method') === m && (p.querySelector('[data-testid="explain-overlay"]') as HTMLImageElement | null)?.naturalWidth === 256,
+            )
+          );
+        },
+        [ids, method] as const,
+        { timeout: 240_000 },
+      );
     await page.selectOption(tid('explain-run'), String(bonusRun));
     await page.selectOption(tid('explain-method'), 'saliency');
     await page.selectOption(tid('explain-method'), 'gradcam');
@@ -430,7 +492,8 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await page.click(tid('explain-go'));
     await explained([bonusRun], 'gradcam++');
     assert.equal(await page.$(tid('error-notice')), null, 'no explanation failed');
-    for (const r of sent) if (r.layer !== undefined) assert.ok(choices.get(r.runId)!.layers.includes(r.layer), `run ${r.runId} was sent another run's layer ${r.layer}`);
+    for (const r of sent)
+      if (r.layer !== undefined) assert.ok(choices.get(r.runId)!.layers.includes(r.layer), `run ${r.runId} was sent another run's layer ${r.layer}`);
     assert.ok(sent.some((r) => r.runId === bonusRun && r.layer === choices.get(bonusRun)!.defaultLayer));
 
     // Side by side, two models: each run with its own layer.
@@ -439,8 +502,13 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await page.selectOption(tid('explain-run2'), String(bonusRun));
     await page.click(tid('explain-go'));
     await explained([runIds[0]!, bonusRun], 'gradcam');
-    const layers = await page.$$eval(tid('explain-panel'), (panels) => panels.map((p) => [p.getAttribute('data-run-id'), p.textContent?.match(/@ (\S+)/)?.[1]]));
-    assert.deepEqual(layers, [[String(runIds[0]), choices.get(runIds[0]!)!.defaultLayer], [String(bonusRun), choices.get(bonusRun)!.defaultLayer]]);
+    const layers = await page.$$eval(tid('explain-panel'), (panels) =>
+      panels.map((p) => [p.getAttribute('data-run-id'), p.textContent?.match(/@ (\S+)/)?.[1]]),
+    );
+    assert.deepEqual(layers, [
+      [String(runIds[0]), choices.get(runIds[0]!)!.defaultLayer],
+      [String(bonusRun), choices.get(bonusRun)!.defaultLayer],
+    ]);
     assert.equal(await page.$(tid('error-notice')), null);
     await shot('05-explain');
 
@@ -526,52 +594,65 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
     await bridged.close();
   });
 
-  it('sends a sweep from the Train screen to a Redis queue set on the Fleet screen; the Runs screen groups it with its worker', { timeout: 600_000 }, async () => {
-    redis = await startRedis();
-    fs.mkdirSync(queueArtifacts, { recursive: true });
-    worker = await startWorker({ queue: redis.url, dataRoot: tmp, artifacts: queueArtifacts });
-    await go('fleet');
-    assert.match((await page.textContent(tid('queue-mode'))) ?? '', /On this machine/);
-    await page.waitForSelector(tid('fleet-worker'));
-    await shot('09a-fleet-this-machine');
-    await page.fill(tid('queue-url'), redis.url);
-    await page.fill(tid('queue-artifacts'), queueArtifacts);
-    await page.click(tid('queue-apply'));
-    await page.waitForFunction((url) => document.querySelector('[data-testid="queue-mode"]')?.textContent?.includes(url), redis.url);
-    await page.waitForSelector(`${tid('fleet-worker')}[data-worker="${worker.name}"]`, { timeout: 30_000 });
+  it(
+    'sends a sweep from the Train screen to a Redis queue set on the Fleet screen; the Runs screen groups it with its worker',
+    { timeout: 600_000 },
+    async () => {
+      redis = await startRedis();
+      fs.mkdirSync(queueArtifacts, { recursive: true });
+      worker = await startWorker({ queue: redis.url, dataRoot: tmp, artifacts: queueArtifacts });
+      await go('fleet');
+      assert.match((await page.textContent(tid('queue-mode'))) ?? '', /On this machine/);
+      await page.waitForSelector(tid('fleet-worker'));
+      await shot('09a-fleet-this-machine');
+      await page.fill(tid('queue-url'), redis.url);
+      await page.fill(tid('queue-artifacts'), queueArtifacts);
+      await page.click(tid('queue-apply'));
+      await page.waitForFunction((url) => document.querySelector('[data-testid="queue-mode"]')?.textContent?.includes(url), redis.url);
+      await page.waitForSelector(`${tid('fleet-worker')}[data-worker="${worker.name}"]`, { timeout: 30_000 });
 
-    await go('train');
-    await page.selectOption(tid('train-dataset'), path.resolve(subset));
-    await page.selectOption(tid('train-model'), 'SimpleNet');
-    await page.fill(tid('train-batch'), '8');
-    await page.fill(tid('train-epochs'), '1');
-    await page.fill(tid('sweep-lrs'), '0.001, 0.0005');
-    assert.match((await page.textContent(tid('sweep-start'))) ?? '', /Start sweep \(2 runs\)/);
-    const before = await page.$$eval(tid('job-card'), (cards) => cards.length);
-    await page.click(tid('sweep-start'));
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="job-card"]').length === n, before + 2);
-    await page.waitForSelector(tid('job-worker'), { timeout: 120_000 });
-    await shot('10-train-sweep');
-    await go('fleet');
-    await page.waitForFunction(() => document.querySelector('[data-testid="fleet-worker"]')?.textContent?.includes('train'), undefined, { timeout: 120_000 });
-    await shot('09-fleet');
-    await go('train');
-    await page.waitForFunction((n) => {
-      const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
-      return cards.length === n && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
-    }, before + 2, { timeout: 540_000, polling: 500 });
-    const swept = (await callApi<RunRow[]>('listRuns', {})).filter((r) => r.sweep !== null);
-    assert.equal(swept.length, 2);
-    assert.ok(swept.every((r) => r.status === 'completed' && r.worker === worker!.name), JSON.stringify(swept.map((r) => [r.status, r.worker])));
+      await go('train');
+      await page.selectOption(tid('train-dataset'), path.resolve(subset));
+      await page.selectOption(tid('train-model'), 'SimpleNet');
+      await page.fill(tid('train-batch'), '8');
+      await page.fill(tid('train-epochs'), '1');
+      await page.fill(tid('sweep-lrs'), '0.001, 0.0005');
+      assert.match((await page.textContent(tid('sweep-start'))) ?? '', /Start sweep \(2 runs\)/);
+      const before = await page.$$eval(tid('job-card'), (cards) => cards.length);
+      await page.click(tid('sweep-start'));
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="job-card"]').length === n, before + 2);
+      await page.waitForSelector(tid('job-worker'), { timeout: 120_000 });
+      await shot('10-train-sweep');
+      await go('fleet');
+      await page.waitForFunction(() => document.querySelector('[data-testid="fleet-worker"]')?.textContent?.includes('train'), undefined, { timeout: 120_000 });
+      await shot('09-fleet');
+      await go('train');
+      await page.waitForFunction(
+        (n) => {
+          const cards = [...document.querySelectorAll('[data-testid="job-card"]')];
+          return cards.length === n && cards.every((c) => ['completed', 'failed', 'cancelled'].includes(c.getAttribute('data-state') ?? ''));
+        },
+        before + 2,
+        { timeout: 540_000, polling: 500 },
+      );
+      const swept = (await callApi<RunRow[]>('listRuns', {})).filter((r) => r.sweep !== null);
+      assert.equal(swept.length, 2);
+      assert.ok(
+        swept.every((r) => r.status === 'completed' && r.worker === worker!.name),
+        JSON.stringify(swept.map((r) => [r.status, r.worker])),
+      );
 
-    await go('runs');
-    await page.click(tid('runs-refresh'));
-    await page.waitForSelector(`${tid('sweep-row')}[data-sweep="${swept[0]!.sweep}"]`);
-    assert.match((await page.textContent(tid('sweep-row'))) ?? '', /2 runs · lr 0\.0005, 0\.001 · 2 completed/);
-    const workers = await page.$$eval(`${tid('run-row')}[data-sweep="${swept[0]!.sweep}"] ${tid('run-worker')}`, (cells) => cells.map((c) => c.textContent?.trim()));
-    assert.deepEqual(workers, [worker.name, worker.name]);
-    await shot('11-runs-sweep');
-  });
+      await go('runs');
+      await page.click(tid('runs-refresh'));
+      await page.waitForSelector(`${tid('sweep-row')}[data-sweep="${swept[0]!.sweep}"]`);
+      assert.match((await page.textContent(tid('sweep-row'))) ?? '', /2 runs · lr 0\.0005, 0\.001 · 2 completed/);
+      const workers = await page.$$eval(`${tid('run-row')}[data-sweep="${swept[0]!.sweep}"] ${tid('run-worker')}`, (cells) =>
+        cells.map((c) => c.textContent?.trim()),
+      );
+      assert.deepEqual(workers, [worker.name, worker.name]);
+      await shot('11-runs-sweep');
+    },
+  );
 
   it('raised no console errors or CSP violations', () => {
     assert.deepEqual(pageErrors, []);

@@ -18,7 +18,9 @@ const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 /** Why moto's server cannot run here, or null when it can. */
 export function motoMissing(): string | null {
   const probe = spawnSync(PYTHON, ['-c', 'import moto.server, flask'], { encoding: 'utf8' });
-  return probe.status === 0 ? null : `moto's S3 server is not installed (pip install 'moto[server]'): ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}`;
+  return probe.status === 0
+    ? null
+    : `moto's S3 server is not installed (pip install 'moto[server]'): ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}`;
 }
 
 /** The dummy credentials moto accepts, set for this process and the processes it starts. */

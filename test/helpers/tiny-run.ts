@@ -32,7 +32,11 @@ export async function tinyRun(store: RunStore, dir: string): Promise<TinyRun> {
   const own = path.join(dir, 'own');
   const testOnly = path.join(dir, 'test-only');
   const flat = path.join(dir, 'flat');
-  for (const [split, real, fake] of [['train', 2, 2], ['val', 3, 3], ['test', 3, 2]] as const) {
+  for (const [split, real, fake] of [
+    ['train', 2, 2],
+    ['val', 3, 3],
+    ['test', 3, 2],
+  ] as const) {
     await linkFaces(path.join(own, split, 'real'), split, 'real', real);
     await linkFaces(path.join(own, split, 'fake'), split, 'fake', fake);
   }
@@ -41,7 +45,10 @@ export async function tinyRun(store: RunStore, dir: string): Promise<TinyRun> {
   await linkFaces(path.join(flat, 'real'), 'train', 'real', 4, 10);
   await linkFaces(path.join(flat, 'fake'), 'train', 'fake', 3, 10);
   const checkpoints = { best: path.join(dir, 'runs', 'tiny', 'best'), last: path.join(dir, 'runs', 'tiny', 'last') };
-  for (const [kind, seed, epoch] of [['best', 3, 1], ['last', 4, 2]] as const) {
+  for (const [kind, seed, epoch] of [
+    ['best', 3, 1],
+    ['last', 4, 2],
+  ] as const) {
     const model = models.SimpleNet.create({ seed });
     const optimizer = new FusedOptimizer({ name: 'Adam', lr: 1e-3 });
     saveCheckpoint(checkpoints[kind], model, optimizer, epoch);
@@ -52,8 +59,21 @@ export async function tinyRun(store: RunStore, dir: string): Promise<TinyRun> {
   const fingerprint = await fingerprintDataset(await scanDataset(own));
   const runId = store.createRun({ model: 'SimpleNet', datasetPath: own, datasetFingerprint: fingerprint, params, engine: 'wasm' }).id;
   store.markStarted(runId, 'wasm');
-  const epoch = (n: number) => ({ epoch: n, trainLoss: 0.69, trainAcc: 50, valLoss: 0.7, valAcc: 60 - n, testLoss: 0.71, testAcc: 40, seconds: 1, imgPerSec: 4 });
-  store.recordEpoch(runId, epoch(1), [{ epoch: 1, kind: 'best', path: checkpoints.best }, { epoch: 1, kind: 'last', path: checkpoints.best }]);
+  const epoch = (n: number) => ({
+    epoch: n,
+    trainLoss: 0.69,
+    trainAcc: 50,
+    valLoss: 0.7,
+    valAcc: 60 - n,
+    testLoss: 0.71,
+    testAcc: 40,
+    seconds: 1,
+    imgPerSec: 4,
+  });
+  store.recordEpoch(runId, epoch(1), [
+    { epoch: 1, kind: 'best', path: checkpoints.best },
+    { epoch: 1, kind: 'last', path: checkpoints.best },
+  ]);
   store.recordEpoch(runId, epoch(2), [{ epoch: 2, kind: 'last', path: checkpoints.last }]);
   store.finish(runId, 'completed');
   return { runId, own, testOnly, flat };

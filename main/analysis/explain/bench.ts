@@ -49,7 +49,16 @@ export async function benchExplain(log: (line: string) => void = console.log): P
     const ms = Array.from({ length: c.runs }, () => timeOnce(once)).sort((a, b) => a - b);
     const result = { model: c.model, method: c.method, layer, medianMs: ms[Math.floor(ms.length / 2)]!, minMs: ms[0]!, runs: c.runs };
     results.push(result);
-    log(JSON.stringify({ ...result, medianMs: Math.round(result.medianMs), minMs: Math.round(result.minMs), targetMs: c.target, engine: engine.engine, threads: engine.threads }));
+    log(
+      JSON.stringify({
+        ...result,
+        medianMs: Math.round(result.medianMs),
+        minMs: Math.round(result.minMs),
+        targetMs: c.target,
+        engine: engine.engine,
+        threads: engine.threads,
+      }),
+    );
     x.dispose();
     model.dispose();
   }

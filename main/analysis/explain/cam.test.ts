@@ -11,8 +11,7 @@ import { forward, layerGradients } from './graph.js';
 import { EXPLAIN_METHODS, explain, explainMethods } from './methods.js';
 import { assertClose, camByHand, chainByHand, chainModel, conv1x1, dense, setWeights, values, weightsByHand } from './test-fixtures.js';
 
-const isBadArgument = (pattern: RegExp) => (error: unknown) =>
-  error instanceof UnmaskError && error.code === 'BAD_ARGUMENT' && pattern.test(error.message);
+const isBadArgument = (pattern: RegExp) => (error: unknown) => error instanceof UnmaskError && error.code === 'BAD_ARGUMENT' && pattern.test(error.message);
 
 /** (m − min) / (max − min), or zeros for a constant map. */
 function normaliseByHand(m: number[]): number[] {
@@ -45,7 +44,11 @@ describe('CAM methods on a tiny model with known weights', () => {
     model.dispose();
   });
 
-  for (const [name, weighting] of [['gradcam', gradCam], ['gradcam++', gradCamPlusPlus], ['xgradcam', xGradCam]] as const) {
+  for (const [name, weighting] of [
+    ['gradcam', gradCam],
+    ['gradcam++', gradCamPlusPlus],
+    ['xgradcam', xGradCam],
+  ] as const) {
     it(`${name}: weights, CAM before upsampling and the normalised map match the hand computation`, () => {
       const model = chainModel();
       const x = tf.tensor4d([...images[0]!, ...images[1]!], [2, 4, 4, 1]);
@@ -56,7 +59,10 @@ describe('CAM methods on a tiny model with known weights', () => {
         const wHand = weightsByHand(hand.A, hand.G)[name];
         assertClose(w[b]!, wHand, 1e-4, `${name} weights[${b}]`);
         const camHand = camByHand(hand.A, wHand);
-        assert.ok(camHand.some((v) => v > 0), 'the fixture should give a non-trivial CAM');
+        assert.ok(
+          camHand.some((v) => v > 0),
+          'the fixture should give a non-trivial CAM',
+        );
         assertClose(lowRes[b]!.flat(), camHand, 1e-4, `${name} lowRes[${b}]`);
         // Same resolution as the input: upsampling is the identity, then min–max normalisation.
         assertClose(cam[b]!.flat(), normaliseByHand(camHand), 1e-4, `${name} cam[${b}]`);
@@ -96,7 +102,14 @@ function skipModel(): tf.LayersModel {
   h = tf.layers.activation({ activation: 'tanh', name: 'act' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: dense(2, 'logits').apply(h) as tf.SymbolicTensor, name: 'skip' });
-  setWeights(model, { 'a/kernel': SKIP.aK, 'a/bias': SKIP.aB, 'target/kernel': SKIP.tK, 'target/bias': SKIP.tB, 'logits/kernel': SKIP.lK, 'logits/bias': SKIP.lB });
+  setWeights(model, {
+    'a/kernel': SKIP.aK,
+    'a/bias': SKIP.aB,
+    'target/kernel': SKIP.tK,
+    'target/bias': SKIP.tB,
+    'logits/kernel': SKIP.lK,
+    'logits/bias': SKIP.lB,
+  });
   return model;
 }
 
@@ -184,7 +197,10 @@ describe('the method registry', () => {
       const maps = e.heatmap.arraySync();
       for (const map of maps) {
         const flat = map.flat();
-        assert.ok(flat.every((v) => v >= 0 && v <= 1), method);
+        assert.ok(
+          flat.every((v) => v >= 0 && v <= 1),
+          method,
+        );
         const max = Math.max(...flat);
         assert.ok(Math.abs(max - 1) < 1e-6 || max === 0, `${method}: max ${max}`);
       }

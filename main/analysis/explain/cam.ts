@@ -43,8 +43,7 @@ export const gradCamPlusPlus: CamWeighting = {
 export const xGradCam: CamWeighting = {
   name: 'XGrad-CAM',
   citation: 'Fu et al. 2020, Axiom-based Grad-CAM: Towards Accurate Visualization and Explanation of CNNs',
-  weights: (activations, grads) =>
-    tf.tidy(() => tf.div(tf.sum(tf.mul(grads, activations), [1, 2]), tf.add(tf.sum(activations, [1, 2]), 1e-7))),
+  weights: (activations, grads) => tf.tidy(() => tf.div(tf.sum(tf.mul(grads, activations), [1, 2]), tf.add(tf.sum(activations, [1, 2]), 1e-7))),
 };
 
 /**
@@ -65,9 +64,7 @@ export function normaliseMaps(maps: tf.Tensor3D): tf.Tensor3D {
  * (source coordinate (i + 0.5) · h / height − 0.5, clamped at the edges), as cv2.resize in pytorch-grad-cam.
  */
 export function upsampleMaps(maps: tf.Tensor3D, height: number, width: number): tf.Tensor3D {
-  return tf.tidy(
-    () => tf.squeeze(tf.image.resizeBilinear(tf.expandDims(maps, -1) as tf.Tensor4D, [height, width], false, true), [3]) as tf.Tensor3D,
-  );
+  return tf.tidy(() => tf.squeeze(tf.image.resizeBilinear(tf.expandDims(maps, -1) as tf.Tensor4D, [height, width], false, true), [3]) as tf.Tensor3D);
 }
 
 export interface CamOptions {

@@ -28,7 +28,13 @@ describe('unmask explain', { skip: !fs.existsSync(fakeDir) && `no images under $
 
   before(async () => {
     await initEngine({ requested: 'wasm' });
-    image = path.join(fakeDir, fs.readdirSync(fakeDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()[0]!);
+    image = path.join(
+      fakeDir,
+      fs
+        .readdirSync(fakeDir)
+        .filter((f) => /\.(jpe?g|png)$/i.test(f))
+        .sort()[0]!,
+    );
     const model = models.SimpleNet.create({ seed: 0 });
     const checkpoint = path.join(tmp, 'runs', '1', 'best');
     fs.mkdirSync(path.dirname(checkpoint), { recursive: true });

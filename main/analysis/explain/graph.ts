@@ -171,15 +171,17 @@ export function layerGradients(model: tf.LayersModel, x: tf.Tensor4D, layerName:
 
 /** The names of the layers whose output is a 4-D feature map [batch, h, w, channels]: the valid CAM layers. */
 export function featureMapLayers(model: tf.LayersModel): string[] {
-  return model.layers
-    .filter((layer) => layer.getClassName() !== 'InputLayer' && layer.inboundNodes.length === 1)
-    // XceptionParts' part branch maps crops of the face, several per image (batch b × parts), not the image's grid.
-    .filter((layer) => !layer.name.startsWith(PART_PREFIX))
-    .filter((layer) => {
-      const out = layer.output;
-      return !Array.isArray(out) && out.rank === 4;
-    })
-    .map((layer) => layer.name);
+  return (
+    model.layers
+      .filter((layer) => layer.getClassName() !== 'InputLayer' && layer.inboundNodes.length === 1)
+      // XceptionParts' part branch maps crops of the face, several per image (batch b × parts), not the image's grid.
+      .filter((layer) => !layer.name.startsWith(PART_PREFIX))
+      .filter((layer) => {
+        const out = layer.output;
+        return !Array.isArray(out) && out.rank === 4;
+      })
+      .map((layer) => layer.name)
+  );
 }
 
 function featureMap(model: tf.LayersModel, layerName: string): tf.SymbolicTensor {

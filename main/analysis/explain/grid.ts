@@ -23,8 +23,7 @@ export interface GridOptions {
 const PAD = 8;
 const LABEL = 22;
 
-const escapeXml = (text: string): string =>
-  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /**
  * Lays tiles out in rows with a text label above each row (and optional column titles), as an SVG whose tiles
@@ -79,7 +78,11 @@ export async function explainGrid(model: tf.LayersModel, images: GridImage[], la
     const x = tf.tensor4d(image.input, [1, size, size, 3]);
     try {
       const extras = readsPartBoxes(model) ? [partBoxesTensor([image.landmarks ?? null])] : [];
-      const [sal, cam] = withBoundInputs(model, extras, () => [explainMethods.saliency.explain(model, x), explainMethods.gradcam.explain(model, x, { layer })] as const);
+      const [sal, cam] = withBoundInputs(
+        model,
+        extras,
+        () => [explainMethods.saliency.explain(model, x), explainMethods.gradcam.explain(model, x, { layer })] as const,
+      );
       tf.dispose(extras);
       const softmax = tf.softmax(sal.logits);
       const [salMap, camMap, probs] = [sal.heatmap.dataSync(), cam.heatmap.dataSync(), softmax.dataSync()];
@@ -89,11 +92,7 @@ export async function explainGrid(model: tf.LayersModel, images: GridImage[], la
       const truth = image.label == null ? '' : `true: ${CLASS_NAMES[image.label] ?? image.label} · `;
       rows.push({
         label: `${truth}predicted: ${CLASS_NAMES[predicted] ?? predicted} (${(probs[predicted] ?? 0).toFixed(2)})`,
-        tiles: [
-          Uint8Array.from(rgb, (v) => Math.round(v * 255)),
-          overlay(rgb, salMap as Float32Array, options),
-          overlay(rgb, camMap as Float32Array, options),
-        ],
+        tiles: [Uint8Array.from(rgb, (v) => Math.round(v * 255)), overlay(rgb, salMap as Float32Array, options), overlay(rgb, camMap as Float32Array, options)],
       });
     } finally {
       x.dispose();

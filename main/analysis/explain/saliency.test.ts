@@ -108,7 +108,10 @@ describe('SmoothGrad', () => {
     assert.deepEqual(run({ seed: 1, samples: 4 }), a);
     const b = run({ seed: 2, samples: 4 });
     assert.notDeepEqual(a.raw, b.raw);
-    assert.ok(a.raw.some((v, i) => Math.abs(v - plainRaw[i]!) > 1e-4), 'noise should change the map');
+    assert.ok(
+      a.raw.some((v, i) => Math.abs(v - plainRaw[i]!) > 1e-4),
+      'noise should change the map',
+    );
     assert.deepEqual(a.targets, plain.targets);
     assert.ok(a.map.every((v) => v >= 0 && v <= 1));
     // The mean of single-sample maps with the same per-sample noise seeds is the multi-sample map.

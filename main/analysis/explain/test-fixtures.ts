@@ -20,8 +20,7 @@ export function setWeights(model: tf.LayersModel, byName: Record<string, Float32
 }
 
 /** A dense layer (no seeded initialiser needed: tests set every weight). */
-export const dense = (units: number, name: string, activation: 'linear' | 'relu' | 'tanh' = 'linear') =>
-  tf.layers.dense({ units, name, activation });
+export const dense = (units: number, name: string, activation: 'linear' | 'relu' | 'tanh' = 'linear') => tf.layers.dense({ units, name, activation });
 /** A 1×1 convolution [batch, h, w, in] → [batch, h, w, filters]. */
 export const conv1x1 = (filters: number, name: string, activation: 'linear' | 'relu' | 'tanh') =>
   tf.layers.conv2d({ filters, kernelSize: 1, name, activation });

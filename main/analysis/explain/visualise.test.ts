@@ -28,7 +28,12 @@ describe('overlays', () => {
 
   it('de-normalises the model input back to [0, 1] pixels', () => {
     const rgb = denormalise(normalise(bytes));
-    assertClose(rgb, Float32Array.from(bytes, (b) => b / 255), 1e-5, 'rgb');
+    assertClose(
+      rgb,
+      Float32Array.from(bytes, (b) => b / 255),
+      1e-5,
+      'rgb',
+    );
     const clipped = denormalise(Float32Array.of(-100, 100, 0));
     assert.deepEqual(Array.from(clipped), [0, 1, Math.fround(0.4465)]);
   });
@@ -38,11 +43,18 @@ describe('overlays', () => {
     const out = overlay(rgb, heat);
     assert.ok(out instanceof Uint8Array);
     assert.equal(out.length, 256 * 256 * 3);
-    assert.equal(out.reduce((m, v) => Math.max(m, v), 0), 255);
+    assert.equal(
+      out.reduce((m, v) => Math.max(m, v), 0),
+      255,
+    );
     const imageOnly = overlay(rgb, heat, { alpha: 0 });
     const max = rgb.reduce((m, v) => Math.max(m, v), 0);
     assert.ok(imageOnly.every((v, i) => Math.abs(v - (rgb[i]! / max) * 255) <= 0.5 + 1e-3));
-    const colourOnly = overlay(rgb, Float32Array.from({ length: 256 * 256 }, () => 1), { alpha: 1 });
+    const colourOnly = overlay(
+      rgb,
+      Float32Array.from({ length: 256 * 256 }, () => 1),
+      { alpha: 1 },
+    );
     assert.deepEqual(Array.from(colourOnly.slice(0, 3)), [255, 0, 0]); // dark red, rescaled by the max
     const png = await encodePng(out, 256, 256);
     const meta = await sharp(png).metadata();
@@ -57,10 +69,16 @@ describe('explanation grid', () => {
 
   it('renders labelled rows of tiles to a PNG of the expected size', async () => {
     const tile = new Uint8Array(32 * 32 * 3).fill(200);
-    const png = await renderGrid([{ label: 'true: fake · predicted: <real> & 0.7', tiles: [tile, tile, tile] }, { label: 'b', tiles: [tile] }], {
-      tileSize: 32,
-      columns: ['image', 'saliency', 'Grad-CAM'],
-    });
+    const png = await renderGrid(
+      [
+        { label: 'true: fake · predicted: <real> & 0.7', tiles: [tile, tile, tile] },
+        { label: 'b', tiles: [tile] },
+      ],
+      {
+        tileSize: 32,
+        columns: ['image', 'saliency', 'Grad-CAM'],
+      },
+    );
     const meta = await sharp(png).metadata();
     // width 8 + 3 · (32 + 8); height 8 + 22 (titles) + 2 · (22 + 32 + 8)
     assert.deepEqual([meta.format, meta.width, meta.height], ['png', 128, 154]);
@@ -69,7 +87,10 @@ describe('explanation grid', () => {
   it('explains each image with saliency and Grad-CAM', async () => {
     const input = tf.input({ shape: [16, 16, 3] });
     const c1 = tf.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, activation: 'relu', name: 'c1' }).apply(input) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: dense(2, 'out').apply(tf.layers.globalAveragePooling2d({}).apply(c1) as tf.SymbolicTensor) as tf.SymbolicTensor });
+    const model = tf.model({
+      inputs: input,
+      outputs: dense(2, 'out').apply(tf.layers.globalAveragePooling2d({}).apply(c1) as tf.SymbolicTensor) as tf.SymbolicTensor,
+    });
     setWeights(model, { 'c1/kernel': values(54, 33), 'c1/bias': [0.1, 0.1], 'out/kernel': values(4, 34), 'out/bias': [0, 0] });
     const before = tf.memory().numTensors;
     const png = await explainGrid(model, [{ input: values(16 * 16 * 3, 35), label: 1 }, { input: values(16 * 16 * 3, 36) }], 'c1');

@@ -5,9 +5,28 @@ import { MEAN, STD } from '../../data/index.js';
 
 /** matplotlib's _jet_data: per channel, (x, value) breakpoints of a piecewise-linear function on [0, 1]. */
 const JET: Record<'r' | 'g' | 'b', readonly (readonly [number, number])[]> = {
-  r: [[0, 0], [0.35, 0], [0.66, 1], [0.89, 1], [1, 0.5]],
-  g: [[0, 0], [0.125, 0], [0.375, 1], [0.64, 1], [0.91, 0], [1, 0]],
-  b: [[0, 0.5], [0.11, 1], [0.34, 1], [0.65, 0], [1, 0]],
+  r: [
+    [0, 0],
+    [0.35, 0],
+    [0.66, 1],
+    [0.89, 1],
+    [1, 0.5],
+  ],
+  g: [
+    [0, 0],
+    [0.125, 0],
+    [0.375, 1],
+    [0.64, 1],
+    [0.91, 0],
+    [1, 0],
+  ],
+  b: [
+    [0, 0.5],
+    [0.11, 1],
+    [0.34, 1],
+    [0.65, 0],
+    [1, 0],
+  ],
 };
 
 function piecewise(points: readonly (readonly [number, number])[], v: number): number {
@@ -96,5 +115,7 @@ export function overlay(rgb: Float32Array, heatmap: Float32Array, options: Overl
 /** Encodes RGB bytes Uint8Array [height, width, 3] as a PNG. */
 export async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   if (rgb.length !== width * height * 3) throw new UnmaskError('BAD_ARGUMENT', `expected ${width}×${height}×3 bytes, got ${rgb.length}`);
-  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

@@ -3,12 +3,7 @@
 // rejects (TS2497), so types come from the self-contained 'echarts/types/dist/echarts' declaration file.
 import { createRequire } from 'node:module';
 
-export type {
-  BarSeriesOption,
-  EChartsOption,
-  HeatmapSeriesOption,
-  LineSeriesOption,
-} from 'echarts/types/dist/echarts';
+export type { BarSeriesOption, EChartsOption, HeatmapSeriesOption, LineSeriesOption } from 'echarts/types/dist/echarts';
 
 /** The echarts module's API (init, version, ...). */
 export type EchartsApi = typeof import('echarts/types/dist/echarts');

@@ -123,7 +123,8 @@ export async function exportFigures(store: RunStore, runIds: readonly number[], 
   const split = options.split ?? 'test';
   const formats = options.formats ?? ['svg', 'png'];
   if (runIds.length === 0) throw new UnmaskError('BAD_ARGUMENT', 'exportFigures needs at least one run id');
-  if (formats.length === 0 || formats.some((f) => f !== 'svg' && f !== 'png')) throw new UnmaskError('BAD_ARGUMENT', `formats must be svg and/or png, got ${formats.join(',')}`);
+  if (formats.length === 0 || formats.some((f) => f !== 'svg' && f !== 'png'))
+    throw new UnmaskError('BAD_ARGUMENT', `formats must be svg and/or png, got ${formats.join(',')}`);
   const runs = [...new Set(runIds)].map((id) => store.getRun(id));
   const out = path.resolve(options.out);
   await fs.mkdir(out, { recursive: true });
@@ -144,10 +145,13 @@ export async function exportFigures(store: RunStore, runIds: readonly number[], 
   await sampleGrids(w, runs, split);
   // The frontier compares every run of the store with test scores, not only the runs asked for.
   const frontier = await frontierPoints(store, options.countParams);
-  if (frontier.gaps.length) w.skip(frontier.gaps.map((g) => `frontier (run ${g.id})`), frontier.gaps.map((g) => g.reason).join('; '));
+  if (frontier.gaps.length)
+    w.skip(
+      frontier.gaps.map((g) => `frontier (run ${g.id})`),
+      frontier.gaps.map((g) => g.reason).join('; '),
+    );
   if (frontier.points.length > 0) {
     await w.figure('frontier', frontierFigure(frontier.points), { width: 900, height: 480 + 22 * frontierLegendRows(frontier.points) });
-  }
-  else w.skip(['frontier'], 'no run in the store has test scores: run `unmask score --run N --split test`');
+  } else w.skip(['frontier'], 'no run in the store has test scores: run `unmask score --run N --split test`');
   return { out, files: w.files, skipped: w.skipped };
 }

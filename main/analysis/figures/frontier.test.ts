@@ -9,8 +9,21 @@ import type { EChartsOption } from './echarts.js';
 import { formatParams, frontierFigure, frontierPoints, paretoFront, type FrontierPoint } from './frontier.js';
 import { runColor } from './style.js';
 
-interface Series { type: string; name: string; data: number[][]; color?: string; step?: string }
-interface Axis { type: string; name: string; min: number; max: number; logBase?: number; axisLabel?: { formatter?: (v: number) => string } }
+interface Series {
+  type: string;
+  name: string;
+  data: number[][];
+  color?: string;
+  step?: string;
+}
+interface Axis {
+  type: string;
+  name: string;
+  min: number;
+  max: number;
+  logBase?: number;
+  axisLabel?: { formatter?: (v: number) => string };
+}
 
 const point = (id: number, params: number, auc: number): FrontierPoint => ({ id, label: `run ${id}`, params, auc });
 
@@ -32,11 +45,20 @@ const hand: FrontierPoint[] = [
 
 describe('paretoFront', () => {
   it('keeps exactly the runs no other run beats on both size and AUC, sorted by size', () => {
-    assert.deepEqual(paretoFront(hand).map((p) => p.id), [1, 3, 7, 5]);
+    assert.deepEqual(
+      paretoFront(hand).map((p) => p.id),
+      [1, 3, 7, 5],
+    );
     assert.deepEqual(paretoFront([]), []);
-    assert.deepEqual(paretoFront([point(9, 5, 0.5)]).map((p) => p.id), [9]);
+    assert.deepEqual(
+      paretoFront([point(9, 5, 0.5)]).map((p) => p.id),
+      [9],
+    );
     // A smaller run with a higher AUC dominates everything.
-    assert.deepEqual(paretoFront([...hand, point(8, 10, 0.99)]).map((p) => p.id), [8]);
+    assert.deepEqual(
+      paretoFront([...hand, point(8, 10, 0.99)]).map((p) => p.id),
+      [8],
+    );
   });
 });
 
@@ -59,14 +81,25 @@ describe('frontierFigure', () => {
     assert.ok((option.title as { text: string }).text.length > 0);
     assert.ok(option.legend);
     const dots = series.filter((s) => s.type === 'scatter');
-    assert.deepEqual(dots.map((s) => s.data), hand.map((p) => [[p.params, p.auc]]));
+    assert.deepEqual(
+      dots.map((s) => s.data),
+      hand.map((p) => [[p.params, p.auc]]),
+    );
     dots.forEach((s, i) => assert.equal(s.color, runColor(hand[i]!.id)));
     assert.match(dots[0]!.name, /run 1 \(10k params, AUC 0\.600\)/);
     const front = series.find((s) => s.name.startsWith('Pareto'))!;
-    assert.deepEqual(front.data, [[1e4, 0.6], [1e5, 0.7], [1e5, 0.7], [1e7, 0.8]]);
+    assert.deepEqual(front.data, [
+      [1e4, 0.6],
+      [1e5, 0.7],
+      [1e5, 0.7],
+      [1e7, 0.8],
+    ]);
     assert.equal(front.step, 'end');
     const chance = series.find((s) => s.name.startsWith('chance'))!;
-    assert.deepEqual(chance.data.map((d) => d[1]), [0.5, 0.5]);
+    assert.deepEqual(
+      chance.data.map((d) => d[1]),
+      [0.5, 0.5],
+    );
   });
 
   it('draws one Pareto front per test set: AUCs of different test sets are not compared', () => {
@@ -76,10 +109,13 @@ describe('frontierFigure', () => {
       { ...point(3, 1e5, 0.55), dataset: '/data/fakes_dataset' },
     ]);
     const fronts = (two.series as Series[]).filter((s) => s.name.startsWith('Pareto'));
-    assert.deepEqual(fronts.map((s) => [s.name.split(' (')[0], s.data]), [
-      ['Pareto front — fakes_dataset', [[1e4, 0.6]]],
-      ['Pareto front — synthetic_dataset', [[1e6, 0.9]]],
-    ]);
+    assert.deepEqual(
+      fronts.map((s) => [s.name.split(' (')[0], s.data]),
+      [
+        ['Pareto front — fakes_dataset', [[1e4, 0.6]]],
+        ['Pareto front — synthetic_dataset', [[1e6, 0.9]]],
+      ],
+    );
     assert.match((two.series as Series[]).find((s) => s.type === 'scatter')!.name, /^run 1 · fakes_dataset \(/);
   });
 
@@ -114,7 +150,10 @@ describe('frontierPoints', () => {
         { id: a, label: `run ${a} · SimpleNet`, params: 16_901_762, auc: 0, dataset: tmp },
         { id: b, label: `run ${b} · Bonus`, params: 56_098, auc: 1, dataset: tmp },
       ]);
-      assert.deepEqual(gaps.map((g) => g.id), [e, d]); // listRuns order: newest first
+      assert.deepEqual(
+        gaps.map((g) => g.id),
+        [e, d],
+      ); // listRuns order: newest first
       assert.match(gaps.map((g) => g.reason).join('\n'), /'Nope'/);
     } finally {
       store.close();

@@ -28,7 +28,12 @@ export type ParamCounter = (model: string) => Promise<number | null>;
 const FRONT_COLOR = '#333333';
 /** The last segment of a folder path (POSIX or Windows), as legends name a dataset; no node:path, so the app can use it. */
 function folderName(folder: string): string {
-  return folder.split(/[\\/]+/).filter(Boolean).pop() ?? folder;
+  return (
+    folder
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .pop() ?? folder
+  );
 }
 
 /** Line style of each test set's front, in order of first appearance. */
@@ -132,7 +137,10 @@ function chanceSeries(xMin: number, xMax: number) {
   return {
     type: 'line' as const,
     name: 'chance (AUC 0.5)',
-    data: [[xMin, 0.5], [xMax, 0.5]],
+    data: [
+      [xMin, 0.5],
+      [xMax, 0.5],
+    ],
     showSymbol: false,
     color: REFERENCE_COLOR,
     lineStyle: { color: REFERENCE_COLOR, width: 1, type: 'dashed' as const },
@@ -161,7 +169,10 @@ export const registryParamCounter: ParamCounter = async (model) => {
  * (what a device would hold: a frozen-backbone fine-tune still ships its backbone). Runs without test
  * scores are left out silently; runs whose AUC is undefined or whose model this build lacks are in `gaps`.
  */
-export async function frontierPoints(store: RunStore, countParams: ParamCounter = registryParamCounter): Promise<{ points: FrontierPoint[]; gaps: FrontierGap[] }> {
+export async function frontierPoints(
+  store: RunStore,
+  countParams: ParamCounter = registryParamCounter,
+): Promise<{ points: FrontierPoint[]; gaps: FrontierGap[] }> {
   const points: FrontierPoint[] = [];
   const gaps: FrontierGap[] = [];
   for (const run of store.listRuns()) {

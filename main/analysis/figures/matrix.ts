@@ -50,7 +50,11 @@ export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset 
     ...baseOption(title, "cells: AUC of P(fake) [95 % bootstrap interval]; 'own' = the run's own test split, best checkpoint"),
     grid: { ...MARGIN },
     xAxis: {
-      ...category(matrix.columns.map((c) => `${c.datasetName} · ${c.split}`), 'Evaluated on', false),
+      ...category(
+        matrix.columns.map((c) => `${c.datasetName} · ${c.split}`),
+        'Evaluated on',
+        false,
+      ),
       nameGap: 40,
       position: 'bottom',
       // Every column named, wrapped to its cell's width rather than thinned out.
@@ -58,7 +62,11 @@ export function matrixFigure(matrix: CrossDatasetMatrix, title = 'Cross-dataset 
       axisTick: { show: false },
     },
     yAxis: {
-      ...category(matrix.rows.map((r) => `${runLabel(r.runId, r.model)}\ntrained on ${r.trainingDatasetName}`), 'Detector', true),
+      ...category(
+        matrix.rows.map((r) => `${runLabel(r.runId, r.model)}\ntrained on ${r.trainingDatasetName}`),
+        'Detector',
+        true,
+      ),
       nameGap: 228,
       axisLabel: { interval: 0, lineHeight: 16 },
       axisTick: { show: false },

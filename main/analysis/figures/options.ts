@@ -34,16 +34,18 @@ function historySeries(runs: readonly RunHistory[], metric: Metric): LineSeriesO
       const field = FIELDS[metric][split];
       const data = run.epochs.flatMap((e) => (e[field] === null ? [] : [[e.epoch, e[field]]]));
       if (data.length === 0) return [];
-      return [{
-        type: 'line',
-        name: `${run.label} · ${split}`,
-        data,
-        color,
-        symbolSize: 5,
-        showSymbol: data.length <= 30,
-        lineStyle: { color, width: 2, type: SPLIT_LINE[split] },
-        itemStyle: { color },
-      }];
+      return [
+        {
+          type: 'line',
+          name: `${run.label} · ${split}`,
+          data,
+          color,
+          symbolSize: 5,
+          showSymbol: data.length <= 30,
+          lineStyle: { color, width: 2, type: SPLIT_LINE[split] },
+          itemStyle: { color },
+        },
+      ];
     });
   });
 }
@@ -93,7 +95,12 @@ export function confusionFigure(confusion: Confusion, options: ConfusionFigureOp
   const { tn, fp, fn, tp } = confusion;
   const rows = { real: tn + fp, fake: fn + tp };
   // [predicted (x), actual (y), count]; y index 0 = real (top, the axis is inverted).
-  const cells: [number, number, number, number][] = [[0, 0, tn, rows.real], [1, 0, fp, rows.real], [0, 1, fn, rows.fake], [1, 1, tp, rows.fake]];
+  const cells: [number, number, number, number][] = [
+    [0, 0, tn, rows.real],
+    [1, 0, fp, rows.real],
+    [0, 1, fn, rows.fake],
+    [1, 1, tp, rows.fake],
+  ];
   const color = options.run ? runColor(options.run.id) : '#4e79a7';
   const name = options.run?.label ?? 'detector';
   const series: HeatmapSeriesOption = {
@@ -109,8 +116,20 @@ export function confusionFigure(confusion: Confusion, options: ConfusionFigureOp
   };
   const threshold = options.threshold ?? 0.5;
   const category = (axisName: string, inverse: boolean) =>
-    ({ type: 'category', data: ['real', 'fake'], name: axisName, nameLocation: 'middle', nameGap: 32, nameTextStyle: { fontSize: 13 }, inverse, splitArea: { show: false } }) as const;
-  const base = baseOption(`Confusion matrix — ${name}`, withSource(`predict fake when P(fake) ≥ ${threshold}; cells: count and % of the actual class`, options.source));
+    ({
+      type: 'category',
+      data: ['real', 'fake'],
+      name: axisName,
+      nameLocation: 'middle',
+      nameGap: 32,
+      nameTextStyle: { fontSize: 13 },
+      inverse,
+      splitArea: { show: false },
+    }) as const;
+  const base = baseOption(
+    `Confusion matrix — ${name}`,
+    withSource(`predict fake when P(fake) ≥ ${threshold}; cells: count and % of the actual class`, options.source),
+  );
   return {
     ...base,
     grid: { left: 90, right: 110, top: (base.grid as { top: number }).top + 4, bottom: 90 },
@@ -173,7 +192,15 @@ export function histogramFigure(labels: Vector, scores: Vector, options: Histogr
   const title = options.run ? `Score histogram — ${options.run.label}` : 'Score histogram';
   return {
     ...baseOption(title, withSource(`${bins} bins over [0, 1]; label = bin centre`, options.source)),
-    xAxis: { type: 'category', data: categories, name: scoreName, nameLocation: 'middle', nameGap: 52, nameTextStyle: { fontSize: 13 }, axisLabel: { interval: 1, rotate: 45 } },
+    xAxis: {
+      type: 'category',
+      data: categories,
+      name: scoreName,
+      nameLocation: 'middle',
+      nameGap: 52,
+      nameTextStyle: { fontSize: 13 },
+      axisLabel: { interval: 1, rotate: 45 },
+    },
     yAxis: valueAxis('Images', { minInterval: 1, nameGap: 44 }),
     series: [bar('real'), bar('fake')],
     tooltip: { trigger: 'axis' },

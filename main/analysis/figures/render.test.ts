@@ -13,7 +13,23 @@ import { escapeXml, sampleGrid } from './sample-grid.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-figures-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const history = [{ id: 1, label: 'run one', epochs: [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 1 / epoch, trainAcc: 50 + epoch, valLoss: 1.2 / epoch, valAcc: 49 + epoch, testLoss: null, testAcc: null, seconds: 1, imgPerSec: 1 })) }];
+const history = [
+  {
+    id: 1,
+    label: 'run one',
+    epochs: [1, 2, 3].map((epoch) => ({
+      epoch,
+      trainLoss: 1 / epoch,
+      trainAcc: 50 + epoch,
+      valLoss: 1.2 / epoch,
+      valAcc: 49 + epoch,
+      testLoss: null,
+      testAcc: null,
+      seconds: 1,
+      imgPerSec: 1,
+    })),
+  },
+];
 
 describe('renderSvg / renderPng / writeFigure', () => {
   it('SVG: an <svg> document of the requested size with the title, axis names and legend text', () => {
@@ -24,7 +40,12 @@ describe('renderSvg / renderPng / writeFigure', () => {
   });
 
   it('DET SVG carries the percent tick labels', () => {
-    const rows = Array.from({ length: 40 }, (_, i) => ({ path: `${i}`, label: (i % 2) as 0 | 1, logits: [0, 0] as [number, number], probs: [1 - ((i * 7) % 40) / 40, ((i * 7) % 40) / 40] as [number, number] }));
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      path: `${i}`,
+      label: (i % 2) as 0 | 1,
+      logits: [0, 0] as [number, number],
+      probs: [1 - ((i * 7) % 40) / 40, ((i * 7) % 40) / 40] as [number, number],
+    }));
     const svg = renderSvg(detFigure(softScoreCurves({ id: 2, label: 'run two' }, rows)), { width: 700, height: 600 });
     for (const text of ['0.1%', '5%', '50%', '99.9%', 'run two', 'AUC']) assert.ok(svg.includes(text), text);
   });

@@ -26,7 +26,10 @@ export interface PngOptions extends FigureSize {
 export const DEFAULT_SIZE: FigureSize = { width: 900, height: 560 };
 
 function checkSize({ width, height }: FigureSize): void {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 16 || v > 8192) throw new UnmaskError('BAD_ARGUMENT', `figure ${name} must be an integer in 16…8192, got ${v}`);
   }
 }

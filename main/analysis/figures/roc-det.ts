@@ -91,14 +91,24 @@ function chanceSeries(data: number[][]): LineSeriesOption {
 export function rocFigure(curves: readonly ScoreCurveInput[], title = 'ROC curve', subtitle?: string): EChartsOption {
   const series = curves.map((c) => {
     const roc = rocCurve(c.labels, c.scores);
-    return curveSeries(c, curveName(c, rocAuc(c.labels, c.scores)), roc.fpr.map((x, i) => [x, roc.tpr[i]!]));
+    return curveSeries(
+      c,
+      curveName(c, rocAuc(c.labels, c.scores)),
+      roc.fpr.map((x, i) => [x, roc.tpr[i]!]),
+    );
   });
   const unit = { min: 0, max: 1, interval: 0.2 };
   return {
     ...curveLayout(title, subtitle, [...series.map((s) => s.name as string), 'chance']),
     xAxis: valueAxis('False positive rate', unit),
     yAxis: valueAxis('True positive rate', { ...unit, nameGap: 40 }),
-    series: [...series, chanceSeries([[0, 0], [1, 1]])],
+    series: [
+      ...series,
+      chanceSeries([
+        [0, 0],
+        [1, 1],
+      ]),
+    ],
   };
 }
 
@@ -153,7 +163,13 @@ export function detFigure(curves: readonly ScoreCurveInput[], title = 'DET curve
     ...curveLayout(title, subtitle, [...series.map((s) => s.name as string), 'chance']),
     xAxis: detAxis('False positive rate (normal deviate scale)', 32, DET_AXIS_ID.x),
     yAxis: detAxis('False negative rate (normal deviate scale)', 48, DET_AXIS_ID.y),
-    series: [...series, chanceSeries([[-DET_LIMIT, DET_LIMIT], [DET_LIMIT, -DET_LIMIT]])],
+    series: [
+      ...series,
+      chanceSeries([
+        [-DET_LIMIT, DET_LIMIT],
+        [DET_LIMIT, -DET_LIMIT],
+      ]),
+    ],
   };
 }
 

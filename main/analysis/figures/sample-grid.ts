@@ -56,7 +56,9 @@ function overlay(width: number, height: number, title: string, tile: number, cou
   const rowY = (row: number) => TITLE_HEIGHT + row * (tile + GAP) + tile / 2;
   const label = (row: number, cls: 'real' | 'fake') =>
     `<text x="${LABEL_WIDTH - 12}" y="${rowY(row)}" text-anchor="end" dominant-baseline="middle" font-size="20" font-weight="bold" fill="${CLASS_COLORS[cls]}">${cls}</text>` +
-    (counts[cls] === 0 ? `<text x="${LABEL_WIDTH + 8}" y="${rowY(row)}" dominant-baseline="middle" font-size="16" fill="#666666">(no ${cls} images in this split)</text>` : '');
+    (counts[cls] === 0
+      ? `<text x="${LABEL_WIDTH + 8}" y="${rowY(row)}" dominant-baseline="middle" font-size="16" fill="#666666">(no ${cls} images in this split)</text>`
+      : '');
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="Helvetica, Arial, DejaVu Sans Condensed, sans-serif">` +
     `<text x="${width / 2}" y="${TITLE_HEIGHT / 2 + 2}" text-anchor="middle" dominant-baseline="middle" font-size="18" fill="#222222">${escapeXml(title)}</text>` +
@@ -74,7 +76,8 @@ export async function sampleGrid(datasetPath: string, options: SampleGridOptions
   const split = options.split ?? 'test';
   const perRow = options.perRow ?? 8;
   const tile = options.tile ?? 128;
-  if (!(SPLITS as readonly string[]).includes(split)) throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
+  if (!(SPLITS as readonly string[]).includes(split))
+    throw new UnmaskError('BAD_ARGUMENT', `split must be one of ${SPLITS.join(', ')}, got '${String(split)}'`);
   if (!Number.isInteger(perRow) || perRow < 1 || perRow > 64) throw new UnmaskError('BAD_ARGUMENT', `perRow must be an integer in 1…64, got ${perRow}`);
   if (!Number.isInteger(tile) || tile < 16 || tile > 1024) throw new UnmaskError('BAD_ARGUMENT', `tile must be an integer in 16…1024, got ${tile}`);
   const scan = await scanDataset(datasetPath, { seed: options.seed ?? 0 });
@@ -88,7 +91,11 @@ export async function sampleGrid(datasetPath: string, options: SampleGridOptions
   const title = options.title ?? `${path.basename(scan.root)} · ${split} · real ${scan.splits[split].counts.real}, fake ${scan.splits[split].counts.fake}`;
   const counts = { real: rows[0]!.length, fake: rows[1]!.length };
   composites.push({ input: overlay(width, height, title, tile, counts), left: 0, top: 0 });
-  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).removeAlpha().png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite(composites)
+    .removeAlpha()
+    .png()
+    .toBuffer();
 }
 
 /** Writes {@link sampleGrid}'s PNG to `file` (parent folders created). */

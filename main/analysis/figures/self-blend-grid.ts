@@ -24,8 +24,15 @@ export async function selfBlendGrid(datasetRoot: string, options: { count?: numb
   const scan = await scanDataset(datasetRoot, { seed: options.seed ?? 0 });
   const reals = scan.splits.train.samples.filter((s) => s.label === 0);
   if (reals.length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no real training images to blend`);
-  const picked: Sample[] = Array.from({ length: Math.min(count, reals.length) }, (_, i) => reals[Math.floor((i * reals.length) / Math.min(count, reals.length))]!);
-  const toTile = (rgb: Uint8Array, channels: 1 | 3) => sharp(Buffer.from(rgb), { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels } }).resize(tile, tile).png().toBuffer();
+  const picked: Sample[] = Array.from(
+    { length: Math.min(count, reals.length) },
+    (_, i) => reals[Math.floor((i * reals.length) / Math.min(count, reals.length))]!,
+  );
+  const toTile = (rgb: Uint8Array, channels: 1 | 3) =>
+    sharp(Buffer.from(rgb), { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels } })
+      .resize(tile, tile)
+      .png()
+      .toBuffer();
   const columns = await Promise.all(
     picked.map(async (sample, i) => {
       const bytes = await decodeImage(sample.path);
@@ -41,8 +48,16 @@ export async function selfBlendGrid(datasetRoot: string, options: { count?: numb
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Arial, sans-serif">` +
     `<text x="${width / 2}" y="26" text-anchor="middle" font-size="18" font-weight="bold">${escapeXml(`Self-blended pseudo-fakes · ${scan.root.split(/[\\/]/).pop()} · train`)}</text>` +
-    ROWS.map((label, r) => `<text x="${LABEL_WIDTH - 12}" y="${rowY(r) + tile / 2}" text-anchor="end" dominant-baseline="middle" font-size="16" font-weight="bold">${label}</text>`).join('') +
-    columns.map((c, i) => `<text x="${LABEL_WIDTH + i * (tile + GAP) + tile / 2}" y="${rowY(ROWS.length) + 14}" text-anchor="middle" font-size="13" fill="#444444">${c.region}</text>`).join('') +
+    ROWS.map(
+      (label, r) =>
+        `<text x="${LABEL_WIDTH - 12}" y="${rowY(r) + tile / 2}" text-anchor="end" dominant-baseline="middle" font-size="16" font-weight="bold">${label}</text>`,
+    ).join('') +
+    columns
+      .map(
+        (c, i) =>
+          `<text x="${LABEL_WIDTH + i * (tile + GAP) + tile / 2}" y="${rowY(ROWS.length) + 14}" text-anchor="middle" font-size="13" fill="#444444">${c.region}</text>`,
+      )
+      .join('') +
     '</svg>';
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .composite([

@@ -84,7 +84,10 @@ export function legendRows(names: readonly string[], width = LEGEND_LAYOUT_WIDTH
  * A legend below the plot and the x-axis name, never over a curve or an axis name: `gridBottom` leaves room
  * for the axis (`axisSpace`: tick labels and name) and the legend's rows (one item per row when vertical).
  */
-export function legendBelow(names: readonly string[], options: { axisSpace?: number; vertical?: boolean } = {}): { legend: EChartsOption['legend']; gridBottom: number } {
+export function legendBelow(
+  names: readonly string[],
+  options: { axisSpace?: number; vertical?: boolean } = {},
+): { legend: EChartsOption['legend']; gridBottom: number } {
   const rows = options.vertical ? names.length : legendRows(names);
   const legend = options.vertical
     ? { type: 'plain' as const, orient: 'vertical' as const, bottom: 8, left: 72, itemWidth: 28, itemGap: 6 }

@@ -29,18 +29,20 @@ interface Case {
 /** d/dx and d/dfilter of Σ r·act(conv(x, filter)) on one backend, flattened and concatenated. */
 function grads(backend: string, c: Case): Float32Array {
   tf.setBackend(backend);
-  return tf.tidy(() => {
-    const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-    const x = tf.tensor(values(size(c.x), 1), c.x) as tf.Tensor4D;
-    // Scaled so that relu6's upper bound is crossed too.
-    const filter = tf.mul(tf.tensor(values(size(c.filter), 2), c.filter), 3) as tf.Tensor4D;
-    const probe = tf.conv2d(x, filter, 1, c.pad);
-    const r = tf.tensor(values(size(probe.shape), 3), probe.shape);
-    const act = c.activation === 'relu' ? tf.relu : tf.relu6;
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(r, act(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad)))));
-    const [dx, df] = g([x, filter]);
-    return tf.concat([tf.reshape(dx!, [-1]), tf.reshape(df!, [-1])]);
-  }).dataSync() as Float32Array;
+  return tf
+    .tidy(() => {
+      const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(values(size(c.x), 1), c.x) as tf.Tensor4D;
+      // Scaled so that relu6's upper bound is crossed too.
+      const filter = tf.mul(tf.tensor(values(size(c.filter), 2), c.filter), 3) as tf.Tensor4D;
+      const probe = tf.conv2d(x, filter, 1, c.pad);
+      const r = tf.tensor(values(size(probe.shape), 3), probe.shape);
+      const act = c.activation === 'relu' ? tf.relu : tf.relu6;
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(r, act(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad)))));
+      const [dx, df] = g([x, filter]);
+      return tf.concat([tf.reshape(dx!, [-1]), tf.reshape(df!, [-1])]);
+    })
+    .dataSync() as Float32Array;
 }
 
 const cases: Case[] = [

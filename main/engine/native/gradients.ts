@@ -39,7 +39,12 @@ function filterGradAsConv(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numbe
     let xp = x;
     if (pad === 'same') {
       const [ph, pw] = [kh - 1, kw - 1];
-      xp = tf.pad(x, [[0, 0], [Math.floor(ph / 2), ph - Math.floor(ph / 2)], [Math.floor(pw / 2), pw - Math.floor(pw / 2)], [0, 0]]);
+      xp = tf.pad(x, [
+        [0, 0],
+        [Math.floor(ph / 2), ph - Math.floor(ph / 2)],
+        [Math.floor(pw / 2), pw - Math.floor(pw / 2)],
+        [0, 0],
+      ]);
     }
     const out = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid');
     return tf.transpose(out, [1, 2, 0, 3]);

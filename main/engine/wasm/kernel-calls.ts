@@ -71,6 +71,13 @@ export function dilateSpatial(s: KernelScratch, x: TensorInfo, sh: number, sw: n
   if (sh === 1 && sw === 1) return x;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const expanded = s.reshape(x, [n, h, 1, w, 1, c]);
-  const padded = s.pad(expanded, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const padded = s.pad(expanded, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   return s.reshape(padded, [n, h * sh, w * sw, c]);
 }

@@ -16,8 +16,7 @@ const require = createRequire(import.meta.url);
 
 /** The bundle's CommonJS names that the pthread factory's source refers to once it is run on its own. */
 const FACTORY_PRELUDE =
-  "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks')," +
-  "require$$4=require('os'),commonjsGlobal=globalThis;";
+  "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks')," + "require$$4=require('os'),commonjsGlobal=globalThis;";
 /** Inside each pthread worker, our "object URLs" are plain file paths. */
 const WORKER_PRELUDE = 'URL.createObjectURL=(x)=>String(x);URL.revokeObjectURL=()=>{};';
 

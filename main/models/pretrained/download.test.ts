@@ -77,7 +77,10 @@ describe('ensureWeightsFile', () => {
 
   it('keeps a cut .part and continues it in the next call', async () => {
     server.cutNext = 1;
-    await assert.rejects(ensureWeightsFile(weights('b.h5'), { cacheDir: tmp, attempts: 1 }), (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /bytes kept/.test(e.message));
+    await assert.rejects(
+      ensureWeightsFile(weights('b.h5'), { cacheDir: tmp, attempts: 1 }),
+      (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /bytes kept/.test(e.message),
+    );
     assert.equal(fs.statSync(path.join(tmp, 'b.h5.part')).size, fixture.length >> 1);
     const file = await ensureWeightsFile(weights('b.h5'), { cacheDir: tmp });
     assert.ok(fs.readFileSync(file).equals(fixture));
@@ -85,7 +88,10 @@ describe('ensureWeightsFile', () => {
   });
 
   it('discards a download whose hash does not match', async () => {
-    await assert.rejects(ensureWeightsFile(weights('c.h5', '0'.repeat(32)), { cacheDir: tmp }), (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /does not match the expected 0{32}/.test(e.message));
+    await assert.rejects(
+      ensureWeightsFile(weights('c.h5', '0'.repeat(32)), { cacheDir: tmp }),
+      (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /does not match the expected 0{32}/.test(e.message),
+    );
     assert.ok(!fs.existsSync(path.join(tmp, 'c.h5')) && !fs.existsSync(path.join(tmp, 'c.h5.part')));
   });
 
@@ -107,7 +113,10 @@ describe('ensureWeightsFile', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await assert.rejects(ensureWeightsFile(weights('d.h5', md5, port), { cacheDir: tmp, attempts: 2 }), (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /ECONNREFUSED/.test(e.message) && /--weights FILE/.test(e.message));
+    await assert.rejects(
+      ensureWeightsFile(weights('d.h5', md5, port), { cacheDir: tmp, attempts: 2 }),
+      (e: unknown) => e instanceof UnmaskError && e.code === 'DOWNLOAD_FAILED' && /ECONNREFUSED/.test(e.message) && /--weights FILE/.test(e.message),
+    );
   });
 
   it('loads the downloaded no-top file into XceptionBased’s backbone', async () => {
@@ -122,7 +131,10 @@ describe('ensureWeightsFile', () => {
   });
 
   it('points at the official Keras files and hashes', () => {
-    assert.equal(KERAS_XCEPTION.notop.url, 'https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5');
+    assert.equal(
+      KERAS_XCEPTION.notop.url,
+      'https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5',
+    );
     assert.equal(KERAS_XCEPTION.notop.hash, 'b0042744bf5b25fce3cb969f33bebb97');
     assert.equal(KERAS_XCEPTION.top.hash, '0a58e3b7378bc2990ea3b43d5981f1f6');
   });

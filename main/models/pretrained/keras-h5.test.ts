@@ -102,8 +102,14 @@ describe('importKerasWeights', () => {
     const top = fixtureModel();
     const wide = createXception({ widthDivisor: 8, classes: 10, inputSize: 71 });
     try {
-      await assert.rejects(importKerasWeights(top, noTop), (e: unknown) => e instanceof UnmaskError && /no weight 'predictions\/kernel' for layer 'predictions'/.test(e.message));
-      await assert.rejects(importKerasWeights(wide, withTop), /weight 'block1_conv1\/kernel' of layer 'block1_conv1' has shape \[3,3,3,2\], the model wants \[3,3,3,4\]/);
+      await assert.rejects(
+        importKerasWeights(top, noTop),
+        (e: unknown) => e instanceof UnmaskError && /no weight 'predictions\/kernel' for layer 'predictions'/.test(e.message),
+      );
+      await assert.rejects(
+        importKerasWeights(wide, withTop),
+        /weight 'block1_conv1\/kernel' of layer 'block1_conv1' has shape \[3,3,3,2\], the model wants \[3,3,3,4\]/,
+      );
       const junk = path.join(tmp, 'junk.h5');
       fs.writeFileSync(junk, 'not hdf5');
       await assert.rejects(importKerasWeights(top, junk), (e: unknown) => e instanceof UnmaskError && e.code === 'BAD_ARGUMENT');

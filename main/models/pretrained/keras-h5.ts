@@ -105,7 +105,10 @@ export function matchAutoNamedLayers(named: NamedWeights, model: tf.LayersModel,
     const ours = model.layers.map((l) => l.name).filter((n) => SHORTCUTS.exec(n)?.[1] === family);
     // A backbone cut short (XceptionRegions ends at block 12) has the first of them, in the same order.
     if (theirs.length < ours.length) {
-      throw new UnmaskError('BAD_ARGUMENT', `${source} has ${theirs.length} '${family}' layers (${theirs.join(', ')}), the model has ${ours.length} (${ours.join(', ')})`);
+      throw new UnmaskError(
+        'BAD_ARGUMENT',
+        `${source} has ${theirs.length} '${family}' layers (${theirs.join(', ')}), the model has ${ours.length} (${ours.join(', ')})`,
+      );
     }
     theirs.forEach((name, i) => rename.set(name, ours[i]!));
   }

@@ -75,7 +75,15 @@ export async function ensureWeightsFile(weights: WeightsFile, options: EnsureOpt
     );
   }
   try {
-    return await downloadVerified({ url: weights.url, dest, hash: expected, onProgress: options.onProgress, signal: options.signal, attempts: options.attempts, idleMs: options.idleMs });
+    return await downloadVerified({
+      url: weights.url,
+      dest,
+      hash: expected,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      attempts: options.attempts,
+      idleMs: options.idleMs,
+    });
   } catch (error) {
     if (!(error instanceof UnmaskError) || error.code !== 'DOWNLOAD_FAILED') throw error;
     throw new UnmaskError(
@@ -91,7 +99,10 @@ export async function ensureWeightsFile(weights: WeightsFile, options: EnsureOpt
  * ImageNet weights into the backbone of an Xception detector (every layer before its feature layer, default `avg_pool`): from
  * `weights` (a local .h5 or tfjs folder) when given, else Keras's no-top file from the cache or the network.
  */
-export async function loadXceptionImageNet(model: tf.LayersModel, options: EnsureOptions & { weights?: string; featureLayer?: string } = {}): Promise<AssignResult> {
+export async function loadXceptionImageNet(
+  model: tf.LayersModel,
+  options: EnsureOptions & { weights?: string; featureLayer?: string } = {},
+): Promise<AssignResult> {
   const source = options.weights ?? (await ensureWeightsFile(KERAS_XCEPTION.notop, options));
   return importKerasWeights(model, source, layersBefore(model, options.featureLayer ?? 'avg_pool'));
 }

@@ -79,6 +79,14 @@ export function filterGradPads(a: AxisGeometry): { before: number; after: number
 }
 
 /** NHWC explicit padding for tfjs conv kernels from per-axis [before, after] amounts. */
-export function explicitPad(rows: { before: number; after: number }, cols: { before: number; after: number }): [[0, 0], [number, number], [number, number], [0, 0]] {
-  return [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
+export function explicitPad(
+  rows: { before: number; after: number },
+  cols: { before: number; after: number },
+): [[0, 0], [number, number], [number, number], [0, 0]] {
+  return [
+    [0, 0],
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+    [0, 0],
+  ];
 }

@@ -23,14 +23,7 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     filterShape: [number, number, number, number];
   };
   if (dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad as 'valid',
-    dimRoundingMode,
-  );
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad as 'valid', dimRoundingMode);
   const [rows, cols] = convAxes(info);
   const padRows = filterGradPads(rows);
   const padCols = filterGradPads(cols);

@@ -10,11 +10,7 @@ interface DepthwiseAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-function depthwiseInfo(
-  xShape: number[],
-  filterShape: number[],
-  a: DepthwiseAttrs,
-): backend_util.Conv2DInfo {
+function depthwiseInfo(xShape: number[], filterShape: number[], a: DepthwiseAttrs): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],

@@ -37,7 +37,16 @@ function randomCase(seed: number, depthwise: boolean): Case {
   const dilated = depthwise && !strided && r() < 0.6;
   const s = strided ? int(2, 3) : 1;
   const d = dilated ? 2 : 1;
-  const pads: Pad[] = ['valid', 'same', [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]]];
+  const pads: Pad[] = [
+    'valid',
+    'same',
+    [
+      [0, 0],
+      [int(0, 2), int(0, 2)],
+      [int(0, 2), int(0, 2)],
+      [0, 0],
+    ],
+  ];
   return {
     n: int(1, 3),
     h: int(7, 17),
@@ -97,8 +106,7 @@ describe('wasm training kernels match the cpu backend', () => {
       const filter = tf.randomNormal(filterShape, 0, 1, 'float32', seed + 2000);
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
       const dw = (): tf.Tensor => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape } as never) as tf.Tensor;
-      const dx = (): tf.Tensor =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+      const dx = (): tf.Tensor => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
       const label = `seed ${seed} ${JSON.stringify(c)}`;
       worst = Math.max(worst, assertClose(onBackend('wasm', dw), onBackend('cpu', dw), `dW ${label}`));
       worst = Math.max(worst, assertClose(onBackend('wasm', dx), onBackend('cpu', dx), `dx ${label}`));
@@ -115,8 +123,7 @@ describe('wasm training kernels match the cpu backend', () => {
       const dy = tf.randomNormal(dyShape, 0, 1, 'float32', seed + 1000);
       const filter = tf.randomNormal(filterShape, 0, 1, 'float32', seed + 2000);
       const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad };
-      const dw = (): tf.Tensor =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape } as never) as tf.Tensor;
+      const dw = (): tf.Tensor => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape } as never) as tf.Tensor;
       const dx = (): tf.Tensor =>
         tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
       const label = `seed ${seed} ${JSON.stringify(c)}`;
@@ -155,7 +162,13 @@ describe('wasm training kernels match the cpu backend', () => {
       const pad = r() < 0.5 ? 'valid' : 'same';
       // ReLU makes many exact zeros, so windows often hold tied maxima.
       const x = tf.relu(tf.randomNormal(shape, 0, 1, 'float32', seed));
-      const loss = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, pool, stride, pad), tf.randomNormal(tf.maxPool(t as tf.Tensor4D, pool, stride, pad).shape, 0, 1, 'float32', seed)));
+      const loss = (t: tf.Tensor): tf.Tensor =>
+        tf.sum(
+          tf.mul(
+            tf.maxPool(t as tf.Tensor4D, pool, stride, pad),
+            tf.randomNormal(tf.maxPool(t as tf.Tensor4D, pool, stride, pad).shape, 0, 1, 'float32', seed),
+          ),
+        );
       const f = (): tf.Tensor => tf.grad(loss)(x);
       worst = Math.max(worst, assertClose(onBackend('wasm', f), onBackend('cpu', f), `maxPoolGrad seed ${seed}`));
       x.dispose();
