@@ -5,8 +5,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Slow files (a few minutes each on 2 cores): left out of `--unit`, always run by `npm test`. */
-const SLOW = [/^test\//, /main\/train\/frozen\.test\.ts$/, /main\/analysis\/explain\/explain-cli\.test\.ts$/];
+/**
+ * Left out of `--unit`, always run by `npm test`: test/ (child processes, browsers, queues) and the main/ files that
+ * train or score real images for tens of seconds each.
+ */
+const SLOW = [
+  /^test\//,
+  /main\/train\/(frozen|step)\.test\.ts$/,
+  /main\/analysis\/(evaluate|score)\.test\.ts$/,
+  /main\/analysis\/explain\/explain-cli\.test\.ts$/,
+  /main\/models\/bonus\.test\.ts$/,
+];
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -23,7 +32,8 @@ const flags = argv.filter((a) => a !== '--unit' && !named.includes(a));
 const roots = named.length > 0 ? named : ['main', 'test'].filter((dir) => fs.existsSync(dir));
 let files = roots.flatMap((p) => (fs.statSync(p).isDirectory() ? findTests(p) : [p])).sort();
 if (unit) files = files.filter((f) => !SLOW.some((slow) => slow.test(f.split(path.sep).join('/'))));
-// One file at a time: the 2-core machines share their cores with each test's wasm thread pool.
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files];
+// The full run takes one file at a time: the 2-core machines share their cores with each test's wasm thread pool.
+// The unit set's files are short, and mostly start-up (tsx, tfjs): two at a time.
+const args = ['--import', 'tsx', '--test', `--test-concurrency=${unit ? 2 : 1}`, ...flags, ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
