@@ -1,6 +1,7 @@
 // The flags several `unmask` commands share, and `unmask train`'s (which `unmask sweep` takes too, some as lists).
 import { OPTIMIZER_NAMES } from '../train/recipe-types.js';
 import { TRAIN_DEFAULTS } from '../train/request-schema.js';
+import type { QueueOption } from '../service/job-router.js';
 import type { OptionSpec } from './spec.js';
 
 export const db = { type: 'string', value: 'FILE', help: "run database (default UNMASK_DB, else the app's user-data folder)" } as const satisfies OptionSpec;
@@ -86,3 +87,16 @@ export const trainOptions = {
 const { weights: _weights, 'feature-views': _views, ...queueable } = trainOptions;
 /** `unmask train`'s flags less those: what `unmask sweep` takes. */
 export const queueableTrainOptions = queueable;
+
+/** The Redis queue the --queue flag (else UNMASK_QUEUE) names, with its artifact-root flags; undefined for none. */
+export function queueFromFlags(values: { queue?: string; artifacts?: string; 's3-endpoint'?: string; 'artifacts-cache'?: string }): QueueOption | undefined {
+  const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
+  if (!url) return undefined;
+  return {
+    url,
+    artifacts: values.artifacts ?? null,
+    s3Endpoint: values['s3-endpoint'] ?? null,
+    artifactsCache: values['artifacts-cache'] ?? null,
+    source: values.queue ? 'flag' : 'env',
+  };
+}

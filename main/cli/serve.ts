@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UnmaskError } from '../engine/errors.js';
 import { defaultDbPath } from '../store/index.js';
 import type { COMMANDS } from './commands.js';
+import { queueFromFlags } from './options.js';
 import type { ParsedCommand } from './spec.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -23,16 +24,7 @@ export async function serveCommand({ values }: ParsedCommand<typeof COMMANDS.ser
   // Workers find the same database through the environment.
   process.env.UNMASK_DB = dbPath;
   const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? null;
-  const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
-  const queue = url
-    ? {
-        url,
-        artifacts: values.artifacts ?? null,
-        s3Endpoint: values['s3-endpoint'] ?? null,
-        artifactsCache: values['artifacts-cache'] ?? null,
-        source: values.queue ? ('flag' as const) : ('env' as const),
-      }
-    : undefined;
+  const queue = queueFromFlags(values);
   const service = createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot, ...(queue ? { queue } : {}) });
   const server = createHttpServer({ service, token, staticDir: RENDERER_DIR });
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { UnmaskError } from '../engine/errors.js';
 import type { UnmaskService } from '../service/service.js';
 import { defaultDbPath } from '../store/index.js';
 import type { COMMANDS } from './commands.js';
+import { queueFromFlags } from './options.js';
 import type { ParsedCommand } from './spec.js';
 import { requestFromFlags } from './train.js';
 
@@ -58,20 +59,11 @@ function progressLine(job: JobInfo): string {
 
 /** The app's service as `unmask sweep` runs it: local worker processes, or the Redis queue of the flags or UNMASK_QUEUE. */
 async function sweepService(values: Flags, dbPath: string, dataset: string) {
-  const url = values.queue ?? process.env.UNMASK_QUEUE ?? null;
   // Queued datasets are named relative to the data root: by default the folder holding the dataset.
   const dataRoot = values['data-root'] ?? process.env.UNMASK_DATA_ROOT ?? path.dirname(dataset);
   const [{ createService }, { launchNodeWorker }] = await Promise.all([import('../service/service.js'), import('../worker/launch.js')]);
   process.env.UNMASK_DB = dbPath; // local workers find the database through the environment
-  const queue = url
-    ? {
-        url,
-        artifacts: values.artifacts ?? null,
-        s3Endpoint: values['s3-endpoint'] ?? null,
-        artifactsCache: values['artifacts-cache'] ?? null,
-        source: values.queue ? ('flag' as const) : ('env' as const),
-      }
-    : undefined;
+  const queue = queueFromFlags(values);
   return createService({ dbPath, transport: 'http', launch: launchNodeWorker, dataRoot, ...(queue ? { queue } : {}) });
 }
 

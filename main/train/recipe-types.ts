@@ -63,3 +63,19 @@ export interface RecipeOptions {
   /** Raw photos: every image (training, scoring, explaining) is the crop of its largest face with a 1.3× margin. */
   cropFaces?: boolean;
 }
+
+/** Every recipe field, in the order a run's params list them. */
+export const RECIPE_KEYS = [
+  'unfreezeBlocks',
+  'backboneLrScale',
+  'schedule',
+  'warmupEpochs',
+  'weightDecay',
+  'selectBy',
+  'patience',
+  'ttaFlip',
+  'selfBlend',
+  'trainViews',
+  'headFit',
+  'cropFaces',
+] as const satisfies readonly (keyof RecipeOptions)[];

@@ -1,7 +1,7 @@
 // The training recipe beyond the course assignment's flags: partial unfreezing, schedule, selection, test-time flips.
 import { UnmaskError } from '../engine/errors.js';
 import type { ModelEntry } from '../models/registry.js';
-import type { HeadFit, LrSchedule, RecipeOptions, SelectBy, SelfBlendMode, TrainViews } from './recipe-types.js';
+import { RECIPE_KEYS, type HeadFit, type LrSchedule, type RecipeOptions, type SelectBy, type SelfBlendMode, type TrainViews } from './recipe-types.js';
 
 export type { RecipeOptions } from './recipe-types.js';
 
@@ -44,18 +44,8 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (!entry.linearHead) bad(`the ridge head fits a linear layer on standardised frozen features: ${model}'s head is not one`);
     if (r.unfreezeBlocks != null && r.unfreezeBlocks !== 0) bad('the ridge head is fitted on the frozen backbone: drop --unfreeze-blocks');
   }
-  for (const key of [
-    'backboneLrScale',
-    'schedule',
-    'warmupEpochs',
-    'weightDecay',
-    'selectBy',
-    'patience',
-    'ttaFlip',
-    'selfBlend',
-    'trainViews',
-    'headFit',
-  ] as const) {
+  // unfreezeBlocks and cropFaces are set above and below.
+  for (const key of RECIPE_KEYS.filter((k) => k !== 'unfreezeBlocks' && k !== 'cropFaces')) {
     if (r[key] != null) Object.assign(out, { [key]: r[key] });
   }
   if (r.cropFaces) out.cropFaces = true;

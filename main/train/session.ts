@@ -9,6 +9,7 @@ import { modelEntry, type ModelName } from '../models/registry.js';
 import type { RunStore, TrainParams } from '../store/index.js';
 import { bestOf, restoreEpoch } from './fit.js';
 import { recipeFromParams, type RecipeOptions } from './recipe.js';
+import { RECIPE_KEYS } from './recipe-types.js';
 import { backboneParams, resolveFreeze, resumedMode } from './backbone-mode.js';
 import { FusedOptimizer, type OptimizerName } from './optimizers.js';
 import { checkTrainRequest, type TrainRequest } from './request.js';
@@ -61,21 +62,7 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
 
 /** The recipe fields a request sets, as recorded in a run's params (the baseline recipe records none). */
 function recipeOf(request: TrainRequest): RecipeOptions {
-  const keys: (keyof RecipeOptions)[] = [
-    'unfreezeBlocks',
-    'backboneLrScale',
-    'schedule',
-    'warmupEpochs',
-    'weightDecay',
-    'selectBy',
-    'patience',
-    'ttaFlip',
-    'selfBlend',
-    'trainViews',
-    'headFit',
-    'cropFaces',
-  ];
-  return Object.fromEntries(keys.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
+  return Object.fromEntries(RECIPE_KEYS.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 
 /** Starts a new run: scans and fingerprints the dataset, records the run, trains `epochs` epochs. */
