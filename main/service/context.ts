@@ -2,7 +2,6 @@
 // the event fan-out, and the lookups several methods share (a run's row, its own scores and where they come from).
 import path from 'node:path';
 import type { ApiEvent, RunRow, SplitName } from '../api/contract.js';
-import { UnmaskError } from '../engine/errors.js';
 import { RunStore, type JobRecord, type ScoreRow } from '../store/index.js';
 import { AnalysisClient } from './analysis-client.js';
 import { DatasetRegistry } from './datasets.js';
@@ -68,8 +67,7 @@ export class RunLookups {
   }
 
   async row(id: number): Promise<RunRow> {
-    const summary = this.store.listRuns().find((r) => r.id === id);
-    if (!summary) throw new UnmaskError('NOT_FOUND', `no run ${id}`);
+    const summary = this.store.getRunSummary(id); // NOT_FOUND for an unknown id
     return toRunRow(summary, await this.countParams(summary.model), this.evaluationCounts().get(id) ?? 0, this.trainJobs().get(id) ?? null);
   }
 
