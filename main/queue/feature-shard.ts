@@ -6,7 +6,7 @@ import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { modelEntry } from '../models/registry.js';
 import { selfBlendViews, trainingViews, type ViewName } from '../train/feature-cache.js';
-import type { FeatureProgress } from '../train/features.js';
+import { backboneBatch, type FeatureProgress } from '../train/features.js';
 import { cachedTrunk } from '../train/frozen.js';
 import { TRAIN_DEFAULTS } from '../train/request-schema.js';
 import { splitModel } from '../train/model-split.js';
@@ -60,7 +60,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
       splitModel(model, cutLayer),
       cutLayer,
       options.cacheRoot,
-      Math.min(request.batchSize, 16),
+      backboneBatch(request.batchSize),
       options.signal,
       options.onProgress,
       {

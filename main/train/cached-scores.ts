@@ -4,7 +4,7 @@ import type { FaceDataset } from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { BatchProgress, ImageScores } from './epoch.js';
 import type { ViewName } from './feature-cache.js';
-import type { FeatureProgress } from './features.js';
+import { backboneBatch, type FeatureProgress } from './features.js';
 import { cachedTrunk } from './frozen.js';
 import { frontierTensors, splitModel } from './model-split.js';
 
@@ -35,7 +35,7 @@ export async function scoreCached(
 ): Promise<{ scores: ImageScores; bad: { path: string; reason: string }[] }> {
   const split = splitModel(model, options.featureLayer);
   try {
-    const batch = Math.min(options.batchSize, 16);
+    const batch = backboneBatch(options.batchSize);
     // Progress is the trunk's (the head's pass over cached features takes a moment); there is no loss before the head runs.
     const onFeatures = (p: FeatureProgress) =>
       options.onProgress?.({

@@ -9,7 +9,7 @@ import { readsPartBoxes } from '../models/xception-parts.js';
 import { backboneHash, FeatureCache, selfBlendViews, trainingViews, type ViewName } from './feature-cache.js';
 import type { HeadFit, SelfBlendMode, TrainViews } from './recipe-types.js';
 import type { RidgeFit } from './ridge-head.js';
-import { extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
+import { backboneBatch, extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
 import type { EpochPasses } from './fit.js';
 import { featureNorm, gradientTraining, ridgeTraining, trainingEntries } from './frozen-passes.js';
 import type { FusedOptimizer } from './optimizers.js';
@@ -120,7 +120,7 @@ export async function adaptFeatureNorm(
     splitModel(model, featureLayer),
     featureLayer,
     cacheRoot,
-    Math.min(options.batchSize, 16),
+    backboneBatch(options.batchSize),
     options.signal,
     options.onFeatures,
   );
@@ -201,7 +201,7 @@ export async function prepareFrozen(setup: FrozenSetup, optimizer: FusedOptimize
   const cutLayer = setup.cutLayer ?? featureLayer;
   if (!Number.isInteger(setup.views) || setup.views < 1) throw new UnmaskError('BAD_ARGUMENT', `feature views must be a positive integer, got ${setup.views}`);
   const split = splitModel(model, cutLayer);
-  const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, Math.min(setup.batchSize, 16), setup.signal, setup.onFeatures, {
+  const { cache, run, faces } = cachedTrunk(model, split, cutLayer, setup.cacheRoot, backboneBatch(setup.batchSize), setup.signal, setup.onFeatures, {
     selfBlend: setup.selfBlend != null,
   });
   const { train, blended, val, test } = await extractSplits(setup, run);
