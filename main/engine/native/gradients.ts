@@ -52,12 +52,31 @@ function filterGradAsConv(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numbe
 }
 
 /**
+ * dx of a stride-1 convolution as one forward convolution: dy zero-padded by (k − 1 − leading pad) before and
+ * (input − output + leading pad) after, ⊛ the filter turned 180° with its channel axes swapped [kh, kw, cout, cin].
+ * libtensorflow's Conv2DBackpropInput takes 1.3–1.7× as long on SimpleNet's 6→16 and 16→24 layers.
+ */
+function inputGradAsConv(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly number[], pad: 'valid' | 'same'): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = filter.shape;
+    const lead = (k: number): number => (pad === 'same' ? Math.floor((k - 1) / 2) : 0);
+    const padded = tf.pad(dy, [
+      [0, 0],
+      [kh - 1 - lead(kh), xShape[1]! - dy.shape[1] + lead(kh)],
+      [kw - 1 - lead(kw), xShape[2]! - dy.shape[2] + lead(kw)],
+      [0, 0],
+    ]);
+    return tf.conv2d(padded, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'valid');
+  });
+}
+
+/**
  * Conv2D's gradient, reformulated where libtensorflow's backprop ops are slow (stride-1, undilated, NHWC):
  * - 1×1 (Xception's and MobileNet's pointwise layers) as two matrix products: x [b, h, w, cin], filter
  *   [1, 1, cin, cout], dy [b, h, w, cout] → dx = dy · filterᵀ, dfilter = xᵀ · dy. Conv2DBackpropInput for 1×1
  *   runs several times slower than the forward convolution of the same size; MatMul runs as fast as it.
- * - narrow k×k layers (cin·cout ≤ 512, 'valid' or 'same' padding): dfilter by `filterGradAsConv`.
- * Every other convolution, and dx of k×k ones, keep tfjs's gradient.
+ * - narrow k×k layers (cin·cout ≤ 512, 'valid' or 'same' padding): dfilter by `filterGradAsConv`, dx by `inputGradAsConv`.
+ * Every other convolution keeps tfjs's gradient.
  */
 function convGrad(fallback: tf.GradConfig): tf.GradConfig {
   return {
@@ -79,12 +98,11 @@ function convGrad(fallback: tf.GradConfig): tf.GradConfig {
           filter: () => tf.reshape(tf.matMul(tf.reshape(x, [rows, cin]), dy2(), true, false), filter.shape),
         };
       }
-      const grads = fallback.gradFunc(dy, saved, attrs);
       if ((a.pad === 'valid' || a.pad === 'same') && cin * cout <= MAX_NARROW_CHANNELS) {
         const pad = a.pad;
-        return { ...grads, filter: () => filterGradAsConv(x, g, kh, kw, pad) };
+        return { x: () => inputGradAsConv(g, filter, x.shape, pad), filter: () => filterGradAsConv(x, g, kh, kw, pad) };
       }
-      return grads;
+      return fallback.gradFunc(dy, saved, attrs);
     },
   };
 }
