@@ -81,6 +81,12 @@ export const trainOptions = {
     help: 'a linear head on frozen features: trained by the optimizer (default), or fitted in closed form (ridge, one epoch)',
   },
   'crop-faces': cropFaces,
+  augment: {
+    type: 'string',
+    value: 'crop-flip|deepfake',
+    help: 'train-time augmentation: random crop + flip (default), or resized crop, flip, colour jitter, blur and JPEG re-compression',
+  },
+  'balanced-batches': { type: 'boolean', help: 'every training batch holds as many real as fake images (the smaller class repeats)' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Flags of `unmask train` that only a local run can take (a file of this machine), and not a queued job. */

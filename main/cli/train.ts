@@ -7,7 +7,7 @@ import { resumeRun, trainRun, type SessionOptions, type TrainOutcome } from '../
 import { checkTrainRequest, type TrainRequest } from '../train/request.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
-import type { HeadFit, LrSchedule, SelectBy, SelfBlendMode, TrainViews } from '../train/recipe-types.js';
+import type { AugmentPolicy, HeadFit, LrSchedule, SelectBy, SelfBlendMode, TrainViews } from '../train/recipe-types.js';
 import type { COMMANDS } from './commands.js';
 import { trainingProgress } from './progress.js';
 import type { ParsedCommand } from './spec.js';
@@ -76,6 +76,8 @@ export function requestFromFlags(
     trainViews: values['train-views'] as TrainViews | undefined,
     headFit: values['head-fit'] as HeadFit | undefined,
     cropFaces: values['crop-faces'],
+    augment: values.augment as AugmentPolicy | undefined,
+    balancedBatches: values['balanced-batches'],
   };
 }
 

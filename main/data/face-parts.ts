@@ -102,21 +102,26 @@ export function partBoxes(landmarks: readonly number[] | null): Float32Array {
   return out;
 }
 
-/** How a view moves pixels: output (x, y) shows source (flip ? W − x : x) + dx, y + dy (continuous coordinates). */
+/**
+ * How a view moves pixels: output (x, y) shows source (flip ? W − x : x) / scale + dx, y / scale + dy (continuous
+ * coordinates; `scale` = output pixels per source pixel, 1 when absent).
+ */
 export interface ViewGeometry {
   dx: number;
   dy: number;
   flip: boolean;
+  scale?: number;
 }
 
-/** Landmarks of the source image carried to a view of it (crop offset, then mirror with the index permutation). */
+/** Landmarks of the source image carried to a view of it (crop offset and scale, then mirror with the index permutation). */
 export function transformLandmarks(landmarks: readonly number[], g: ViewGeometry): number[] {
   const out = new Array<number>(landmarks.length);
   for (let i = 0; i < landmarks.length / 2; i++) {
     const j = g.flip ? MIRROR_LANDMARK[i]! : i;
-    const x = landmarks[2 * j]! - g.dx;
+    const scale = g.scale ?? 1;
+    const x = (landmarks[2 * j]! - g.dx) * scale;
     out[2 * i] = g.flip ? IMAGE_SIZE - x : x;
-    out[2 * i + 1] = landmarks[2 * j + 1]! - g.dy;
+    out[2 * i + 1] = (landmarks[2 * j + 1]! - g.dy) * scale;
   }
   return out;
 }

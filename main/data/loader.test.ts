@@ -5,8 +5,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { UnmaskError } from '../engine/errors.js';
-import { FaceDataset } from './dataset.js';
+import { AUGMENT_TAG, FaceDataset } from './dataset.js';
 import { cleanup, makePng, realImages, tmpDir } from './fixtures.js';
+import { rngFrom } from './rng.js';
+import { drawTrainAugment, renderAugmented } from './train-augment.js';
 import { createLoader, type Batch, type Loader } from './loader.js';
 import { batchToTensors } from './tensors.js';
 import { MEAN, STD } from './transforms.js';
@@ -42,6 +44,31 @@ function redIndex(b: Batch, k: number): number {
 }
 
 describe('loader', () => {
+  test("policy 'deepfake': each sample's batch image is its seeded deepfake augmentation, the same in every run", async () => {
+    const [file] = await realImages('train', 'real', 1);
+    const dataset = new FaceDataset([{ path: file!, label: 0 }], 'photo');
+    const first = async (policy: 'deepfake' | 'crop-flip') =>
+      (await collect(createLoader(dataset, { batchSize: 1, shuffle: true, augment: true, policy, seed: 7 }).epoch(3)))[0]!.x;
+    const bytes = await dataset.raw(0);
+    const want = renderAugmented(bytes, drawTrainAugment('deepfake', rngFrom(7, 3, 0, AUGMENT_TAG)));
+    assert.deepEqual(await first('deepfake'), want);
+    assert.notDeepEqual(await first('crop-flip'), want);
+  });
+
+  test('balanced: every batch holds as many real as fake images, the smaller class repeating', async () => {
+    // Samples 0–7 real, 8–9 fake.
+    const skewed = samples.map((s, i) => ({ ...s, label: (i >= 8 ? 1 : 0) as Label }));
+    const loader = createLoader(new FaceDataset(skewed, 'skewed'), { batchSize: 4, shuffle: true, balanced: true, seed: 2 });
+    assert.equal(loader.batchesPerEpoch, 4);
+    const epoch = await collect(loader);
+    assert.deepEqual(
+      epoch.map((b) => [...b.labels].filter((l) => l === 1).length),
+      [2, 2, 2, 2],
+    );
+    assert.deepEqual([...new Set(order(epoch).filter((f) => f === 's8.png' || f === 's9.png'))].sort(), ['s8.png', 's9.png']);
+    assert.equal(new Set(order(epoch).filter((f) => !['s8.png', 's9.png'].includes(f))).size, 8);
+  });
+
   test('every sample exactly once per epoch, batches consistent, reshuffled per epoch', async () => {
     const loader = createLoader(new FaceDataset(samples, 'synthetic'), { batchSize: 4, shuffle: true, seed: 1 });
     assert.equal(loader.batchesPerEpoch, 3);

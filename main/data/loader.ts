@@ -1,11 +1,13 @@
 // createLoader: seeded, shuffled, prefetching batches of decoded images as an async iterator, one epoch at a time.
 import { performance } from 'node:perf_hooks';
 import { firstLine, UnmaskError } from '../engine/errors.js';
+import type { AugmentPolicy } from './augment-policy.js';
+import { balancedLength, balancedOrder } from './balanced-order.js';
 import { AUGMENT_TAG, type FaceDataset } from './dataset.js';
 import type { FaceFinder } from './face-cache.js';
 import { transformLandmarks } from './face-parts.js';
 import { permutation, rngFrom } from './rng.js';
-import { drawAugment, transformImage } from './transforms.js';
+import { augmentGeometry, drawTrainAugment, renderAugmented } from './train-augment.js';
 import { IMAGE_VALUES, type BadFile } from './types.js';
 
 export interface LoaderOptions {
@@ -14,8 +16,12 @@ export interface LoaderOptions {
   shuffle?: boolean;
   /** Seed of shuffling and augmentation (default 0). */
   seed?: number;
-  /** Train transform: random crop (4 px zero pad) + horizontal flip before normalising (default false). */
+  /** Train transform before normalising (default false): `policy`'s augmentation, drawn per seed, epoch and sample. */
   augment?: boolean;
+  /** With `augment`: 'crop-flip' (default: a random crop with 4 px zero padding, horizontal flip) or 'deepfake' (deepfake-augment.ts). */
+  policy?: AugmentPolicy;
+  /** With `shuffle`: every batch holds as many real as fake images (balancedOrder; the epoch is twice the larger class). */
+  balanced?: boolean;
   /** Batches decoded ahead of the one being consumed: (prefetch + 1) * batchSize decodes stay in flight (default 2). */
   prefetch?: number;
   /** Drop the last incomplete batch of an epoch (default false). */
@@ -73,6 +79,8 @@ function checkOptions(dataset: FaceDataset, o: LoaderOptions): Options {
     shuffle: o.shuffle ?? false,
     seed: o.seed ?? 0,
     augment: o.augment ?? false,
+    policy: o.policy ?? 'crop-flip',
+    balanced: o.balanced ?? false,
     prefetch: o.prefetch ?? 2,
     dropLast: o.dropLast ?? false,
   };
@@ -155,14 +163,12 @@ async function assemble(
       skipped.push(bad);
       continue;
     }
-    const rng = opts.augment ? rngFrom(opts.seed, epoch, item.index, AUGMENT_TAG) : null;
-    transformImage(item.decoded.bytes, rng, x, labels.length * IMAGE_VALUES);
+    const augment = opts.augment ? drawTrainAugment(opts.policy, rngFrom(opts.seed, epoch, item.index, AUGMENT_TAG)) : null;
+    renderAugmented(item.decoded.bytes, augment, x, labels.length * IMAGE_VALUES);
     transformMs += performance.now() - t1;
     if (opts.faces) {
       const found = await opts.faces.landmarks(item.decoded.bytes);
-      // The same draws as transformImage's, from a second copy of the sample's stream.
-      const moved = found && opts.augment ? transformLandmarks(found, drawAugment(rngFrom(opts.seed, epoch, item.index, AUGMENT_TAG))) : found;
-      landmarks.push(moved);
+      landmarks.push(found && augment ? transformLandmarks(found, augmentGeometry(augment)) : found);
     }
     labels.push(sample.label);
     paths.push(sample.path);
@@ -182,11 +188,14 @@ export function createLoader(dataset: FaceDataset, options: LoaderOptions): Load
   const opts = checkOptions(dataset, options);
   const failed = new Map<number, BadFile>();
   const n = dataset.length;
+  const labels = Int32Array.from({ length: n }, (_, i) => dataset.sample(i).label);
+  const perEpoch = opts.shuffle && opts.balanced ? balancedLength(labels) : n;
   let next = 0;
 
   async function* epoch(e: number): AsyncGenerator<Batch> {
     if (!Number.isInteger(e) || e < 0) throw new UnmaskError('BAD_ARGUMENT', `epoch must be an integer >= 0, got ${e}`);
-    const perm = opts.shuffle ? permutation(n, rngFrom(opts.seed, e, SHUFFLE_TAG)) : Uint32Array.from({ length: n }, (_, i) => i);
+    const rng = rngFrom(opts.seed, e, SHUFFLE_TAG);
+    const perm = !opts.shuffle ? Array.from({ length: n }, (_, i) => i) : opts.balanced ? balancedOrder(labels, rng) : permutation(n, rng);
     const order = Array.from(perm).filter((i) => !failed.has(i));
     const queue = new DecodeQueue(dataset, order, (opts.prefetch + 1) * opts.batchSize);
     for (let index = 0; !queue.done; index++) {
@@ -201,7 +210,7 @@ export function createLoader(dataset: FaceDataset, options: LoaderOptions): Load
   return {
     dataset,
     batchSize: opts.batchSize,
-    batchesPerEpoch: opts.dropLast ? Math.floor(n / opts.batchSize) : Math.ceil(n / opts.batchSize),
+    batchesPerEpoch: opts.dropLast ? Math.floor(perEpoch / opts.batchSize) : Math.ceil(perEpoch / opts.batchSize),
     get nextEpoch() {
       return next;
     },

@@ -71,7 +71,7 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     const evalViews: ViewName[] = request.ttaFlip ? ['plain', 'flip'] : ['plain'];
     const reals = sets.train.filter((s) => s.label === 0, 'train-self-blend');
     const parts: [string, FaceDataset, ViewName[]][] = [
-      ['train', sets.train, trainingViews(views, request.trainViews)],
+      ['train', sets.train, trainingViews(views, request.trainViews, request.augment)],
       ...(request.selfBlend ? [['train (self-blended)', reals, selfBlendViews(views)] as [string, FaceDataset, ViewName[]]] : []),
       ['val', sets.val, evalViews],
       ['test', sets.test, evalViews],

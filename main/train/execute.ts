@@ -106,6 +106,8 @@ async function prepareFeatures(plan: RunPlan, options: SessionOptions): Promise<
       datasets: { train: loaders.train.dataset, val: loaders.val.dataset, test: loaders.test?.dataset ?? null },
       views: request.featureViews ?? TRAIN_DEFAULTS.featureViews,
       trainViews: request.trainViews,
+      augment: request.augment,
+      balancedBatches: request.balancedBatches,
       headFit: request.headFit,
       batchSize: request.batchSize,
       seed: request.seed,

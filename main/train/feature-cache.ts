@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { augmentNormalise, drawAugment, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import { augmentNormalise, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import type { AugmentPolicy } from '../data/augment-policy.js';
 import type { ViewGeometry } from '../data/face-parts.js';
+import { augmentGeometry, drawTrainAugment, renderAugmented, type TrainAugment } from '../data/train-augment.js';
 import { drawSelfBlend, placeOnFace, selfBlend } from '../data/self-blend.js';
 import { fromHalf, toHalf } from './half.js';
 import type { TrainViews } from './recipe-types.js';
@@ -22,22 +24,28 @@ const VIEW_AUGMENT_TAG = 0x46564147;
 
 /**
  * 'plain' = the image as evaluated (no augmentation); 'flip' = its mirror image (test-time flips); 'aug0',
- * 'aug1', … = fixed augmented training views; 'sbl0', … = self-blended pseudo-fakes of a real image (masks on its landmarks; 'sbi' before them), augmented
+ * 'aug1', … = fixed augmented training views (crop-flip); 'dfa0', … = the same with the deepfake augmentation;
+ * 'sbl0', … = self-blended pseudo-fakes of a real image (masks on its landmarks; 'sbi' before them), augmented
  * like the matching 'aug' view. Rename a kind when what renders it changes, so old cache files are not reused.
  */
-export type ViewName = 'plain' | 'flip' | `aug${number}` | `sbl${number}`;
+export type ViewName = 'plain' | 'flip' | AugmentedView | `sbl${number}`;
+/** A cached augmented training view: crop-flip ('aug') or deepfake ('dfa'). */
+export type AugmentedView = `aug${number}` | `dfa${number}`;
+
+/** Tag mixed into the augmentation seeds of deepfake-augmented cached views. */
+const DEEPFAKE_VIEW_TAG = 0x44464156;
 
 /** Tag mixed into the self-blend parameter seeds of 'sbl' views. */
 const SELF_BLEND_TAG = 0x53424931;
 
-export function augmentedViews(count: number): ViewName[] {
-  return Array.from({ length: count }, (_, k): ViewName => `aug${k}`);
+export function augmentedViews(count: number, policy: AugmentPolicy = 'crop-flip'): AugmentedView[] {
+  return Array.from({ length: count }, (_, k): AugmentedView => (policy === 'deepfake' ? `dfa${k}` : `aug${k}`));
 }
 
-/** The cached views of each training image: `count` augmented ones, the image and its mirror image ('mirror'), or the image ('plain'). */
-export function trainingViews(count: number, kind: TrainViews = 'augmented'): ViewName[] {
+/** The cached views of each training image: `count` augmented ones (of `policy`), the image and its mirror image ('mirror'), or the image ('plain'). */
+export function trainingViews(count: number, kind: TrainViews = 'augmented', policy: AugmentPolicy = 'crop-flip'): ViewName[] {
   if (kind === 'plain') return ['plain'];
-  return kind === 'mirror' ? ['plain', 'flip'] : augmentedViews(count);
+  return kind === 'mirror' ? ['plain', 'flip'] : augmentedViews(count, policy);
 }
 
 export function selfBlendViews(count: number): ViewName[] {
@@ -70,8 +78,14 @@ export async function contentHash(file: string): Promise<string> {
 }
 
 /** The augmentation stream of one cached view, drawn from the image's content hash (not the run's seed). */
-export function viewRng(hash: string, view: `aug${number}`): Rng {
-  return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), VIEW_AUGMENT_TAG);
+export function viewRng(hash: string, view: AugmentedView): Rng {
+  const tag = view.startsWith('dfa') ? DEEPFAKE_VIEW_TAG : VIEW_AUGMENT_TAG;
+  return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), tag);
+}
+
+/** The augmentation of a cached augmented view. */
+function viewAugment(hash: string, view: AugmentedView): TrainAugment {
+  return drawTrainAugment(view.startsWith('dfa') ? 'deepfake' : 'crop-flip', viewRng(hash, view));
 }
 
 /**
@@ -94,15 +108,15 @@ export function renderView(
       placeOnFace(drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)), landmarks),
     );
     transformImage(blended, viewRng(hash, `aug${k}`), out, offset);
-  } else transformImage(bytes, view === 'plain' ? null : viewRng(hash, view as `aug${number}`), out, offset);
+  } else renderAugmented(bytes, view === 'plain' ? null : viewAugment(hash, view as AugmentedView), out, offset);
 }
 
-/** Where a view moves the image's pixels (its landmarks move the same way): a crop offset and a mirror. */
+/** Where a view moves the image's pixels (its landmarks move the same way): a crop (and scale) and a mirror. */
 export function viewGeometry(hash: string, view: ViewName): ViewGeometry {
   if (view === 'plain') return { dx: 0, dy: 0, flip: false };
   if (view === 'flip') return { dx: 0, dy: 0, flip: true };
   // A self-blended view is augmented like the 'aug' view of the same index (renderView); blending moves no pixel of the face.
-  return drawAugment(viewRng(hash, `aug${Number(view.slice(3))}`));
+  return augmentGeometry(viewAugment(hash, view.startsWith('sbl') ? `aug${Number(view.slice(3))}` : (view as AugmentedView)));
 }
 
 /**

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, permutation, rngFrom } from '../data/index.js';
+import { balancedOrder } from '../data/balanced-order.js';
 import { randomInt } from '../data/rng.js';
 import { UnmaskError } from '../engine/errors.js';
 import { FeatureNormalization } from '../models/feature-norm.js';
@@ -189,15 +190,17 @@ export function gradientTraining(
   stats: FrozenStats,
 ): FrozenTraining {
   const offsets = Int32Array.from(entries, (e, k) => randomInt(rngFrom(setup.seed, k, VIEW_PICK_TAG), e.f.views));
+  const labels = Int32Array.from(entries, (e) => e.label);
   const test = features.test;
   const passes: EpochPasses = {
     train: async (epoch, options) => {
       const meter = new Meter();
-      const order = permutation(entries.length, rngFrom(mixSeed(setup.seed, SHUFFLE_TAG), epoch));
-      const batches = Math.ceil(entries.length / setup.batchSize);
+      const rng = rngFrom(mixSeed(setup.seed, SHUFFLE_TAG), epoch);
+      const order = setup.balancedBatches ? balancedOrder(labels, rng) : Array.from(permutation(entries.length, rng));
+      const batches = Math.ceil(order.length / setup.batchSize);
       for (let b = 0; b < batches; b++) {
         checkCancelled(options.signal);
-        const rows = Array.from(order.subarray(b * setup.batchSize, (b + 1) * setup.batchSize));
+        const rows = order.slice(b * setup.batchSize, (b + 1) * setup.batchSize);
         const data = new Float32Array(rows.length * split.dim);
         rows.forEach((k, r) => {
           const { f: source, i } = entries[k]!;

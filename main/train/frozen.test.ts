@@ -67,6 +67,27 @@ describe('frozen-backbone training (MobileNetBased)', () => {
     }
   });
 
+  it('--augment deepfake caches its own views; --balanced-batches balances the pseudo-fakes too', async () => {
+    const trainBatches = new Set<number>();
+    const outcome = await trainRun(store, checkTrainRequest({ ...request(1), augment: 'deepfake', balancedBatches: true, selfBlend: 'mix' }), {
+      runsDir,
+      featureCacheDir: cacheRoot,
+      onEvent: (e) => {
+        if (e.type === 'batch' && e.phase === 'train') trainBatches.add(e.batches);
+      },
+    });
+    // New: 12 train images × 2 deepfake views and the 6 real ones' 2 pseudo-fakes; val and test come from the cache.
+    assert.deepEqual([outcome.features?.computed, outcome.features?.cached], [36, 24]);
+    const files = fs.readdirSync(path.join(cacheRoot, outcome.features!.weightsHash));
+    assert.equal(files.filter((f) => /-dfa[01]\.f32$/.test(f)).length, 24);
+    // 6 real images against 6 fakes + 6 pseudo-fakes: 24 entries in balanced batches of 4 (18 would be 5 batches).
+    assert.deepEqual([...trainBatches], [6]);
+    const params = store.getRun(outcome.run).params;
+    assert.deepEqual([params.augment, params.balancedBatches], ['deepfake', true]);
+    assert.throws(() => checkTrainRequest({ ...request(1), augment: 'deepfake', trainViews: 'mirror' }), /caches no augmented view/);
+    assert.throws(() => checkTrainRequest({ dataset, model: 'XceptionStats', headFit: 'ridge', balancedBatches: true }), /no batches to balance/);
+  });
+
   it('--head-fit ridge: only for a linear head on the frozen backbone, in one epoch (set when the request names none)', () => {
     assert.throws(() => checkTrainRequest({ ...request(1), headFit: 'ridge' }), /MobileNetBased's head is not one/);
     const stats = { dataset, model: 'XceptionStats', headFit: 'ridge' } as const;

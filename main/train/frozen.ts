@@ -7,7 +7,7 @@ import { FaceFinder } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
 import { backboneHash, FeatureCache, selfBlendViews, trainingViews, type ViewName } from './feature-cache.js';
-import type { HeadFit, SelfBlendMode, TrainViews } from './recipe-types.js';
+import type { AugmentPolicy, HeadFit, SelfBlendMode, TrainViews } from './recipe-types.js';
 import type { RidgeFit } from './ridge-head.js';
 import { backboneBatch, extractFeatures, type FeatureProgress, type SplitFeatures } from './features.js';
 import type { EpochPasses } from './fit.js';
@@ -39,6 +39,10 @@ export interface FrozenSetup {
   views: number;
   /** 'mirror': train on the image and its mirror image instead of `views` augmented views. */
   trainViews?: TrainViews;
+  /** The augmentation of the cached augmented views (default 'crop-flip'). */
+  augment?: AugmentPolicy;
+  /** Every training batch holds as many real as fake entries (gradient training; balancedOrder). */
+  balancedBatches?: boolean;
   /** 'ridge': the linear head is fitted in closed form in one epoch (ridge regression, strength chosen on validation AUC). */
   headFit?: HeadFit;
   batchSize: number;
@@ -162,7 +166,7 @@ type TrunkRun = ReturnType<typeof cachedTrunk>['run'];
  */
 async function extractSplits(setup: FrozenSetup, run: TrunkRun) {
   const evalViews: ViewName[] = setup.ttaFlip ? ['plain', 'flip'] : ['plain'];
-  const train = await run('train', setup.datasets.train, trainingViews(setup.views, setup.trainViews));
+  const train = await run('train', setup.datasets.train, trainingViews(setup.views, setup.trainViews, setup.augment));
   // Pseudo-fakes of every real training image, one per augmented view.
   const reals = setup.datasets.train.filter((s) => s.label === 0, 'train-self-blend');
   const blended = setup.selfBlend && reals.length > 0 ? await run('train (self-blended)', reals, selfBlendViews(setup.views)) : null;

@@ -1,5 +1,8 @@
 // The training request's vocabulary (optimizer names, recipe choices) and the recipe's plain types: pure values
 // without tfjs, shared by the core, the request schema and the API contract (which the renderer type-imports).
+import type { AugmentPolicy } from '../data/augment-policy.js';
+
+export { AUGMENT_POLICIES, type AugmentPolicy } from '../data/augment-policy.js';
 
 /** The optimizers, with PyTorch's update rules (main/train/optimizers.ts). */
 export const OPTIMIZER_NAMES = ['Adam', 'AdamW', 'SGD'] as const;
@@ -62,6 +65,10 @@ export interface RecipeOptions {
   headFit?: HeadFit;
   /** Raw photos: every image (training, scoring, explaining) is the crop of its largest face with a 1.3× margin. */
   cropFaces?: boolean;
+  /** Train-time augmentation of the loader and of cached augmented views (default 'crop-flip'). */
+  augment?: AugmentPolicy;
+  /** Every training batch holds as many real as fake images (the smaller class repeats within an epoch). */
+  balancedBatches?: boolean;
 }
 
 /** Every recipe field, in the order a run's params list them. */
@@ -78,4 +85,6 @@ export const RECIPE_KEYS = [
   'trainViews',
   'headFit',
   'cropFaces',
+  'augment',
+  'balancedBatches',
 ] as const satisfies readonly (keyof RecipeOptions)[];

@@ -1,7 +1,16 @@
 // The training recipe beyond the course assignment's flags: partial unfreezing, schedule, selection, test-time flips.
 import { UnmaskError } from '../engine/errors.js';
 import type { ModelEntry } from '../models/registry.js';
-import { RECIPE_KEYS, type HeadFit, type LrSchedule, type RecipeOptions, type SelectBy, type SelfBlendMode, type TrainViews } from './recipe-types.js';
+import {
+  RECIPE_KEYS,
+  type AugmentPolicy,
+  type HeadFit,
+  type LrSchedule,
+  type RecipeOptions,
+  type SelectBy,
+  type SelfBlendMode,
+  type TrainViews,
+} from './recipe-types.js';
 
 export type { RecipeOptions } from './recipe-types.js';
 
@@ -40,9 +49,12 @@ export function checkRecipe(r: RecipeOptions, model: string, entry: ModelEntry, 
     if (r.unfreezeBlocks === 'all') bad("self-blending trains on cached backbone views: use --unfreeze-blocks K, not 'all'");
   }
   if (r.trainViews != null && (!entry.pretrained || r.unfreezeBlocks === 'all')) bad(`train views are cached backbone views: ${model} here has none`);
+  if (r.augment === 'deepfake' && (r.trainViews === 'mirror' || r.trainViews === 'plain'))
+    bad(`--train-views ${r.trainViews} caches no augmented view: the deepfake augmentation needs --train-views augmented`);
   if (r.headFit === 'ridge') {
     if (!entry.linearHead) bad(`the ridge head fits a linear layer on standardised frozen features: ${model}'s head is not one`);
     if (r.unfreezeBlocks != null && r.unfreezeBlocks !== 0) bad('the ridge head is fitted on the frozen backbone: drop --unfreeze-blocks');
+    if (r.balancedBatches) bad('the ridge head is fitted on every training view at once: it has no batches to balance (drop --balanced-batches)');
   }
   // unfreezeBlocks and cropFaces are set above and below.
   for (const key of RECIPE_KEYS.filter((k) => k !== 'unfreezeBlocks' && k !== 'cropFaces')) {
@@ -70,6 +82,8 @@ export function recipeFromParams(p: Record<string, unknown>): RecipeOptions {
       trainViews: pick<TrainViews>('trainViews', (v) => typeof v === 'string'),
       headFit: pick<HeadFit>('headFit', (v) => typeof v === 'string'),
       cropFaces: pick<boolean>('cropFaces', (v) => v === true),
+      augment: pick<AugmentPolicy>('augment', (v) => typeof v === 'string'),
+      balancedBatches: pick<boolean>('balancedBatches', (v) => v === true),
     }).filter(([, v]) => v !== undefined),
   ) as RecipeOptions;
 }

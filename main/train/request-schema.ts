@@ -3,7 +3,7 @@
 // Pure (zod and name lists, no tfjs): the API contract, which the renderer type-imports, derives its types from it.
 import { z } from 'zod';
 import { MODEL_NAMES, type ModelName } from '../models/names.js';
-import { HEAD_FITS, LR_SCHEDULES, OPTIMIZER_NAMES, SELECT_BY, SELF_BLEND_MODES, TRAIN_VIEWS, type OptimizerName } from './recipe-types.js';
+import { AUGMENT_POLICIES, HEAD_FITS, LR_SCHEDULES, OPTIMIZER_NAMES, SELECT_BY, SELF_BLEND_MODES, TRAIN_VIEWS, type OptimizerName } from './recipe-types.js';
 
 /** Longest path accepted (Linux PATH_MAX); longer strings are refused before any file-system call. */
 const MAX_PATH = 4096;
@@ -110,6 +110,8 @@ const fields = {
   trainViews: oneOf('train views', TRAIN_VIEWS),
   headFit: oneOf('head fit', HEAD_FITS),
   cropFaces: z.boolean(),
+  augment: oneOf('augmentation', AUGMENT_POLICIES),
+  balancedBatches: z.boolean(),
 };
 
 /** Every field but the dataset may be left out (a default, or the model's own, fills it). */

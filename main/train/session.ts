@@ -27,7 +27,14 @@ async function prepare(request: TrainRequest, options: SessionOptions, loadPretr
     if (sets[split].length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no usable ${split} images`);
   }
   const loaders = {
-    train: createLoader(sets.train, { batchSize: request.batchSize, shuffle: true, augment: true, seed: request.seed }),
+    train: createLoader(sets.train, {
+      batchSize: request.batchSize,
+      shuffle: true,
+      augment: true,
+      policy: request.augment,
+      balanced: request.balancedBatches,
+      seed: request.seed,
+    }),
     val: createLoader(sets.val, { batchSize: request.batchSize }),
     test: sets.test.length > 0 ? createLoader(sets.test, { batchSize: request.batchSize }) : null,
   };

@@ -40,11 +40,13 @@ export function useTrainForm() {
     if (model && previous && model.name !== previous.name) Object.assign(form, model.trainDefaults, { recipe: {} });
   });
 
-  // A closed-form (ridge) head is solved in one epoch: the server refuses any other count.
+  // A closed-form (ridge) head is solved in one epoch on every view at once: the server refuses other counts, and batches to balance.
   watch(
     () => form.recipe.headFit,
     (fit) => {
-      if (fit === 'ridge') form.epochs = 1;
+      if (fit !== 'ridge') return;
+      form.epochs = 1;
+      form.recipe.balancedBatches = undefined;
     },
   );
 

@@ -256,9 +256,15 @@ describe('the app in browser mode', { timeout: 1_800_000 }, () => {
       await page.evaluate(() => ['train-optimizer', 'train-lr'].map((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).disabled)),
       [true, true],
     );
+    assert.equal(await page.$(tid('train-balanced')), null); // a closed-form head has no batches to balance
     await shot('02b-train-ridge-head');
     await page.selectOption(tid('train-model'), 'SimpleNet');
     assert.equal(await page.$(tid('train-head-fit')), null); // no linear head on frozen features
+    assert.deepEqual(await page.$eval(tid('train-augment'), (e) => [...(e as HTMLSelectElement).options].map((o) => o.textContent)), [
+      'random crop + flip',
+      'deepfake (crop, flip, colour, blur, JPEG)',
+    ]);
+    assert.equal(await page.$eval(tid('train-balanced'), (e) => (e as HTMLInputElement).checked), false);
     assert.equal(await page.$eval(tid('train-weight-decay'), (e) => (e as HTMLInputElement).value), '');
     assert.equal(await page.$(tid('train-unfreeze')), null); // SimpleNet has no backbone to unfreeze
     await page.selectOption(tid('train-optimizer'), 'Adam');
