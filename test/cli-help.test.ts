@@ -37,7 +37,7 @@ describe('unmask --help and each command', () => {
     const r = runUnmask(['train', '--bogus']);
     assert.equal(r.code, 2);
     const lines = r.stderr.trim().split('\n');
-    assert.match(lines[0]!, /^usage: unmask train -d DATASET /);
+    assert.match(lines[0]!, /^usage: unmask train -d DATASET\.\.\. /);
     assert.deepEqual(JSON.parse(lines.at(-1)!), { error: { code: 'BAD_ARGUMENT', message: "unmask train: unknown option '--bogus'" } });
   });
 

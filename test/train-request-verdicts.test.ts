@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TrainRequest } from '../main/api/contract.js';
 import { linkSubset } from '../main/data/index.js';
-import { fakesDataset } from '../main/data/fixtures.js';
+import { fakesDataset, syntheticDataset } from '../main/data/fixtures.js';
 import { createHttpServer } from '../main/server/http.js';
 import { createService, type UnmaskService } from '../main/service/service.js';
 import { launchNodeWorker } from '../main/worker/launch.js';
@@ -16,6 +16,7 @@ import { runUnmask } from './helpers/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unmask-verdicts-'));
 const dataset = path.join(tmp, 'faces');
+const other = path.join(tmp, 'synthetic');
 const token = 'verdict-token-0123456789abcdefXYZ';
 let service: UnmaskService;
 let server: http.Server;
@@ -64,6 +65,7 @@ function flagsOf(params: TrainRequest): string[] {
   return Object.entries(params).flatMap(([key, value]) => {
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     if (typeof value === 'boolean') return [value ? flag : flag.replace('--', '--no-')];
+    if (Array.isArray(value)) return value.map((v) => `${flag}=${String(v)}`);
     return [`${flag}=${String(value)}`];
   });
 }
@@ -77,11 +79,13 @@ function viaCli(params: TrainRequest): Verdict {
 
 before(async () => {
   linkSubset(fakesDataset, dataset, { train: 2, val: 1, test: 1 });
+  linkSubset(syntheticDataset, other, { train: 2, val: 1, test: 1 });
   service = createService({ dbPath: path.join(tmp, 'api.db'), transport: 'http', launch: launchNodeWorker });
   server = createHttpServer({ service, token, staticDir: null });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as { port: number }).port;
   await service.api.openDataset({ path: dataset });
+  await service.api.openDataset({ path: other });
 });
 
 after(async () => {
@@ -111,10 +115,17 @@ const cases: [string, Omit<TrainRequest, 'dataset'>, 'accept' | RegExp][] = [
   ['unfreezing more blocks than the model has', { model: 'MobileNetBased', unfreezeBlocks: 40 }, /unfreeze 1 to/],
 ];
 
+/** Requests that differ in their dataset: one folder (-d once) or several (-d repeated; the API's list). */
+const datasetCases: [string, () => TrainRequest, 'accept' | RegExp][] = [
+  ['two folders trained on together', () => ({ dataset: [dataset, other], epochs: 1 }), 'accept'],
+  ['a list of one folder', () => ({ dataset: [dataset] }), 'accept'],
+  ['a folder listed twice', () => ({ dataset: [dataset, other, dataset] }), new RegExp(`dataset folders must be distinct: "${dataset}" is listed twice`)],
+];
+
 describe('the CLI and the HTTP API give every training request the same verdict', () => {
-  for (const [name, fields, expected] of cases) {
+  for (const [name, fields, expected] of [...cases.map(([n, f, e]) => [n, () => ({ dataset, ...f }), e] as const), ...datasetCases]) {
     it(name, async () => {
-      const request = { dataset, ...fields };
+      const request = fields();
       const [cli, api] = [viaCli(request), await viaHttp(request)];
       if (expected === 'accept') {
         assert.deepEqual(cli, { accepted: true }, `CLI refused: ${cli.message}`);

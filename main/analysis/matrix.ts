@@ -1,5 +1,6 @@
 // The cross-dataset matrix: each run's AUC on every dataset it was scored on (its own test split and its evaluations).
 import path from 'node:path';
+import { foldersName, foldersText, runFolders } from '../data/run-folders.js';
 import type { EvaluationRecord, EvaluationSplit, RunStore, RunSummary } from '../store/index.js';
 import type { CrossDatasetMatrix, MatrixCell, MatrixColumn } from './matrix-types.js';
 import { bootstrapAucInterval } from './bootstrap.js';
@@ -7,7 +8,9 @@ import { DEFAULT_INTERVAL } from './evaluation-metrics.js';
 
 export type { CrossDatasetMatrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix-types.js';
 
-const columnKey = (datasetPath: string, split: EvaluationSplit): string => `${path.resolve(datasetPath)}\u0000${split}`;
+/** A column's key: its folder (a run trained on several folders has its own test column of them all) and split. */
+const columnKey = (folders: string | readonly string[], split: EvaluationSplit): string =>
+  `${(typeof folders === 'string' ? [folders] : folders).map((f) => path.resolve(f)).join('\u0000+')}\u0000${split}`;
 
 /** Preference among a run's evaluations of one column: best checkpoint, then last, then unknown; newest first. */
 function rank(e: EvaluationRecord): number {
@@ -38,9 +41,10 @@ export function crossDatasetMatrix(store: RunStore, options: { runIds?: readonly
     .sort((a, b) => a.id - b.id);
   const columns = new Map<string, MatrixColumn>();
   const cells: MatrixCell[] = [];
-  const addColumn = (datasetPath: string, split: EvaluationSplit): string => {
-    const key = columnKey(datasetPath, split);
-    if (!columns.has(key)) columns.set(key, { key, datasetPath: path.resolve(datasetPath), datasetName: path.basename(datasetPath), split });
+  const addColumn = (folders: readonly string[], split: EvaluationSplit): string => {
+    const key = columnKey(folders, split);
+    const resolved = folders.map((f) => path.resolve(f));
+    if (!columns.has(key)) columns.set(key, { key, datasetPath: foldersText(resolved), datasetName: foldersName(resolved), split });
     return key;
   };
   const withCells = new Set<number>();
@@ -55,7 +59,7 @@ export function crossDatasetMatrix(store: RunStore, options: { runIds?: readonly
       if (!held || rank(e) < rank(held)) chosen.set(key, e); // listed newest first: ties keep the newest
     }
     for (const e of chosen.values()) {
-      const column = addColumn(e.datasetPath, e.split);
+      const column = addColumn([e.datasetPath], e.split);
       let interval = storedInterval(e);
       if (interval === undefined) {
         const rows = store.getEvaluationScores(e.id);
@@ -80,18 +84,18 @@ export function crossDatasetMatrix(store: RunStore, options: { runIds?: readonly
   }
   const rows = runs
     .filter((r) => withCells.has(r.id))
-    .map((r) => ({ runId: r.id, model: r.model, trainingDataset: r.datasetPath, trainingDatasetName: path.basename(r.datasetPath) }));
+    .map((r) => ({ runId: r.id, model: r.model, trainingDataset: foldersText(runFolders(r)), trainingDatasetName: foldersName(runFolders(r)) }));
   const sorted = [...columns.values()].sort(
     (a, b) => a.datasetName.localeCompare(b.datasetName) || a.datasetPath.localeCompare(b.datasetPath) || a.split.localeCompare(b.split),
   );
   return { rows, columns: sorted, cells };
 }
 
-function ownCell(store: RunStore, run: RunSummary, addColumn: (datasetPath: string, split: EvaluationSplit) => string): MatrixCell | null {
+function ownCell(store: RunStore, run: RunSummary, addColumn: (folders: readonly string[], split: EvaluationSplit) => string): MatrixCell | null {
   const set = run.ownScores.find((s) => s.split === 'test');
   if (!set) return null;
   const rows = store.getScores(run.id, 'test');
-  const column = addColumn(run.datasetPath, 'test');
+  const column = addColumn(runFolders(run), 'test');
   const interval = intervalOf(
     rows.map((r) => r.label),
     rows.map((r) => r.probs[1]),

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SplitName } from '../data/index.js';
+import { foldersName, foldersText, runFolders } from '../data/run-folders.js';
 import type { RunStore, RunSummary } from '../store/index.js';
 import { registryParamCounter, type ParamCounter } from './figures/frontier.js';
 import { summarize } from './metrics.js';
@@ -69,7 +70,15 @@ async function summaryRow(store: RunStore, id: number, s: RunSummary | undefined
   const run = s ?? store.getRun(id);
   const scored = store.getScores(id, split);
   const epoch = s?.ownScores.find((o) => o.split === split)?.checkpointEpoch ?? null;
-  const source = scoreOriginLabel({ kind: 'own', datasetPath: run.datasetPath, split, checkpoint: 'best', checkpointEpoch: epoch });
+  const folders = runFolders(run);
+  const source = scoreOriginLabel({
+    kind: 'own',
+    datasetPath: run.datasetPath,
+    datasetName: foldersName(folders),
+    split,
+    checkpoint: 'best',
+    checkpointEpoch: epoch,
+  });
   const both = scored.some((r) => r.label === 0) && scored.some((r) => r.label === 1);
   const m = both
     ? summarize(
@@ -80,7 +89,7 @@ async function summaryRow(store: RunStore, id: number, s: RunSummary | undefined
   return {
     run: id,
     model: run.model,
-    dataset: run.datasetPath,
+    dataset: foldersText(folders),
     parameters: await countParams(run.model),
     engine: run.engine,
     status: run.status,
@@ -102,7 +111,7 @@ function summaryMarkdown(rows: readonly RunSummaryRow[], evaluations: readonly E
     '| ---: | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.run} | ${r.model} | ${path.basename(r.dataset)} | ${r.parameters?.toLocaleString('en') ?? '–'} | ${r.engine} | ${r.epochs} | ` +
+        `| ${r.run} | ${r.model} | ${foldersName(r.dataset.split(' + '))} | ${r.parameters?.toLocaleString('en') ?? '–'} | ${r.engine} | ${r.epochs} | ` +
         `${pct(r.bestValAcc)}${r.bestEpoch ? ` (${r.bestEpoch})` : ''} | ${pct(r.testAccAtBestVal)} | ${num(r.scores?.auc)} | ${num(r.scores?.ap)} | ${num(r.scores?.eer)} | ${r.scores ? pct(100 * r.scores.accuracy) : '–'} |`,
     ),
     '',

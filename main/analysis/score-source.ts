@@ -5,6 +5,8 @@ export interface ScoreOrigin {
   /** 'own': the run's own scores (its best checkpoint on its own dataset's split); else an evaluation. */
   kind: 'own' | 'evaluation';
   datasetPath: string;
+  /** The name shown (default: the folder's base name); a run trained on several folders shows them all (" + "). */
+  datasetName?: string;
   /** A split of the folder, or 'all' its images. */
   split: string;
   /** null when not recorded (scores moved from an older database). */
@@ -22,5 +24,5 @@ export function scoreOriginLabel(origin: ScoreOrigin): string {
     origin.checkpoint === null
       ? 'checkpoint not recorded'
       : `${origin.checkpoint} checkpoint${origin.checkpointEpoch === null ? '' : ` (epoch ${origin.checkpointEpoch})`}`;
-  return `${path.basename(origin.datasetPath)} · ${images}${origin.preprocess === 'crop-faces' ? ' (face crops)' : ''} · ${weights}`;
+  return `${origin.datasetName ?? path.basename(origin.datasetPath)} · ${images}${origin.preprocess === 'crop-faces' ? ' (face crops)' : ''} · ${weights}`;
 }

@@ -6,7 +6,9 @@ import {
   datasetsFromScan,
   FaceCropper,
   fingerprintDataset,
-  scanDataset,
+  foldersText,
+  scanFolders,
+  scanRunDataset,
   SPLITS,
   type BadFile,
   type DatasetOptions,
@@ -43,7 +45,7 @@ export interface ScoreResult {
   split: SplitName;
   /** The checkpoint that was scored (path absolute): always the best. */
   checkpoint: CheckpointRecord;
-  /** The run's dataset folder, which was scored. */
+  /** The run's dataset folder, which was scored (its folders joined with " + " when it trained on several). */
   dataset: string;
   /** Always 'own': the scores that define the run (see evaluate.ts for every other scoring). */
   recordedAs: 'own';
@@ -240,14 +242,17 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
   const run = store.getRun(runId);
   runModelName(run);
   const checkpoint = findCheckpoint(store, runId, 'best');
-  const scan = await scanDataset(run.datasetPath, { seed: run.params.seed });
+  const scan = await scanRunDataset(run);
+  const folders = scanFolders(scan);
+  const where = foldersText(folders);
   const set = datasetsFromScan(scan, imageOptionsOf(run))[split];
-  if (set.length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no ${split} images to score`);
+  if (set.length === 0) throw new UnmaskError('DATASET_INVALID', `${where} has no ${split} images to score`);
   if ((await fingerprintDataset(scan)) !== run.datasetFingerprint) {
     throw new UnmaskError(
       'DATASET_INVALID',
-      `${scan.root} no longer holds the images run ${runId} was trained on (its content changed), so the run's own ${split} scores ` +
-        `cannot be taken from it. To score the folder as it is now, record an evaluation: unmask evaluate --run ${runId} -d ${scan.root} --split ${split}`,
+      `${where} no longer holds the images run ${runId} was trained on (its content changed), so the run's own ${split} scores ` +
+        `cannot be taken from it. To score ${folders.length > 1 ? 'one of the folders' : 'the folder'} as it is now, record an evaluation: ` +
+        `unmask evaluate --run ${runId} -d ${folders.length > 1 ? 'FOLDER' : scan.root} --split ${split}`,
     );
   }
   const { rows, summary, skipped, engine } = await scoreWithCheckpoint(run, checkpoint, set, { ...options, cached: cachedFeaturesOf(run, store.file) });
@@ -256,7 +261,7 @@ export async function scoreRun(store: RunStore, runId: number, options: ScoreOpt
     run: runId,
     split,
     checkpoint,
-    dataset: scan.root,
+    dataset: where,
     recordedAs: 'own',
     engine,
     n: rows.length,

@@ -199,7 +199,11 @@ export type { EvaluationSplit, RunStatus };
 export interface RunRow {
   id: number;
   model: string;
+  /** The folder it was trained on (the first, when it trained on several). */
   datasetPath: string;
+  /** Every folder it was trained on, in order (one for most runs). */
+  datasetPaths: string[];
+  /** The folders' names, joined with " + " when several. */
   datasetName: string;
   params: { lr: number; batchSize: number; epochs: number; optimizer: string; seed: number; [key: string]: unknown };
   /** Trainable parameters of the model. */

@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import type { ApiEvent, JobInfo, SweepRequest } from '../api/contract.js';
 import { linkSubset } from '../data/index.js';
 import { QUEUE_NAME } from '../queue/names.js';
+import { datasetFolders } from '../train/request-schema.js';
 import { createService } from '../service/service.js';
 import { launchNodeWorker } from '../worker/launch.js';
 import { startRedis, startWorker, type LocalWorker } from './local-queue.js';
@@ -55,7 +56,7 @@ async function measure(db: string, dataRoot: string, sweep: SweepRequest, url: s
     ...(url ? { queue: { url, artifacts: path.join(dataRoot, '..', 'artifacts'), source: 'flag' as const } } : {}),
   });
   try {
-    await service.api.openDataset({ path: sweep.base.dataset });
+    for (const folder of datasetFolders(sweep.base.dataset)) await service.api.openDataset({ path: folder });
     const recordedAt = new Map<number, number>();
     const pending = new Set<number>();
     let done: () => void = () => undefined;

@@ -41,7 +41,14 @@ export const artifactsCache = {
 
 /** `unmask train`'s flags (`unmask sweep` takes the same, some as lists). */
 export const trainOptions = {
-  dataset: { type: 'string', short: 'd', value: 'DATASET', required: true, help: 'dataset folder, or its NAME under --data-root' },
+  dataset: {
+    type: 'string',
+    short: 'd',
+    value: 'DATASET',
+    required: true,
+    multiple: true,
+    help: 'dataset folder, or its NAME under --data-root; repeat it (-d A -d B) to train on several folders together',
+  },
   model: { type: 'string', short: 'm', value: 'MODEL', help: `model (default ${TRAIN_DEFAULTS.model})` },
   lr: { type: 'string', value: 'LR', help: `learning rate (default ${TRAIN_DEFAULTS.lr}, or the model's own)` },
   'batch-size': { type: 'string', short: 'b', value: 'N', help: `batch size (default ${TRAIN_DEFAULTS.batchSize})` },

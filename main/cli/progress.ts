@@ -33,6 +33,9 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
       case 'scan':
         stream.write(scanLines(event.scan));
         break;
+      case 'duplicates':
+        if (event.files > 0) stream.write(`${event.files} images have the same content as another image of these folders (all are kept)\n`);
+        break;
       case 'start':
         stream.write(`run ${event.runId} on the ${event.engine} engine: epochs ${event.startEpoch + 1}–${event.epochs}\n`);
         if (event.training) stream.write(`training: ${event.training}\n`);
@@ -77,9 +80,13 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): (
 
 /** The dataset's class counts per split, and the first skipped files. */
 function scanLines(scan: DatasetScan): string {
-  const split = (n: 'train' | 'val' | 'test') => `${n} ${scan.splits[n].counts.real}/${scan.splits[n].counts.fake}`;
+  const counts = (s: DatasetScan) => {
+    const split = (n: 'train' | 'val' | 'test') => `${n} ${s.splits[n].counts.real}/${s.splits[n].counts.fake}`;
+    return `real/fake ${split('train')}, ${split('val')}, ${split('test')}; fake:real ${s.fakeToReal?.toFixed(3) ?? 'n/a'}; ${s.bad.length} skipped`;
+  };
   const lines = [
-    `dataset ${scan.root}: real/fake ${split('train')}, ${split('val')}, ${split('test')}; fake:real ${scan.fakeToReal?.toFixed(3) ?? 'n/a'}; ${scan.bad.length} skipped`,
+    `dataset ${scan.parts ? scan.parts.map((p) => p.root).join(' + ') : scan.root}: ${counts(scan)}`,
+    ...(scan.parts ?? []).map((p) => `  ${p.root}: ${counts(p)}`),
     ...scan.bad.slice(0, 20).map((b) => `  skipped ${b.path}: ${b.reason}`),
     ...(scan.bad.length > 20 ? [`  … and ${scan.bad.length - 20} more`] : []),
   ];

@@ -1,5 +1,6 @@
 // `unmask runs` (the run table) and `unmask export-log RUN` (a run's log in the course assignment's JSON shape).
 import fs from 'node:fs';
+import { foldersName, runFolders } from '../data/run-folders.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { RunSummary } from '../store/index.js';
 import type { COMMANDS } from './commands.js';
@@ -31,7 +32,7 @@ export async function runsCommand({ values }: ParsedCommand<typeof COMMANDS.runs
     const rows = runs.map((r) => [
       String(r.id),
       r.model,
-      r.datasetPath.split(/[\\/]/).filter(Boolean).at(-1) ?? r.datasetPath,
+      foldersName(runFolders(r)),
       `${r.params.optimizer} lr=${r.params.lr} b=${r.params.batchSize}`,
       `${r.epochsDone}/${r.params.epochs}`,
       r.engine,

@@ -1,5 +1,6 @@
 // `unmask score`: a run's own scores of a split into the store (another folder or checkpoint becomes an evaluation).
 import path from 'node:path';
+import { runFolders } from '../data/run-folders.js';
 import type { SplitName } from '../data/index.js';
 import type { COMMANDS } from './commands.js';
 import { evaluationLine, scoringProgress } from './evaluate.js';
@@ -42,11 +43,15 @@ export async function scoreCommand({ values }: ParsedCommand<typeof COMMANDS.sco
   await initEngine();
   const { store } = openStore(values.db);
   try {
-    const own = path.resolve(store.getRun(run).datasetPath);
-    const dataset = values.dataset === undefined ? own : path.resolve(values.dataset);
-    if (dataset !== own || kind !== 'best') {
+    const own = runFolders(store.getRun(run));
+    const dataset = values.dataset === undefined ? own[0]! : path.resolve(values.dataset);
+    const ownFolder = own.length === 1 && dataset === path.resolve(own[0]!);
+    if (values.dataset === undefined && own.length > 1 && kind !== 'best') {
+      throw new UsageError(`unmask score: run ${run} trained on ${own.length} folders; evaluate its last checkpoint on one of them: -d FOLDER`);
+    }
+    if (!(values.dataset === undefined || ownFolder) || kind !== 'best') {
       const { evaluateRun } = await import('../analysis/evaluate.js');
-      const why = dataset !== own ? 'another folder' : 'the last checkpoint';
+      const why = values.dataset !== undefined && !ownFolder ? 'another folder' : 'the last checkpoint';
       process.stderr.write(`scoring ${why}: recorded as an evaluation; run ${run}'s own scores are left as they are\n`);
       const outcome = await evaluateRun(store, run, { dataset, split, checkpoint: kind, batchSize, onProgress: scoringProgress() });
       process.stdout.write(`${JSON.stringify({ recordedAs: 'evaluation', ...evaluationLine(outcome) })}\n`);

@@ -12,6 +12,8 @@ export type OptionSpec =
       default?: string;
       required?: boolean;
       hidden?: boolean;
+      /** The flag may be given several times; its value is then the list, in order. */
+      multiple?: boolean;
     }
   | { type: 'boolean'; short?: string; help: string; hidden?: boolean };
 
@@ -25,7 +27,9 @@ export class UsageError extends UnmaskError {
 }
 
 /** Parsed flag values, typed by the command's specs (string flags are strings, switches booleans). */
-export type Values<O extends OptionSpecs> = { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string };
+export type Values<O extends OptionSpecs> = {
+  [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { multiple: true } ? string[] : string;
+};
 
 /** The positional arguments a command takes. */
 export interface PositionalSpec {
@@ -55,9 +59,10 @@ export interface ParsedCommand<O extends OptionSpecs> {
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'print this help and exit' };
 
+/** A flag in a synopsis: `-d DATASET`, `--db FILE`; a repeatable one ends in `...` (`-d DATASET...`). */
 function flag(name: string, spec: OptionSpec): string {
-  const long = `--${name}${spec.type === 'string' ? ` ${spec.value}` : ''}`;
-  return spec.short ? `-${spec.short}${spec.type === 'string' ? ` ${spec.value}` : ''}` : long;
+  const value = spec.type === 'string' ? ` ${spec.value}${spec.multiple ? '...' : ''}` : '';
+  return spec.short ? `-${spec.short}${value}` : `--${name}${value}`;
 }
 
 /** The synopsis after `unmask NAME`: required flags, the arguments, then the optional flags in brackets. */
@@ -110,13 +115,20 @@ export function commandHelp(name: string, spec: CommandSpec): string {
  * BAD_ARGUMENT naming the flag or argument). Required flags and the positional count are checked unless --help.
  */
 export function parseCommand<O extends OptionSpecs>(name: string, spec: CommandSpec<O>, argv: string[]): ParsedCommand<O> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string }> = { help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string; multiple?: boolean }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const [n, o] of Object.entries(spec.options)) {
-    options[n] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.type === 'string' && o.default !== undefined ? { default: o.default } : {}) };
+    options[n] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.type === 'string' && o.default !== undefined ? { default: o.default } : {}),
+      ...(o.type === 'string' && o.multiple ? { multiple: true } : {}),
+    };
   }
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined }) as typeof parsed;
   } catch (error) {
     throw new UsageError(`unmask ${name}: ${describeParseError(error)}`);
   }

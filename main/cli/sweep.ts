@@ -7,6 +7,7 @@ import { fromErrorPayload } from '../api/errors.js';
 import { UnmaskError } from '../engine/errors.js';
 import type { UnmaskService } from '../service/service.js';
 import { defaultDbPath } from '../store/index.js';
+import { datasetFolders } from '../train/request-schema.js';
 import type { COMMANDS } from './commands.js';
 import { queueFromFlags } from './options.js';
 import type { ParsedCommand } from './spec.js';
@@ -105,14 +106,15 @@ function watchJobs(service: UnmaskService, pending: Map<number, JobInfo>): Promi
 
 export async function sweepCommand({ values }: ParsedCommand<typeof COMMANDS.sweep.options>): Promise<number> {
   const request = sweepFromFlags(values);
-  const service = await sweepService(values, path.resolve(values.db ?? defaultDbPath()), request.base.dataset);
+  const folders = datasetFolders(request.base.dataset);
+  const service = await sweepService(values, path.resolve(values.db ?? defaultDbPath()), folders[0]!);
   const call = async <T>(method: string, params: unknown): Promise<T> => {
     const envelope = await dispatch(service.api, method, params);
     if (!envelope.ok) throw fromErrorPayload(envelope.error);
     return envelope.value as T;
   };
   try {
-    await call('openDataset', { path: request.base.dataset });
+    for (const folder of folders) await call('openDataset', { path: folder });
     const pending = new Map<number, JobInfo>();
     const settled = watchJobs(service, pending);
     const { sweep, jobs } = await call<{ sweep: string; jobs: JobInfo[] }>('startSweep', request);

@@ -30,6 +30,12 @@ export function resolveDataset(dataset: string | undefined, dataRoot: string | u
   );
 }
 
+/** `-d` given once is that folder; given several times, the list of folders (each resolved as resolveDataset does). */
+function resolveDatasets(datasets: readonly string[] | undefined, dataRoot: string | undefined): string | string[] {
+  if (!datasets || datasets.length <= 1) return resolveDataset(datasets?.[0], dataRoot);
+  return datasets.map((d) => resolveDataset(d, dataRoot));
+}
+
 /** Ctrl-C cancels the run cleanly (marked cancelled, checkpoints kept); a second Ctrl-C exits at once. */
 function cancelOnSigint(): AbortController {
   const controller = new AbortController();
@@ -46,14 +52,14 @@ type TrainFlags = ParsedCommand<typeof COMMANDS.train.options>['values'];
 /** The request the training flags ask for, unchecked (a flag left out is undefined); `unmask sweep` reuses it. */
 export function requestFromFlags(
   values: Omit<TrainFlags, 'weights' | 'feature-views'> & Partial<Pick<TrainFlags, 'weights' | 'feature-views'>>,
-): Partial<TrainRequest> & { dataset: string } {
+): Partial<TrainRequest> & { dataset: string | string[] } {
   const pair = (yes: boolean | undefined, no: boolean | undefined, name: string): boolean | undefined => {
     if (yes && no) throw new UnmaskError('BAD_ARGUMENT', `--${name} and --no-${name} contradict each other`);
     return yes ? true : no ? false : undefined;
   };
   const num = (v: string | undefined): number | undefined => (v == null ? undefined : Number(v));
   return {
-    dataset: resolveDataset(values.dataset, values['data-root']),
+    dataset: resolveDatasets(values.dataset, values['data-root']),
     model: values.model as ModelName | undefined,
     optimizer: values.optimizer as OptimizerName | undefined,
     lr: num(values.lr),

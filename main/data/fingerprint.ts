@@ -38,14 +38,21 @@ async function fingerprintRows(rows: { key: string; file: string }[], cache: Dig
   return `sha256:${total.digest('hex')}`;
 }
 
+/** The fingerprint rows of one folder's scan; `folder` (its place among several folders) prefixes each key. */
+function scanRows(scan: DatasetScan, folder: number | null): { key: string; file: string }[] {
+  const prefix = folder === null ? '' : `${folder}\t`;
+  return SPLITS.flatMap((split) =>
+    scan.splits[split].samples.map((s) => ({ key: `${prefix}${split}\t${s.label}\t${path.relative(scan.root, s.path)}`, file: s.path })),
+  );
+}
+
 /**
  * sha256 over (split, label, path relative to the root, sha256 of the file's bytes) of every sample, in a
- * fixed order, so a resumed run can refuse a dataset that changed under it. Reads every image once.
+ * fixed order, so a resumed run can refuse a dataset that changed under it. Reads every image once. Several
+ * folders scanned together: each row also names its folder's place in the list, and its path is relative to it.
  */
 export async function fingerprintDataset(scan: DatasetScan, concurrency = 16, cache: DigestCache = new Map()): Promise<string> {
-  const rows = SPLITS.flatMap((split) =>
-    scan.splits[split].samples.map((s) => ({ key: `${split}\t${s.label}\t${path.relative(scan.root, s.path)}`, file: s.path })),
-  );
+  const rows = scan.parts ? scan.parts.flatMap((part, i) => scanRows(part, i)) : scanRows(scan, null);
   return fingerprintRows(rows, cache, concurrency);
 }
 

@@ -1,6 +1,8 @@
 // Public entry of the data module: dataset scanning, decoding, transforms, datasets and batch loaders.
 export * from './types.js';
 export { scanDataset, type ScanOptions } from './scan.js';
+export { mergeScans, scanDatasets, scanFolders, scanRunDataset } from './scan-many.js';
+export { foldersName, foldersText, runFolders, type RunDatasetRef } from './run-folders.js';
 export { stableSplit, DEFAULT_RATIOS, type SplitRatios } from './layout.js';
 export { decodeImage, type DecodeOptions } from './decode.js';
 export { MEAN, STD, CROP_PADDING, normalise, augmentNormalise, drawAugment, transformImage, type AugmentParams } from './transforms.js';

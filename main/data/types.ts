@@ -49,6 +49,7 @@ export interface DatasetLayout {
 }
 
 export interface DatasetScan {
+  /** The folder scanned; the first folder of several scanned together. */
   root: string;
   layout: DatasetLayout;
   splits: Record<SplitName, SplitSummary>;
@@ -60,6 +61,8 @@ export interface DatasetScan {
   /** Seed used for a derived split (also echoed when the split came from folders). */
   seed: number;
   elapsedMs: number;
+  /** Several folders scanned together (scanDatasets): each folder's own scan, in the order given; absent for one folder. */
+  parts?: DatasetScan[];
 }
 
 /** Side length of every decoded image; tensors are [batch, 256, 256, 3] HWC. */

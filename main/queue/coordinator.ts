@@ -11,7 +11,7 @@ import { connectionOptions, type QueueAddress } from './connection.js';
 import { CANCEL_TOPIC, parseFailureReason, QUEUE_NAME } from './names.js';
 import { evaluateResult, jobProgress, parseWire, trainResult, type EvaluatePayload, type JobProgressEvent, type TrainPayload } from './payloads.js';
 import { recordEpoch, recordEvaluation, recordJobEnd, recordRunStart, recordTrainResult, type Roots } from './record.js';
-import { evaluationRun, queuedRequest, usesFeatureShards } from './requests.js';
+import { evaluationRun, queuedFolder, queuedRequest, usesFeatureShards } from './requests.js';
 import { JOB_OPTIONS, parentOfShard, shardedTrainFlow } from './job-ids.js';
 import { JobTracker } from './job-tracker.js';
 import { unavailable, withTimeout } from './unavailable.js';
@@ -199,7 +199,7 @@ export class QueueCoordinator {
     info.worker = event.worker;
     if (info.state === 'queued') info.state = 'running';
     if (event.type === 'run') {
-      const runId = recordRunStart(store, jobId, event.run, event.worker, info.request.dataset);
+      const runId = recordRunStart(store, jobId, event.run, event.worker, queuedFolder(info.request.dataset));
       if (runId !== null) info.runId = runId;
       info.engine = event.run.engine;
       return this.options.emit(info, true);
@@ -231,7 +231,7 @@ export class QueueCoordinator {
     try {
       if (job.kind === 'train') {
         const result = parseWire(trainResult, value, `job ${jobId} result`);
-        const dataset = (job.request as { request: JobRequest }).request.dataset;
+        const dataset = queuedFolder((job.request as { request: JobRequest }).request.dataset);
         checkpoints = result.snapshot.checkpoints.map((c) => c.path);
         record = () => recordTrainResult(this.options.store, jobId, result, dataset, this.options);
       } else {

@@ -12,6 +12,7 @@ import { TRAIN_DEFAULTS } from '../train/request-schema.js';
 import { splitModel } from '../train/model-split.js';
 import { cutForUnfreeze } from '../train/recipe.js';
 import type { TrainRequest } from '../train/request.js';
+import { queuedFolder } from './requests.js';
 
 export interface ShardOptions {
   /** A checked request (absolute dataset path) of a pretrained model trained on a frozen trunk. */
@@ -50,7 +51,9 @@ export async function extractFeatureShard(options: ShardOptions): Promise<ShardR
     throw new UnmaskError('BAD_ARGUMENT', `feature shards are for a pretrained model on a frozen trunk; ${request.model} here is trained whole`);
   }
   await initEngine();
-  const sets = datasetsFromScan(await scanDataset(request.dataset, { seed: request.seed }), { faceCropper: request.cropFaces ? new FaceCropper() : undefined });
+  const sets = datasetsFromScan(await scanDataset(queuedFolder(request.dataset), { seed: request.seed }), {
+    faceCropper: request.cropFaces ? new FaceCropper() : undefined,
+  });
   const model = entry.create({ seed: request.seed });
   try {
     await entry.pretrained.load(model, { weights: request.weights });

@@ -5,9 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobRequest } from '../api/contract.js';
 import { trainRequest } from '../api/schemas.js';
+import { runFolders } from '../data/run-folders.js';
 import { modelEntry } from '../models/registry.js';
+import { UnmaskError } from '../engine/errors.js';
 import type { RunStore } from '../store/index.js';
 import type { TrainRequest } from '../train/request.js';
+import { datasetFolders } from '../train/request-schema.js';
 import type { EvaluatePayload, TrainPayload } from './payloads.js';
 import type { Roots } from './record.js';
 
@@ -27,9 +30,24 @@ export function usesFeatureShards(checked: TrainRequest): boolean {
   return modelEntry(checked.model).pretrained != null && checked.freezeBackbone !== false && checked.unfreezeBlocks !== 'all';
 }
 
+/**
+ * The one folder of a queued request. A queue job names its folder relative to the data root and its run records
+ * that folder; training on several folders together runs on this machine only.
+ */
+export function queuedFolder(dataset: string | readonly string[]): string {
+  const folders = datasetFolders(dataset);
+  if (folders.length > 1) {
+    throw new UnmaskError(
+      'BAD_ARGUMENT',
+      `the job queue trains on one dataset folder, not ${folders.length} (${folders.join(' + ')}): train several folders together on this machine`,
+    );
+  }
+  return folders[0]!;
+}
+
 /** A checked request as a train job carries it: API fields only, the dataset relative to the data root. */
 export function queuedRequest(checked: TrainRequest, roots: Roots): TrainPayload['request'] {
-  const request = { ...apiRequestOf(checked), dataset: roots.dataRoot.relative(checked.dataset) };
+  const request = { ...apiRequestOf(checked), dataset: roots.dataRoot.relative(queuedFolder(checked.dataset)) };
   // Shards are extracted for a frozen trunk: the worker must not decide otherwise for its engine.
   return usesFeatureShards(checked) ? { ...request, freezeBackbone: true } : request;
 }
@@ -77,7 +95,9 @@ export function evaluationRun(store: RunStore, runId: number, roots: Roots): Eva
     epochs: store.getEpochs(runId),
     checkpoints,
   };
-  const dataset = dataRelative(run.datasetPath, roots);
+  // A run of several folders is not one folder of the data root: no folder is its own (as for one outside the root).
+  const folders = runFolders(run);
+  const dataset = folders.length === 1 ? dataRelative(folders[0]!, roots) : null;
   const own = store
     .listRuns()
     .find((r) => r.id === runId)

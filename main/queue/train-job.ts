@@ -5,7 +5,7 @@ import type { TrainWorkerMessage } from '../worker/protocol.js';
 import { runAnalysisProcess, runTrainProcess } from './child-jobs.js';
 import { jobFolder, readJournal, restoreSnapshot, snapshotOf } from './journal.js';
 import { mapRowPaths, parseWire, runSnapshot, trainPayload, type TrainResult, type WireScoreSet } from './payloads.js';
-import { usesFeatureShards } from './requests.js';
+import { queuedFolder, usesFeatureShards } from './requests.js';
 import { checkedRequest, progressSender, withScratchStore, type JobHandle, type WorkerContext } from './worker-context.js';
 
 /**
@@ -36,7 +36,7 @@ export async function trainJob(job: JobHandle, ctx: WorkerContext, signal: Abort
   const progress = progressSender(job);
   return withScratchStore(async (dbPath) => {
     const store = RunStore.open(dbPath);
-    const runId = prior ? restoreSnapshot(store, prior, request.dataset, ctx.artifacts) : null;
+    const runId = prior ? restoreSnapshot(store, prior, queuedFolder(request.dataset), ctx.artifacts) : null;
     store.close();
     const location = { dbPath, runsDir: path.join(folder, 'runs'), featureCacheDir: ctx.artifacts.resolve('feature-cache') };
     const journal = { file: journalFile, artifactRoot: ctx.artifacts.dir };

@@ -7,6 +7,7 @@ import { checkTrainRequest, type TrainRequest } from '../train/request.js';
 import type { ModelName } from '../models/registry.js';
 import type { OptimizerName } from '../train/optimizers.js';
 import type { ArtifactSync } from './artifact-store.js';
+import { queuedFolder } from './requests.js';
 import type { SharedRoot } from './roots.js';
 import type { JobProgressEvent, TrainPayload } from './payloads.js';
 
@@ -41,8 +42,9 @@ export async function withScratchStore<T>(fn: (dbPath: string) => Promise<T>): P
 
 /** A queued training request checked as the API checks it, its dataset resolved inside this worker's data root. */
 export function checkedRequest(request: TrainPayload['request'], dataRoot: SharedRoot): TrainRequest {
-  const dataset = dataRoot.resolve(request.dataset);
-  if (!fs.existsSync(dataset)) throw new UnmaskError('NOT_FOUND', `no dataset '${request.dataset}' under this worker's data root ${dataRoot.dir}`);
+  const folder = queuedFolder(request.dataset);
+  const dataset = dataRoot.resolve(folder);
+  if (!fs.existsSync(dataset)) throw new UnmaskError('NOT_FOUND', `no dataset '${folder}' under this worker's data root ${dataRoot.dir}`);
   return checkTrainRequest({ ...request, dataset, model: request.model as ModelName, optimizer: request.optimizer as OptimizerName });
 }
 

@@ -9,7 +9,7 @@ import { engineStatus } from '../engine/advice.js';
 import { MODEL_NAMES, models, type ModelEntry } from '../models/registry.js';
 import { apiRequestOf } from '../queue/requests.js';
 import { OPTIMIZER_NAMES } from '../train/optimizers.js';
-import { TRAIN_DEFAULTS, TRAIN_LIMITS } from '../train/request-schema.js';
+import { datasetFolders, TRAIN_DEFAULTS, TRAIN_LIMITS } from '../train/request-schema.js';
 import { checkTrainRequest } from '../train/request.js';
 import { analyse, comparisonCharts, scoreMetrics } from './analysis.js';
 import type { ServiceContext } from './context.js';
@@ -77,8 +77,8 @@ export function trainingMethods({ datasets, jobs }: ServiceContext): Pick<Unmask
   /** A request checked as for the CLI, its dataset an opened (or run's) folder. */
   const checkRequest = async (request: TrainRequest) => {
     const checked = checkTrainRequest(request);
-    const { summary } = await datasets.get(checked.dataset);
-    return { ...checked, dataset: summary.path };
+    const paths = await Promise.all(datasetFolders(checked.dataset).map(async (folder) => (await datasets.get(folder)).summary.path));
+    return { ...checked, dataset: paths.length === 1 ? paths[0]! : paths };
   };
   return {
     openDataset: ({ path: folder }) => datasets.open(folder),

@@ -2,6 +2,7 @@
 // the event fan-out, and the lookups several methods share (a run's row, its own scores and where they come from).
 import path from 'node:path';
 import type { ApiEvent, RunRow, SplitName } from '../api/contract.js';
+import { runFolders } from '../data/run-folders.js';
 import { RunStore, type JobRecord, type ScoreRow } from '../store/index.js';
 import { AnalysisClient } from './analysis-client.js';
 import { DatasetRegistry } from './datasets.js';
@@ -25,7 +26,9 @@ export function createContext(options: ServiceOptions, emit: (event: ApiEvent) =
   const store = RunStore.open(dbPath);
   const analysis = new AnalysisClient(options.launch);
   // Images of the folders runs were trained or evaluated on may be shown (worst errors) without opening them.
-  const runRoots = () => [...new Set([...store.listRuns(), ...store.listEvaluations()].map((r) => path.resolve(r.datasetPath)))];
+  const runRoots = () => [
+    ...new Set([...store.listRuns().flatMap(runFolders), ...store.listEvaluations().map((e) => e.datasetPath)].map((f) => path.resolve(f))),
+  ];
   const jobs = new JobRouter({
     store,
     launch: options.launch,

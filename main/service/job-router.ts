@@ -12,6 +12,7 @@ import type { QueueCoordinator } from '../queue/coordinator.js';
 import { SharedRoot } from '../queue/roots.js';
 import type { EvaluationRecord, RunStore } from '../store/index.js';
 import type { TrainRequest } from '../train/request.js';
+import { datasetFolders } from '../train/request-schema.js';
 import type { LaunchWorker } from '../worker/launch.js';
 import { counter, JobQueue } from './jobs.js';
 
@@ -104,7 +105,9 @@ export class JobRouter {
       const jobs = running.map((j) => ({
         queueJobId: String(j.id),
         kind: 'train' as const,
-        label: `${j.request.model} · lr ${j.request.lr} · ${path.basename(j.request.dataset)}`,
+        label: `${j.request.model} · lr ${j.request.lr} · ${datasetFolders(j.request.dataset)
+          .map((f) => path.basename(f))
+          .join(' + ')}`,
         runId: j.runId,
       }));
       const engine = running[0]?.engine ?? null;

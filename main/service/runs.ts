@@ -1,13 +1,14 @@
 // Run records as the API shows them: store summaries plus the model's parameter count and where each number comes from.
-import path from 'node:path';
 import type { RunRow, ScoreSource, SplitName } from '../api/contract.js';
 import { scoreOriginLabel } from '../analysis/score-source.js';
+import { foldersName, runFolders } from '../data/run-folders.js';
 import type { JobRecord, RunSummary } from '../store/index.js';
 
 /** The source of a run's own scores of `split` (its best checkpoint on that split of its own dataset). */
-export function ownScoreSource(run: Pick<RunSummary, 'datasetPath'>, split: SplitName, checkpointEpoch: number | null): ScoreSource {
-  const origin = { kind: 'own' as const, datasetPath: run.datasetPath, split, checkpoint: 'best' as const, checkpointEpoch };
-  return { ...origin, evaluationId: null, datasetName: path.basename(run.datasetPath), label: scoreOriginLabel(origin) };
+export function ownScoreSource(run: Pick<RunSummary, 'datasetPath' | 'params'>, split: SplitName, checkpointEpoch: number | null): ScoreSource {
+  const datasetName = foldersName(runFolders(run));
+  const origin = { kind: 'own' as const, datasetPath: run.datasetPath, datasetName, split, checkpoint: 'best' as const, checkpointEpoch };
+  return { ...origin, evaluationId: null, label: scoreOriginLabel(origin) };
 }
 
 const isSplit = (s: string): s is SplitName => s === 'train' || s === 'val' || s === 'test';
@@ -22,7 +23,8 @@ export function toRunRow(run: RunSummary, parameters: number | null, evaluations
     id: run.id,
     model: run.model,
     datasetPath: run.datasetPath,
-    datasetName: path.basename(run.datasetPath),
+    datasetPaths: runFolders(run),
+    datasetName: foldersName(runFolders(run)),
     params: run.params,
     parameters,
     engine: run.engine,

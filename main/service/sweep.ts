@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SweepRequest, TrainRequest } from '../api/contract.js';
 
-type Partial_ = Partial<TrainRequest> & { dataset: string };
+type Partial_ = Partial<TrainRequest> & Pick<TrainRequest, 'dataset'>;
 
 /**
  * Every combination of the grid's values over `base`, models varying slowest, seeds fastest. A grid field

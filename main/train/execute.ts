@@ -18,6 +18,8 @@ import { learningRateAt } from './schedule.js';
 
 export type TrainEvent =
   | { type: 'scan'; scan: DatasetScan }
+  /** Several folders: how many of their images have the same bytes as another (kept: nothing is deduplicated). */
+  | { type: 'duplicates'; files: number }
   | { type: 'download'; received: number; total: number | null }
   | { type: 'pretrained'; source: string; layers: number; tensors: number; seconds: number }
   | { type: 'start'; runId: number; engine: string; startEpoch: number; epochs: number; training?: string }

@@ -78,10 +78,24 @@ function oneOf<const T extends readonly [string, ...string[]]>(label: string, va
 
 const limits = TRAIN_LIMITS;
 
+/** Several dataset folders trained on together: at least one, none twice (each keeps its own labels and splits). */
+const folderListSchema = z
+  .array(pathSchema)
+  .min(1, 'a dataset list must name at least one folder')
+  .superRefine((folders, ctx) => {
+    const twice = folders.find((f, i) => folders.indexOf(f) !== i);
+    if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `dataset folders must be distinct: ${JSON.stringify(twice)} is listed twice` });
+  });
+
+/** The folders of a request's `dataset`, one folder or several, as a list. */
+export function datasetFolders(dataset: string | readonly string[]): string[] {
+  return typeof dataset === 'string' ? [dataset] : [...dataset];
+}
+
 /** Every field; the course assignment's flags first, then the pretrained-backbone fields, then the recipe. */
 const fields = {
-  /** A dataset folder (the API: one opened with openDataset). */
-  dataset: pathSchema,
+  /** A dataset folder, or several trained on together (the API: folders opened with openDataset). */
+  dataset: z.union([pathSchema, folderListSchema], { error: 'dataset must be a folder or a list of folders' }),
   model: oneOf('model', MODEL_NAMES),
   optimizer: oneOf('optimizer', OPTIMIZER_NAMES),
   lr: bounded('lr', limits.lr),

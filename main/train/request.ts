@@ -8,7 +8,8 @@ import { requestProblem, TRAIN_DEFAULTS, trainRequestSchema, type TrainDefaults,
 
 /** A checked request with every default filled in. */
 export interface TrainRequest extends RecipeOptions, Omit<TrainDefaults, 'featureViews'> {
-  dataset: string;
+  /** One folder, or several trained on together (a list of one is stored as the folder: read it with datasetFolders). */
+  dataset: string | string[];
   /** Start the backbone from its ImageNet weights (models with a `pretrained` entry; default true). */
   pretrained?: boolean;
   /** A local pretrained weights file or folder instead of the default source (bundled, cached or downloaded). */
@@ -50,7 +51,8 @@ export function checkTrainRequest(input: TrainRequestInput): TrainRequest {
   }
   return {
     ...recipe,
-    dataset: r.dataset,
+    // A list of one is that folder: the request, and the run it records, are exactly a single folder's.
+    dataset: typeof r.dataset === 'string' || r.dataset.length > 1 ? r.dataset : r.dataset[0]!,
     model,
     optimizer,
     lr: r.lr ?? entry.trainDefaults?.lr ?? TRAIN_DEFAULTS.lr,

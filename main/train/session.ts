@@ -2,7 +2,17 @@
 // and hand the plan to executeRun (execute.ts).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createLoader, datasetsFromScan, FaceCropper, fingerprintDataset, scanDataset } from '../data/index.js';
+import {
+  createLoader,
+  datasetsFromScan,
+  FaceCropper,
+  fingerprintDataset,
+  foldersText,
+  runFolders,
+  scanDatasets,
+  SPLITS,
+  type DatasetScan,
+} from '../data/index.js';
 import { UnmaskError } from '../engine/errors.js';
 import { initEngine } from '../engine/select.js';
 import { modelEntry, type ModelName } from '../models/registry.js';
@@ -13,18 +23,22 @@ import { RECIPE_KEYS } from './recipe-types.js';
 import { backboneParams, resolveFreeze, resumedMode } from './backbone-mode.js';
 import { FusedOptimizer, type OptimizerName } from './optimizers.js';
 import { checkTrainRequest, type TrainRequest } from './request.js';
+import { datasetFolders } from './request-schema.js';
 
 import { executeRun, type PreparedRun, type SessionOptions, type TrainOutcome } from './execute.js';
 
 export type { SessionOptions, TrainEvent, TrainOutcome } from './execute.js';
 
 async function prepare(request: TrainRequest, options: SessionOptions, loadPretrained = true): Promise<PreparedRun> {
-  const scan = await scanDataset(request.dataset, { seed: request.seed });
+  const scan = await scanDatasets(datasetFolders(request.dataset), { seed: request.seed });
   options.onEvent?.({ type: 'scan', scan });
   const faceCropper = request.cropFaces ? new FaceCropper() : undefined;
   const sets = datasetsFromScan(scan, { faceCropper });
-  for (const split of ['train', 'val'] as const) {
-    if (sets[split].length === 0) throw new UnmaskError('DATASET_INVALID', `${scan.root} has no usable ${split} images`);
+  // Each folder of several must hold what one folder must: a folder without a val split would go unvalidated.
+  for (const part of scan.parts ?? [scan]) {
+    for (const split of ['train', 'val'] as const) {
+      if (part.splits[split].samples.length === 0) throw new UnmaskError('DATASET_INVALID', `${part.root} has no usable ${split} images`);
+    }
   }
   const loaders = {
     train: createLoader(sets.train, {
@@ -72,6 +86,14 @@ function recipeOf(request: TrainRequest): RecipeOptions {
   return Object.fromEntries(RECIPE_KEYS.filter((k) => request[k] != null).map((k) => [k, request[k]])) as RecipeOptions;
 }
 
+/** How many images of a scan have the same bytes as another of its images (`digests`: sha256 by path). */
+function duplicateFiles(scan: DatasetScan, digests: ReadonlyMap<string, string>): number {
+  const hashes = SPLITS.flatMap((split) => scan.splits[split].samples.map((s) => digests.get(s.path)));
+  const count = new Map<string | undefined, number>();
+  for (const h of hashes) count.set(h, (count.get(h) ?? 0) + 1);
+  return hashes.filter((h) => count.get(h)! > 1).length;
+}
+
 /** Starts a new run: scans and fingerprints the dataset, records the run, trains `epochs` epochs. */
 export async function trainRun(store: RunStore, request: TrainRequest, options: SessionOptions): Promise<TrainOutcome> {
   const engine = (await initEngine()).engine;
@@ -83,13 +105,17 @@ export async function trainRun(store: RunStore, request: TrainRequest, options: 
   // Recorded so the run list says how it was trained, and so `resume` trains it the same way.
   if (pretrained) Object.assign(params, backboneParams(request, pretrained.source));
   Object.assign(params, recipeOf(request));
+  // Several folders: the store's dataset column holds the first, params.datasets all of them (read by runFolders).
+  if (prepared.scan.parts) params.datasets = prepared.scan.parts.map((p) => p.root);
+  const digests = new Map<string, string>();
   const run = store.createRun({
     model: request.model,
     datasetPath: prepared.scan.root,
-    datasetFingerprint: await fingerprintDataset(prepared.scan),
+    datasetFingerprint: await fingerprintDataset(prepared.scan, 16, digests),
     params,
     engine,
   });
+  if (prepared.scan.parts) options.onEvent?.({ type: 'duplicates', files: duplicateFiles(prepared.scan, digests) });
   return executeRun(store, { runId: run.id, request, engine, startEpoch: 0, training: mode?.why, prepared }, options);
 }
 
@@ -105,12 +131,13 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
   if (run.status === 'running') throw new UnmaskError('BAD_ARGUMENT', `run ${runId} is running`);
   const done = store.getEpochs(runId);
   const p = run.params;
+  const folders = runFolders(run);
   const request = checkTrainRequest({
     lr: p.lr,
     batchSize: p.batchSize,
     epochs: p.epochs,
     seed: p.seed,
-    dataset: run.datasetPath,
+    dataset: folders.length === 1 ? folders[0]! : folders,
     model: run.model as ModelName,
     optimizer: p.optimizer as OptimizerName,
     // A run recorded before pretrained backbones existed was trained from scratch.
@@ -124,7 +151,7 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
   // A checkpoint holds every weight; the pretrained ones are only needed when no epoch was recorded.
   const prepared = await prepare(request, options, done.length === 0);
   if ((await fingerprintDataset(prepared.scan)) !== run.datasetFingerprint) {
-    throw new UnmaskError('DATASET_INVALID', `the dataset at ${run.datasetPath} changed since run ${runId} started; start a new run`);
+    throw new UnmaskError('DATASET_INVALID', `the dataset at ${foldersText(folders)} changed since run ${runId} started; start a new run`);
   }
   const startEpoch = done.length === 0 ? 0 : restoreEpoch(path.join(options.runsDir, String(runId)), done.length, prepared.model, prepared.optimizer);
   if (startEpoch !== done.length)

@@ -30,7 +30,7 @@ export function useSweepForm(form: TrainForm, request: () => TrainRequest) {
   /** The forms as a sweep request: the new-run form's settings, with the listed values replacing the form's. */
   function sweepRequest(): SweepRequest {
     const { models, lrs, seeds } = sweepGrid.value;
-    const { model: _model, ...base }: Partial<TrainRequest> & { dataset: string } = request();
+    const { model: _model, ...base }: Partial<TrainRequest> & Pick<TrainRequest, 'dataset'> = request();
     // Listed values replace the form's; several models without rates each take their own default rate.
     if (lrs.length || models.length > 1) delete base.lr;
     if (seeds.length) delete base.seed;

@@ -4,11 +4,12 @@ import { computed, reactive, watch } from 'vue';
 import type { RecipeOptions, RecommendedRecipe, TrainDefaults, TrainRequest } from '../../main/api/contract';
 import { useAppStore } from '../stores/app';
 
-/** The server's defaults ('' and 0 until they load) plus what only a form has: the dataset, the frozen-backbone switch and the recipe. */
+/** The server's defaults ('' and 0 until they load) plus what only a form has: the datasets, the frozen-backbone switch and the recipe. */
 export interface TrainForm extends Omit<TrainDefaults, 'model' | 'optimizer' | 'featureViews'> {
   model: TrainDefaults['model'] | '';
   optimizer: TrainDefaults['optimizer'] | '';
-  dataset: string;
+  /** The opened datasets to train on (one or several, trained on together). */
+  dataset: string[];
   freezeBackbone: boolean;
   /** Recipe options beyond the baseline recipe; an unset field keeps the baseline's behaviour. */
   recipe: RecipeOptions;
@@ -24,7 +25,7 @@ function recipeRequest(recipe: RecipeOptions): RecipeOptions {
 
 export function useTrainForm() {
   const app = useAppStore();
-  const form = reactive<TrainForm>({ dataset: '', model: '', optimizer: '', lr: 0, batchSize: 0, epochs: 0, seed: 0, freezeBackbone: true, recipe: {} });
+  const form = reactive<TrainForm>({ dataset: [], model: '', optimizer: '', lr: 0, batchSize: 0, epochs: 0, seed: 0, freezeBackbone: true, recipe: {} });
   const modelInfo = computed(() => app.info?.models.find((m) => m.name === form.model) ?? null);
 
   /** Fills the form's blanks from the server's defaults (once AppInfo has loaded). */
@@ -59,7 +60,8 @@ export function useTrainForm() {
   /** The form as a request. */
   function request(): TrainRequest {
     return {
-      dataset: form.dataset,
+      // One folder is sent as itself, as before; several as the list.
+      dataset: form.dataset.length === 1 ? form.dataset[0]! : [...form.dataset],
       model: form.model || undefined,
       optimizer: form.optimizer || undefined,
       lr: Number(form.lr),

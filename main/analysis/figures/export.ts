@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UnmaskError } from '../../engine/errors.js';
 import type { RunRecord, RunStore, ScoreRow } from '../../store/index.js';
 import type { SplitName } from '../../data/index.js';
+import { runFolders } from '../../data/run-folders.js';
 import { confusionAt } from '../metrics.js';
 import type { EChartsOption } from './echarts.js';
 import { frontierFigure, frontierLegendRows, frontierPoints, type ParamCounter } from './frontier.js';
@@ -90,10 +91,10 @@ async function scoreFigures(w: Writer, run: RunRecord, rows: ScoreRow[], split: 
   await w.figure(`histogram-${id}`, histogramFigure(labels, fake, { run: ref }), SIZES.histogram);
 }
 
-/** One sample grid per distinct dataset folder of the runs, named samples-<folder name>.png. */
+/** One sample grid per distinct dataset folder of the runs (each folder of a run trained on several), named samples-<folder name>.png. */
 async function sampleGrids(w: Writer, runs: readonly RunRecord[], split: SplitName): Promise<void> {
   const byPath = new Map<string, RunRecord>();
-  for (const run of runs) if (!byPath.has(run.datasetPath)) byPath.set(run.datasetPath, run);
+  for (const run of runs) for (const folder of runFolders(run)) if (!byPath.has(folder)) byPath.set(folder, run);
   const used = new Set<string>();
   for (const [datasetPath, run] of byPath) {
     const base = safeName(path.basename(datasetPath));

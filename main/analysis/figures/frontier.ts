@@ -1,5 +1,6 @@
 // The accuracy-versus-size frontier: test AUC against trainable parameters (log scale), Pareto-optimal runs ringed.
 import type { EChartsOption } from './echarts.js';
+import { foldersName, foldersText, runFolders } from '../../data/run-folders.js';
 import type { RunStore } from '../../store/index.js';
 import { baseOption, formatAuc, REFERENCE_COLOR, runColor, runLabel, valueAxis, type RunRef } from './style.js';
 
@@ -26,16 +27,6 @@ export interface FrontierGap {
 export type ParamCounter = (model: string) => Promise<number | null>;
 
 const FRONT_COLOR = '#333333';
-/** The last segment of a folder path (POSIX or Windows), as legends name a dataset; no node:path, so the app can use it. */
-function folderName(folder: string): string {
-  return (
-    folder
-      .split(/[\\/]+/)
-      .filter(Boolean)
-      .pop() ?? folder
-  );
-}
-
 /** Line style of each test set's front, in order of first appearance. */
 const FRONT_LINES = ['solid', 'dashed', 'dotted'] as const;
 
@@ -101,7 +92,7 @@ function runSeries(p: FrontierPoint) {
   const color = runColor(p.id);
   return {
     type: 'scatter' as const,
-    name: `${p.label}${p.dataset === undefined ? '' : ` · ${folderName(p.dataset)}`} (${formatParams(p.params)} params, AUC ${formatAuc(p.auc)})`,
+    name: `${p.label}${p.dataset === undefined ? '' : ` · ${foldersName(p.dataset.split(' + '))}`} (${formatParams(p.params)} params, AUC ${formatAuc(p.auc)})`,
     data: [[p.params, p.auc]],
     color,
     symbolSize: 12,
@@ -119,7 +110,7 @@ function frontSeries(points: readonly FrontierPoint[]) {
     const type = FRONT_LINES[i % FRONT_LINES.length]!;
     return {
       type: 'line' as const,
-      name: `Pareto front${dataset === undefined || datasets.length === 1 ? '' : ` — ${folderName(dataset)}`} (no run is smaller and better)`,
+      name: `Pareto front${dataset === undefined || datasets.length === 1 ? '' : ` — ${foldersName(dataset.split(' + '))}`} (no run is smaller and better)`,
       data: front.map((p) => [p.params, p.auc]),
       step: 'end' as const,
       color: FRONT_COLOR,
@@ -187,7 +178,7 @@ export async function frontierPoints(
       gaps.push({ id: run.id, reason: `run ${run.id} uses model '${run.model}', which this build does not have` });
       continue;
     }
-    points.push({ id: run.id, label: runLabel(run.id, run.model), params, auc: run.testAuc, dataset: run.datasetPath });
+    points.push({ id: run.id, label: runLabel(run.id, run.model), params, auc: run.testAuc, dataset: foldersText(runFolders(run)) });
   }
   return { points: points.sort((a, b) => a.id - b.id), gaps };
 }
