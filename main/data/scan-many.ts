@@ -3,20 +3,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UnmaskError } from '../engine/errors.js';
 import { runFolders, type RunDatasetRef } from './run-folders.js';
-import { scanDataset, type ScanOptions } from './scan.js';
-import { SPLITS, type ClassCounts, type DatasetScan, type Sample, type SplitName, type SplitSummary } from './types.js';
-
-const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-
-function countsOf(samples: readonly Sample[]): ClassCounts {
-  const fake = samples.reduce((n, s) => n + s.label, 0);
-  return { real: samples.length - fake, fake, total: samples.length };
-}
-
-function summaryOf(samples: Sample[]): SplitSummary {
-  const counts = countsOf(samples);
-  return { samples, counts, fakeToReal: counts.real > 0 ? counts.fake / counts.real : null, fakeShare: counts.total > 0 ? counts.fake / counts.total : 0 };
-}
+import { byPath, classBalance, countOf, scanDataset, summaryOf, type ScanOptions } from './scan.js';
+import { SPLITS, type DatasetScan, type SplitName, type SplitSummary } from './types.js';
 
 /**
  * The union of several folders' scans, split by split: a folder's train images are train images, and so on.
@@ -28,14 +16,13 @@ export function mergeScans(parts: DatasetScan[], elapsedMs = 0): DatasetScan {
     SplitName,
     SplitSummary
   >;
-  const counts = countsOf(SPLITS.flatMap((split) => splits[split].samples));
+  const counts = countOf(SPLITS.flatMap((split) => splits[split].samples));
   return {
     root: parts[0]!.root,
     layout: { splits: parts.every((p) => p.layout.splits === 'folders') ? 'folders' : 'derived', classes: parts[0]!.layout.classes },
     splits,
     counts,
-    fakeToReal: counts.real > 0 ? counts.fake / counts.real : null,
-    fakeShare: counts.total > 0 ? counts.fake / counts.total : 0,
+    ...classBalance(counts),
     bad: parts.flatMap((p) => p.bad).sort(byPath),
     seed: parts[0]!.seed,
     elapsedMs,

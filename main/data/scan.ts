@@ -63,21 +63,28 @@ async function scanClassFolder(folder: ClassFolder, opts: CheckedOptions): Promi
   return { samples, bad };
 }
 
-function countOf(samples: readonly Sample[]): ClassCounts {
+/** Path order (a scan's samples and skipped files are listed by path). */
+export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+export function countOf(samples: readonly Sample[]): ClassCounts {
   let fake = 0;
   for (const s of samples) fake += s.label;
   return { real: samples.length - fake, fake, total: samples.length };
 }
 
-function summarise(samples: Sample[]): SplitSummary {
-  samples.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/** The class balance of `counts`: fakes per real image (null without real ones) and the share of fakes. */
+export function classBalance(counts: ClassCounts): { fakeToReal: number | null; fakeShare: number } {
+  return { fakeToReal: counts.real > 0 ? counts.fake / counts.real : null, fakeShare: counts.total > 0 ? counts.fake / counts.total : 0 };
+}
+
+/** A split's summary of `samples`, in the order given. */
+export function summaryOf(samples: Sample[]): SplitSummary {
   const counts = countOf(samples);
-  return {
-    samples,
-    counts,
-    fakeToReal: counts.real > 0 ? counts.fake / counts.real : null,
-    fakeShare: counts.total > 0 ? counts.fake / counts.total : 0,
-  };
+  return { samples, counts, ...classBalance(counts) };
+}
+
+function summarise(samples: Sample[]): SplitSummary {
+  return summaryOf(samples.sort(byPath));
 }
 
 /** Assigns a flat class folder's samples to train/val/test by stableSplit on their relative paths. */
@@ -117,14 +124,13 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
   }
   const splits = { train: summarise(perSplit.train), val: summarise(perSplit.val), test: summarise(perSplit.test) };
   const counts = countOf([...perSplit.train, ...perSplit.val, ...perSplit.test]);
-  bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  bad.sort(byPath);
   return {
     root: absRoot,
     layout,
     splits,
     counts,
-    fakeToReal: counts.real > 0 ? counts.fake / counts.real : null,
-    fakeShare: counts.total > 0 ? counts.fake / counts.total : 0,
+    ...classBalance(counts),
     bad,
     seed: opts.seed,
     elapsedMs: performance.now() - started,
