@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { augmentNormalise, mixSeed, rngFrom, transformImage, type Rng } from '../data/index.js';
+import { augmentNormalise, mixSeed, rngFrom, type Rng } from '../data/index.js';
 import type { AugmentPolicy } from '../data/augment-policy.js';
 import type { ViewGeometry } from '../data/face-parts.js';
 import { augmentGeometry, drawTrainAugment, renderAugmented, type TrainAugment } from '../data/train-augment.js';
@@ -107,7 +107,7 @@ export function renderView(
       bytes,
       placeOnFace(drawSelfBlend(rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), k, SELF_BLEND_TAG)), landmarks),
     );
-    transformImage(blended, viewRng(hash, `aug${k}`), out, offset);
+    renderAugmented(blended, viewAugment(hash, `aug${k}`), out, offset);
   } else renderAugmented(bytes, view === 'plain' ? null : viewAugment(hash, view as AugmentedView), out, offset);
 }
 

@@ -137,7 +137,7 @@ export async function resumeRun(store: RunStore, runId: number, options: Session
     batchSize: p.batchSize,
     epochs: p.epochs,
     seed: p.seed,
-    dataset: folders.length === 1 ? folders[0]! : folders,
+    dataset: folders,
     model: run.model as ModelName,
     optimizer: p.optimizer as OptimizerName,
     // A run recorded before pretrained backbones existed was trained from scratch.
