@@ -8,6 +8,7 @@ import { firstLine, UnmaskError } from './errors.js';
 import { nativeEngineFiles } from './native-paths.js';
 import { initWasmBackend } from './wasm/threads.js';
 import { installNativeGradients } from './native/gradients.js';
+import { installNativeKernels } from './native/kernels.js';
 
 const require = createRequire(import.meta.url);
 
@@ -59,6 +60,7 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
     if (needGpu && backend.isUsingGpuDevice !== true) throw new Error(`no CUDA device is visible to TensorFlow: ${noGpuHint}`);
+    installNativeKernels();
     installNativeGradients();
   } catch (error) {
     if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');

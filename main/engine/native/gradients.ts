@@ -1,11 +1,6 @@
 // Gradients for the native (libtensorflow) engines that run as one TensorFlow op where tfjs's generic ones run many.
 import * as tf from '@tensorflow/tfjs';
-
-/** The part of tfjs-node's backend used here: one eager op by TensorFlow's own name. */
-interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
-}
+import { floatAttrs, type NodeBackend } from './kernels.js';
 
 const RELU_GRAD = 'UnmaskReluGrad';
 const RELU6_GRAD = 'UnmaskRelu6Grad';
@@ -18,7 +13,7 @@ function registerMaskKernel(kernelName: string, tfOp: 'ReluGrad' | 'Relu6Grad'):
     kernelFunc: ({ inputs, backend }) => {
       const b = backend as unknown as NodeBackend;
       const { dy, x } = inputs as { dy: tf.Tensor; x: tf.Tensor };
-      return b.executeSingleOutput(tfOp, [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, x]) as unknown as tf.TensorInfo;
+      return b.executeSingleOutput(tfOp, floatAttrs(b), [dy, x]) as unknown as tf.TensorInfo;
     },
   });
 }

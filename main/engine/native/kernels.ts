@@ -1,0 +1,49 @@
+// Forward kernels for the native (libtensorflow) engines that run as one TensorFlow op where tfjs-node runs several.
+import * as tf from '@tensorflow/tfjs';
+
+/** The part of tfjs-node's backend used here: one eager op by TensorFlow's own name. */
+export interface NodeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
+}
+
+/** The attribute list of a float32 TensorFlow op (`T` = float). */
+export function floatAttrs(b: NodeBackend): { name: string; type: number; value: unknown }[] {
+  return [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
+}
+
+/**
+ * clipByValue of float32 tensors as TensorFlow's ClipByValue op. tfjs-node runs it as Minimum then Maximum, two
+ * passes over the tensor plus two scalar uploads: in face-api's SSD detector (ReLU6 written as a clip after every
+ * convolution) that was 63 of 225 ms per image. Other dtypes keep tfjs-node's kernel.
+ */
+function installClipByValue(): void {
+  const previous = tf.getKernel(tf.ClipByValue, 'tensorflow');
+  if (!previous) return;
+  tf.unregisterKernel(tf.ClipByValue, 'tensorflow');
+  tf.registerKernel({
+    ...previous,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.Tensor;
+      if (x.dtype !== 'float32') return previous.kernelFunc(args);
+      const b = args.backend as unknown as NodeBackend;
+      const { clipValueMin, clipValueMax } = args.attrs as unknown as tf.ClipByValueAttrs;
+      const [lo, hi] = [tf.scalar(clipValueMin), tf.scalar(clipValueMax)];
+      try {
+        return b.executeSingleOutput('ClipByValue', floatAttrs(b), [x, lo, hi]) as unknown as tf.TensorInfo;
+      } finally {
+        lo.dispose();
+        hi.dispose();
+      }
+    },
+  });
+}
+
+let installed = false;
+
+/** Replaces, for the process, tfjs-node's multi-op forward kernels listed above. Call once the 'tensorflow' backend is registered. */
+export function installNativeKernels(): void {
+  if (installed) return;
+  installed = true;
+  installClipByValue();
+}
