@@ -77,15 +77,20 @@ export async function contentHash(file: string): Promise<string> {
     .digest('hex');
 }
 
+/** Which augmentation a cached augmented view was drawn with (its name's prefix). */
+function viewPolicy(view: AugmentedView): AugmentPolicy {
+  return view.startsWith('dfa') ? 'deepfake' : 'crop-flip';
+}
+
 /** The augmentation stream of one cached view, drawn from the image's content hash (not the run's seed). */
 export function viewRng(hash: string, view: AugmentedView): Rng {
-  const tag = view.startsWith('dfa') ? DEEPFAKE_VIEW_TAG : VIEW_AUGMENT_TAG;
+  const tag = viewPolicy(view) === 'deepfake' ? DEEPFAKE_VIEW_TAG : VIEW_AUGMENT_TAG;
   return rngFrom(parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8, 16), 16), Number(view.slice(3)), tag);
 }
 
 /** The augmentation of a cached augmented view. */
 function viewAugment(hash: string, view: AugmentedView): TrainAugment {
-  return drawTrainAugment(view.startsWith('dfa') ? 'deepfake' : 'crop-flip', viewRng(hash, view));
+  return drawTrainAugment(viewPolicy(view), viewRng(hash, view));
 }
 
 /**
