@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../engine/select.js';
+import { loadNativeEngine, skipWithoutNative } from '../../test/helpers/native-engine.js';
 import { FusedOptimizer, type OptimizerConfig } from './optimizers.js';
 import { configs, grads, reference, w0 } from '../../test/helpers/optimizer-reference.js';
 
@@ -36,20 +36,12 @@ function run(config: OptimizerConfig, resumeAfter?: number): Float32Array {
 
 describe('FusedOptimizer on the native engine', () => {
   before(async () => {
-    try {
-      await initEngine({ requested: 'native' });
-      native = true;
-    } catch {
-      native = false;
-    }
+    native = await loadNativeEngine();
   });
 
   for (const config of configs) {
     it(`${config.name} matches PyTorch's update rule over 3 steps, straight and resumed from a checkpoint`, (t) => {
-      if (!native) {
-        t.skip('native engine not set up (npm run setup:native-engine)');
-        return;
-      }
+      if (skipWithoutNative(t, native)) return;
       const expected = reference(config, w0, grads);
       close(run(config), expected, config.name);
       close(run(config, 1), expected, `${config.name} resumed after step 1`);
@@ -58,10 +50,7 @@ describe('FusedOptimizer on the native engine', () => {
   }
 
   it('a checkpoint taken mid-run keeps its values while training goes on', (t) => {
-    if (!native) {
-      t.skip('native engine not set up (npm run setup:native-engine)');
-      return;
-    }
+    if (skipWithoutNative(t, native)) return;
     const variable = tf.variable(tf.tensor1d([1, 2]));
     const optimizer = new FusedOptimizer({ name: 'Adam', lr: 0.1 });
     const step = (g: number[]): void => {

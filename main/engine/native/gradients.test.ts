@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../select.js';
+import { loadNativeEngine, skipWithoutNative } from '../../../test/helpers/native-engine.js';
 
 /** Max abs error allowed, relative to the largest reference magnitude (as the wasm kernel tests). */
 const REL_TOLERANCE = 2e-5;
@@ -56,20 +56,12 @@ const cases: Case[] = [
 
 describe('native engine gradients', () => {
   before(async () => {
-    try {
-      await initEngine({ requested: 'native' });
-      native = true;
-    } catch {
-      native = false;
-    }
+    native = await loadNativeEngine();
   });
 
   for (const c of cases) {
     it(`match tfjs's gradients on the cpu backend: ${c.name}`, (t) => {
-      if (!native) {
-        t.skip('native engine not set up (npm run setup:native-engine)');
-        return;
-      }
+      if (skipWithoutNative(t, native)) return;
       const got = grads('tensorflow', c);
       const want = grads('cpu', c);
       assert.equal(got.length, want.length);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../select.js';
+import { loadNativeEngine, skipWithoutNative } from '../../../test/helpers/native-engine.js';
 
 let native = false;
 
@@ -19,12 +19,7 @@ function clip(backend: string, values: number[], lo: number, hi: number, dtype: 
 
 describe('native engine kernels', () => {
   before(async () => {
-    try {
-      await initEngine({ requested: 'native' });
-      native = true;
-    } catch {
-      native = false;
-    }
+    native = await loadNativeEngine();
   });
 
   const floats = [-7.5, -1, -0, 0, 1e-7, 0.5, 3, 5.999, 6, 6.001, 12, 1e9];
@@ -34,7 +29,7 @@ describe('native engine kernels', () => {
     [3, 3],
   ] as const) {
     it(`clipByValue(x, ${lo}, ${hi}) equals the cpu backend's, float32 and int32`, (t) => {
-      if (!native) return t.skip('native engine not set up (npm run setup:native-engine)');
+      if (skipWithoutNative(t, native)) return;
       assert.deepEqual(clip('tensorflow', floats, lo, hi, 'float32'), clip('cpu', floats, lo, hi, 'float32'));
       const ints = [-9, -1, 0, 1, 2, 3, 6, 7, 100];
       assert.deepEqual(clip('tensorflow', ints, lo, hi, 'int32'), clip('cpu', ints, lo, hi, 'int32'));
@@ -43,7 +38,7 @@ describe('native engine kernels', () => {
   }
 
   it('clipByValue keeps its gradient: dy where lo ≤ x ≤ hi, else 0', (t) => {
-    if (!native) return t.skip('native engine not set up (npm run setup:native-engine)');
+    if (skipWithoutNative(t, native)) return;
     const x = tf.tensor1d([-1, 0, 2, 6, 7]);
     const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, 0, 6), tf.tensor1d([1, 2, 3, 4, 5]))))(x);
     assert.deepEqual(Array.from(g.dataSync()), [0, 2, 3, 4, 0]);
@@ -51,7 +46,7 @@ describe('native engine kernels', () => {
   });
 
   it('clipByValue leaks no tensor', (t) => {
-    if (!native) return t.skip('native engine not set up (npm run setup:native-engine)');
+    if (skipWithoutNative(t, native)) return;
     const x = tf.tensor1d([-1, 3, 9]);
     const before = tf.memory().numTensors;
     tf.clipByValue(x, 0, 6).dispose();
