@@ -53,14 +53,25 @@ export function selfBlendViews(count: number): ViewName[] {
 }
 
 /**
+ * A layer's config as far as it decides what the layer computes once its weights are set: without initializers,
+ * regularizers, constraints and the trainable flag. The seed a model was created with is in its initializers'
+ * configs, so keeping them gave a run's scoring (model created without the run's seed, then its checkpoint
+ * loaded) another key than its training, and every scoring recomputed the features training had cached.
+ */
+function computeConfig(layer: tf.layers.Layer): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(layer.getConfig()).filter(([key]) => key !== 'trainable' && !/(Initializer|Regularizer|Constraint)$/.test(key)));
+}
+
+/**
  * sha256 (hex, first 32 characters) identifying a backbone: the pipeline version, the model's name, the feature
- * layer, and every weight of `layers` (name, shape, float32 bytes) in order. The same ImageNet weights in the
- * same model give the same key in every run; a fine-tuned backbone gives another.
+ * layer, and every layer of `layers` (name, what it computes, each weight's name, shape and float32 bytes) in
+ * order. The same ImageNet weights in the same model give the same key in every run, whatever its seed, and
+ * when its checkpoint is scored; a fine-tuned backbone gives another.
  */
 export function backboneHash(modelName: string, featureLayer: string, layers: readonly tf.layers.Layer[]): string {
   const hash = createHash('sha256').update(`${FEATURE_PIPELINE}\n${modelName}\n${featureLayer}\n`);
   for (const layer of layers) {
-    hash.update(`${layer.name}:${JSON.stringify(layer.getConfig())}\n`);
+    hash.update(`${layer.name}:${JSON.stringify(computeConfig(layer))}\n`);
     for (const w of layer.weights) {
       const data = w.read().dataSync() as Float32Array;
       hash.update(`${w.originalName}[${w.shape.join(',')}]\n`);

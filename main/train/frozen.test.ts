@@ -121,7 +121,10 @@ describe('frozen-backbone training (MobileNetBased)', () => {
   });
 
   it('saves the whole detector: its checkpoint scores the images to the recorded test accuracy, from the cache and by full forward passes', async () => {
+    const keys = fs.readdirSync(cacheRoot).sort();
     const scored = await scoreRun(store, first.run, { split: 'test', checkpoint: 'best' });
+    // Under the key training wrote (a model created for scoring, without the run's seed, must not get another one).
+    assert.deepEqual(fs.readdirSync(cacheRoot).sort(), keys);
     const best = store.getEpochs(first.run).find((e) => e.epoch === first.bestEpoch)!;
     assert.equal(scored.n, 12);
     assert.ok(Math.abs(100 * scored.summary!.accuracy - best.testAcc!) < 1e-9, `${scored.summary!.accuracy} vs ${best.testAcc}`);
