@@ -23,7 +23,7 @@ describe('backboneHash', () => {
     const c = createSimpleNet();
     c.setWeights(a.getWeights());
     assert.equal(keyOf(c), keyOf(a));
-    tf.dispose([a, b, c].flatMap((m) => m.weights.map((w) => w.read())));
+    [a, b, c].forEach((m) => m.dispose());
   });
 
   it('changes with one weight, with what a layer computes, and with the feature layer', () => {
@@ -39,5 +39,6 @@ describe('backboneHash', () => {
     const c = createSimpleNet({ seed: 1 });
     (c.getLayer('pool2') as unknown as { padding: string }).padding = 'same';
     assert.notEqual(keyOf(c), keyOf(a), "pool2's padding is part of what it computes");
+    [a, b, c].forEach((m) => m.dispose());
   });
 });
