@@ -9,15 +9,16 @@ import { cudaHiddenReason } from '../main/engine/cuda.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function run(args: string[], engine?: string): { code: number; stdout: string; stderr: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' };
+function run(args: string[], engine?: string, extraEnv: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...extraEnv };
+  for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];
   if (engine == null) delete env.UNMASK_ENGINE;
   else env.UNMASK_ENGINE = engine;
   const r = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-const unmask = (args: string[], engine?: string) => run(['bin/unmask.js', ...args], engine);
+const unmask = (args: string[], engine?: string, extraEnv?: NodeJS.ProcessEnv) => run(['bin/unmask.js', ...args], engine, extraEnv);
 const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 function addonBuilt(pkg: string): boolean {
@@ -121,6 +122,19 @@ describe('unmask engine', () => {
       const [a, b] = [wasm.losses as number[], native.losses as number[]];
       a.forEach((loss, i) => assert.ok(Math.abs(loss - b[i]!) <= 2e-3 * Math.max(1, Math.abs(loss)), `step ${i}: wasm ${loss} vs native ${b[i]}`));
       assert.ok(Math.abs(a[1]! - a[0]!) > 1e-3, `the weights should move between steps: ${a}`);
+    },
+  );
+
+  it(
+    "the native engine pools host memory in TensorFlow's BFC allocator unless TF_CPU_ALLOCATOR_USE_BFC says otherwise",
+    { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' },
+    () => {
+      const pooled = lastJson(unmask(['engine'], 'native', { TF_CPU_ALLOCATOR_USE_BFC: undefined }).stdout);
+      assert.deepEqual([pooled.engine, pooled.allocator], ['native', 'bfc']);
+      const own = lastJson(unmask(['engine'], 'native', { TF_CPU_ALLOCATOR_USE_BFC: 'false' }).stdout);
+      assert.deepEqual([own.engine, own.allocator], ['native', 'malloc']);
+      const wasm = lastJson(unmask(['engine'], 'wasm').stdout);
+      assert.equal(wasm.allocator, undefined);
     },
   );
 });
