@@ -97,8 +97,8 @@ const loaders: Record<EngineName, (threads: number, forced: boolean) => Promise<
   gpu: (_threads, forced) => loadGpu(forced),
   native: async () => {
     // TensorFlow reads this when it makes its CPU allocator, on the addon's import. Its default, malloc, hands every
-    // activation over 32 MB back to the kernel and takes fresh zeroed pages for the next one: the Xception forward pass
-    // spends about a fifth of its time in page faults. The BFC allocator keeps and reuses what it took (the process's
+    // activation above its mmap threshold (at most 32 MB) back to the kernel and takes fresh zeroed pages for the next
+    // one: the Xception forward pass spent about a fifth of its time in page faults. The BFC allocator keeps and reuses what it took (the process's
     // peak memory, no more; lower in the measured case). A user's own setting wins.
     process.env.TF_CPU_ALLOCATOR_USE_BFC ??= 'true';
     const loaded = await loadNative('@tensorflow/tfjs-node', false);
