@@ -1,5 +1,6 @@
 // Measures training and inference throughput of a model on the engine this process runs.
 import * as tf from '@tensorflow/tfjs';
+import { tidyRead } from '../engine/tidy-read.js';
 import { frontierTensors, splitModel, trunkOutputs } from '../train/model-split.js';
 import { FusedOptimizer } from '../train/optimizers.js';
 import { trainStep } from '../train/step.js';
@@ -70,7 +71,7 @@ export interface FineTune {
 export function measureFineTune(model: tf.LayersModel, cutLayer: string, batch: number, runs: number): FineTune {
   const split = splitModel(model, cutLayer);
   const size = model.inputs[0]!.shape[1]!;
-  const cut = tf.tidy(() => trunkOutputs(split.trunk, tf.randomNormal([batch, size, size, 3])).dataSync() as Float32Array);
+  const cut = tidyRead(() => trunkOutputs(split.trunk, tf.randomNormal([batch, size, size, 3])));
   const inputs = frontierTensors(split, batch, cut);
   const labels = tf.tensor1d(
     Array.from({ length: batch }, (_, i) => i % 2),

@@ -4,10 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, IMAGE_VALUES, type BadFile, type FaceDataset } from '../data/index.js';
 import { mapLimit } from '../data/probe.js';
 import { firstLine, UnmaskError } from '../engine/errors.js';
+import { tidyRead } from '../engine/tidy-read.js';
 import type { FaceFinder } from '../data/face-cache.js';
 import { FACE_PARTS, PART_BOX_VALUES, partBoxes, transformLandmarks } from '../data/face-parts.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
 import { contentHash, renderView, viewGeometry, type FeatureCache, type ViewName } from './feature-cache.js';
+import { mirrorSharingTrunk } from './mirror-parts.js';
 import { trunkOutputs } from './model-split.js';
 
 /** One split's features: `x` is [n, views, dim] row-major (view order as asked), with labels and paths per image. */
@@ -143,33 +145,49 @@ function viewBatcher(
   dim: number,
   write: (i: number, j: number, features: Float32Array) => void,
   onBatch: (m: number) => void,
-): { add: (bytes: Uint8Array, hash: string, view: ViewName, landmarks: readonly number[] | null, at: { i: number; j: number }) => void; flush: () => void } {
+): { addImage: (bytes: Uint8Array, hash: string, i: number, views: readonly ViewSlot[], landmarks: readonly number[] | null) => void; flush: () => void } {
   const batch = new Float32Array(batchSize * IMAGE_VALUES);
   const boxValues = FACE_PARTS.length * PART_BOX_VALUES;
   const boxes = new Float32Array(parts ? batchSize * boxValues : 0);
-  let slots: { i: number; j: number }[] = [];
+  const sharing = parts ? mirrorSharingTrunk(backbone) : null;
+  let slots: ({ i: number } & ViewSlot)[] = [];
   const flush = (): void => {
     if (slots.length === 0) return;
     const m = slots.length;
-    const out = tf.tidy(() => {
+    const out = tidyRead(() => {
       const xs = tf.tensor4d(batch.subarray(0, m * IMAGE_VALUES), [m, IMAGE_SIZE, IMAGE_SIZE, 3]);
-      const inputs = parts ? [xs, tf.tensor3d(boxes.subarray(0, m * boxValues), [m, FACE_PARTS.length, PART_BOX_VALUES])] : xs;
+      const boxTensor = parts ? tf.tensor3d(boxes.subarray(0, m * boxValues), [m, FACE_PARTS.length, PART_BOX_VALUES]) : null;
       // A trunk with several outputs (a cut inside the backbone) is cached as one flat vector per view.
-      const y = trunkOutputs(backbone, inputs);
+      const y = sharing ? sharing.features(xs, boxTensor!, plainSlots(slots)).features : trunkOutputs(backbone, boxTensor ? [xs, boxTensor] : xs);
       if (y.shape[1] !== dim) throw new UnmaskError('INTERNAL', `backbone features have shape [${y.shape}], expected [${m}, ${dim}]`);
-      return y.dataSync() as Float32Array;
+      return y;
     });
     slots.forEach(({ i, j }, k) => write(i, j, out.slice(k * dim, (k + 1) * dim)));
     slots = [];
     onBatch(m);
   };
-  const add = (bytes: Uint8Array, hash: string, view: ViewName, landmarks: readonly number[] | null, at: { i: number; j: number }): void => {
-    renderView(bytes, hash, view, batch, slots.length * IMAGE_VALUES, landmarks);
-    if (parts) boxes.set(partBoxes(landmarks && transformLandmarks(landmarks, viewGeometry(hash, view))), slots.length * boxValues);
-    slots.push(at);
-    if (slots.length === batchSize) flush();
+  const addImage = (bytes: Uint8Array, hash: string, i: number, views: readonly ViewSlot[], landmarks: readonly number[] | null): void => {
+    // An image's views share a batch where they fit, so that a mirror view finds its plain view there.
+    if (sharing && slots.length > 0 && slots.length + views.length > batchSize) flush();
+    for (const { j, view } of views) {
+      renderView(bytes, hash, view, batch, slots.length * IMAGE_VALUES, landmarks);
+      if (parts) boxes.set(partBoxes(landmarks && transformLandmarks(landmarks, viewGeometry(hash, view))), slots.length * boxValues);
+      slots.push({ i, j, view });
+      if (slots.length === batchSize) flush();
+    }
   };
-  return { add, flush };
+  return { addImage, flush };
+}
+
+/** A view of an image to compute: its index in the views asked for, and its name. */
+interface ViewSlot {
+  j: number;
+  view: ViewName;
+}
+
+/** For each slot of a batch, the slot of its plain view when it is a mirror view ('flip') of an image whose plain view is there; else −1. */
+function plainSlots(slots: readonly ({ i: number } & ViewSlot)[]): number[] {
+  return slots.map((s) => (s.view === 'flip' ? slots.findIndex((o) => o.i === s.i && o.view === 'plain') : -1));
 }
 
 /** The features of the images that could be read (all of `x` when none was bad), with their labels and paths. */
@@ -242,7 +260,8 @@ export async function extractFeatures(
     }
     // Landmarks place the part boxes and the self-blend masks; other views need none.
     const landmarks = options.faces && (parts || js.some((j) => views[j]!.startsWith('sbl'))) ? await options.faces.landmarks(bytes) : null;
-    for (const j of js) batcher.add(bytes, hashes[i]!, views[j]!, landmarks, { i, j });
+    const pending = js.map((j) => ({ j, view: views[j]! }));
+    batcher.addImage(bytes, hashes[i]!, i, pending, landmarks);
   }
   batcher.flush();
   return { features: readableFeatures(dataset, x, bad, V, dim), computed, cached, seconds: (performance.now() - started) / 1000, bad: [...bad.values()] };

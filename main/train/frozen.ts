@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type FaceDataset, type BadFile } from '../data/index.js';
 import { FaceFinder } from '../data/face-cache.js';
 import { UnmaskError } from '../engine/errors.js';
+import { tidyRead } from '../engine/tidy-read.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
 import { backboneHash, FeatureCache, selfBlendViews, trainingViews, type ViewName } from './feature-cache.js';
 import type { AugmentPolicy, HeadFit, SelfBlendMode, TrainViews } from './recipe-types.js';
@@ -147,9 +148,7 @@ function adaptNorm(model: tf.LayersModel, split: ModelSplit, featureLayer: strin
   const chunks: Float32Array[] = [];
   for (let r = 0; r < rows; r += 32) {
     const m = Math.min(32, rows - r);
-    chunks.push(
-      tf.tidy(() => (toFeatures.predict(frontierTensors(split, m, f.x.subarray(r * f.dim, (r + m) * f.dim))) as tf.Tensor).dataSync() as Float32Array),
-    );
+    chunks.push(tidyRead(() => toFeatures.predict(frontierTensors(split, m, f.x.subarray(r * f.dim, (r + m) * f.dim))) as tf.Tensor));
   }
   const dim = chunks[0]!.length / Math.min(32, rows);
   const all = new Float32Array(rows * dim);
