@@ -48,11 +48,46 @@ function grads(backend: string, c: Case): Float32Array {
 const cases: Case[] = [
   { name: '1×1 pointwise (matrix products)', x: [2, 5, 6, 8], filter: [1, 1, 8, 12], pad: 'same', activation: 'relu' },
   { name: '1×1 pointwise, relu6', x: [3, 4, 4, 5], filter: [1, 1, 5, 7], pad: 'valid', activation: 'relu6' },
-  { name: '7×7 narrow, valid (filter gradient as a convolution)', x: [3, 19, 17, 3], filter: [7, 7, 3, 6], pad: 'valid', activation: 'relu' },
-  { name: '3×3 narrow, same', x: [2, 9, 11, 4], filter: [3, 3, 4, 5], pad: 'same', activation: 'relu' },
-  { name: '4×2 narrow, same (uneven padding)', x: [2, 8, 7, 3], filter: [4, 2, 3, 2], pad: 'same', activation: 'relu6' },
+  { name: '7×7, valid (tfjs gradient: libtensorflow backprop ops)', x: [3, 19, 17, 3], filter: [7, 7, 3, 6], pad: 'valid', activation: 'relu' },
+  { name: '3×3, same', x: [2, 9, 11, 4], filter: [3, 3, 4, 5], pad: 'same', activation: 'relu' },
+  { name: '4×2, same (uneven padding)', x: [2, 8, 7, 3], filter: [4, 2, 3, 2], pad: 'same', activation: 'relu6' },
   { name: '3×3 wide (tfjs gradient)', x: [1, 6, 6, 24], filter: [3, 3, 24, 32], pad: 'same', activation: 'relu' },
 ];
+
+/** max |got − want| ≤ REL_TOLERANCE × max |want|. */
+function assertClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, what);
+  let maxRef = 0;
+  let maxErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(want[i]!));
+    maxErr = Math.max(maxErr, Math.abs(got[i]! - want[i]!));
+  }
+  assert.ok(maxRef > 0, what);
+  assert.ok(maxErr <= REL_TOLERANCE * maxRef, `${what}: max |err| ${maxErr} > ${REL_TOLERANCE} × ${maxRef}`);
+}
+
+const BATCH_NORM_INPUTS = ['x', 'mean', 'variance', 'scale', 'offset'] as const;
+
+/** d/d(x, mean, variance, scale, offset) of Σ r·batchNorm(x) with fixed statistics (inference mode), on one backend. */
+function batchNormGrads(backend: string): Float32Array[] {
+  tf.setBackend(backend);
+  const c = 8;
+  const shape: [number, number, number, number] = [2, 5, 6, c];
+  const parts = tf.tidy(() => {
+    const x = tf.tensor(values(2 * 5 * 6 * c, 4), shape);
+    const mean = tf.tensor1d(values(c, 5));
+    const variance = tf.add(tf.abs(tf.tensor1d(values(c, 6))), 0.1);
+    const scale = tf.tensor1d(values(c, 7));
+    const offset = tf.tensor1d(values(c, 8));
+    const r = tf.tensor(values(2 * 5 * 6 * c, 9), shape);
+    const g = tf.grads((...[a, m, v, s, o]: tf.Tensor[]) => tf.sum(tf.mul(r, tf.batchNorm(a!, m!, v!, o!, s!, 1e-3))));
+    return g([x, mean, variance, scale, offset]);
+  });
+  const out = parts.map((p) => p.dataSync() as Float32Array);
+  tf.dispose(parts);
+  return out;
+}
 
 describe('native engine gradients', () => {
   before(async () => {
@@ -62,18 +97,16 @@ describe('native engine gradients', () => {
   for (const c of cases) {
     it(`match tfjs's gradients on the cpu backend: ${c.name}`, (t) => {
       if (skipWithoutNative(t, native)) return;
-      const got = grads('tensorflow', c);
-      const want = grads('cpu', c);
-      assert.equal(got.length, want.length);
-      let maxRef = 0;
-      let maxErr = 0;
-      for (let i = 0; i < want.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(want[i]!));
-        maxErr = Math.max(maxErr, Math.abs(got[i]! - want[i]!));
-      }
-      assert.ok(maxRef > 0);
-      assert.ok(maxErr <= REL_TOLERANCE * maxRef, `max |err| ${maxErr} > ${REL_TOLERANCE} × ${maxRef}`);
+      assertClose(grads('tensorflow', c), grads('cpu', c), c.name);
       tf.setBackend('tensorflow');
     });
   }
+
+  it("batch normalisation with fixed statistics matches tfjs's gradients on the cpu backend for every input", (t) => {
+    if (skipWithoutNative(t, native)) return;
+    const got = batchNormGrads('tensorflow');
+    const want = batchNormGrads('cpu');
+    BATCH_NORM_INPUTS.forEach((name, i) => assertClose(got[i]!, want[i]!, `d/d${name}`));
+    tf.setBackend('tensorflow');
+  });
 });
