@@ -71,4 +71,34 @@ describe('FusedOptimizer on the native engine', () => {
     optimizer.dispose();
     variable.dispose();
   });
+
+  it('a tensor that held the weight keeps its values after the next step, and a weight assigned from outside is read again', (t) => {
+    if (skipWithoutNative(t, native)) return;
+    // 2¹⁶ weights: a buffer this large is page-aligned, the case where TensorFlow would share the host's memory.
+    const n = 65_536;
+    const variable = tf.variable(tf.fill([n], 1));
+    const optimizer = new FusedOptimizer({ name: 'Adam', lr: 0.1 });
+    const step = (g: number): void => {
+      const grad = tf.fill([n], g);
+      optimizer.applyGradients([variable], { [variable.name]: grad });
+      grad.dispose();
+    };
+    step(1);
+    const held = tf.clone(variable);
+    step(3);
+    // Adam's first step moves every weight by lr against its gradient's sign; the second by PyTorch's rule, with
+    // the betas as TensorFlow's kernel reads them (float32: 1 − β₂ is 0.00099998713).
+    const [r1, r2] = [1 - Math.fround(0.9), 1 - Math.fround(0.999)];
+    const [m, v] = [(1 - r1) * r1 + r1 * 3, (1 - r2) * r2 + r2 * 9];
+    const second = 0.9 - (0.1 * (m / (1 - 0.9 ** 2))) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+    close(held.dataSync().subarray(n - 2), [0.9, 0.9], 'held after step 1');
+    close(variable.dataSync().subarray(n - 2), [second, second], 'after step 2');
+    // Restoring a weight (as a checkpoint load does) between steps: the next step starts from it.
+    variable.assign(tf.fill([n], 5));
+    step(1);
+    const [first, last] = [variable.dataSync()[0]!, variable.dataSync()[n - 1]!];
+    assert.ok(first > 4.5 && first < 5 && last === first, `step from the restored weight: ${first}, ${last}`);
+    tf.dispose([held, variable]);
+    optimizer.dispose();
+  });
 });

@@ -7,6 +7,11 @@ export interface NodeBackend {
   executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
 }
 
+/** libtensorflow on the CPU: the native engine, not tfjs-node-gpu (also the 'tensorflow' backend) on a CUDA device. */
+export function onNativeCpu(): boolean {
+  return tf.getBackend() === 'tensorflow' && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true;
+}
+
 /** The attribute list of a float32 TensorFlow op (`T` = float). */
 export function floatAttrs(b: NodeBackend): { name: string; type: number; value: unknown }[] {
   return [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
