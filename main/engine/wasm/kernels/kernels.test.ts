@@ -152,6 +152,23 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
+  it('BatchMatMul of untransposed operands: a right operand met for the first time (flipped) and again (packed)', () => {
+    const cases: [number[], number[]][] = [
+      [[3, 40], [40, 200]],
+      [[32, 300], [300, 64]],
+      [[2, 3, 40], [2, 40, 200]], // batched: never flipped
+    ];
+    for (const [aShape, bShape] of cases) {
+      const a = tf.randomNormal(aShape, 0, 1, 'float32', 3);
+      const b = tf.randomNormal(bShape, 0, 1, 'float32', 4);
+      const f = (): tf.Tensor => tf.matMul(a, b);
+      const want = onBackend('cpu', f);
+      worst = Math.max(worst, assertClose(onBackend('wasm', f), want, `matMul ${aShape} ${bShape}, first`));
+      worst = Math.max(worst, assertClose(onBackend('wasm', f), want, `matMul ${aShape} ${bShape}, again`));
+      tf.dispose([a, b]);
+    }
+  });
+
   it('MaxPoolGrad (pool 2–3, stride 1–3, valid/same, ties from ReLU zeros)', () => {
     for (let seed = 201; seed <= 230; seed++) {
       const r = random(seed);
