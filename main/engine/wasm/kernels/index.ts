@@ -1,19 +1,11 @@
-// Registers the training kernels the wasm backend lacks, and faster versions of three it has, exactly once.
+// Registers the training kernels the wasm backend lacks, and faster versions of four it has, exactly once.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
-
-export const addedKernelNames = [
-  'Conv2DBackpropFilter',
-  'Conv2DBackpropInput',
-  'DepthwiseConv2dNativeBackpropInput',
-  'DepthwiseConv2dNativeBackpropFilter',
-  'MaxPoolGrad',
-  'BatchMatMul',
-] as const;
+import { sumConfig } from './sum.js';
 
 let registered = false;
 
@@ -26,10 +18,16 @@ export function registerWasmTrainingKernels(): void {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
-  const matMul = getKernel('BatchMatMul', 'wasm');
-  if (matMul == null) throw new Error('the wasm backend has no BatchMatMul kernel');
-  unregisterKernel('BatchMatMul', 'wasm');
-  registerKernel(batchMatMulConfig(matMul));
+  // Wrapped: the backend's own kernel still runs the cases the wrapper does not speed up.
+  for (const [name, wrap] of [
+    ['BatchMatMul', batchMatMulConfig],
+    ['Sum', sumConfig],
+  ] as const) {
+    const original = getKernel(name, 'wasm');
+    if (original == null) throw new Error(`the wasm backend has no ${name} kernel`);
+    unregisterKernel(name, 'wasm');
+    registerKernel(wrap(original));
+  }
   for (const config of [conv2dBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseBackpropFilterConfig]) {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }

@@ -192,6 +192,26 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
+  it('Sum over the leading axes of NHWC tensors (pooled), and every other reduction (the backend\'s own)', () => {
+    const cases: [number[], number[], boolean][] = [
+      [[3, 7, 5, 4], [0, 1, 2], false],
+      [[2, 9, 11, 6], [2, 0, 1], true],
+      [[4, 1, 3, 2], [-4, -3, -2], false],
+      [[2, 1, 1, 5], [0, 1, 2], false], // one value per image: the backend's kernel
+      [[3, 7, 5, 4], [1, 2], false],
+      [[6, 5], [0], false],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      const x = tf.add(tf.randomNormal(shape, 0, 1, 'float32', 9), 0.5);
+      const f = (): tf.Tensor => tf.sum(x, axis, keepDims);
+      const got = onBackend('wasm', f);
+      worst = Math.max(worst, assertClose(got, onBackend('cpu', f), `sum ${shape} over ${axis}`));
+      tf.setBackend('wasm');
+      assert.deepEqual(tf.tidy(f).shape, tf.sum(tf.zeros(shape), axis, keepDims).shape);
+      x.dispose();
+    }
+  });
+
   it('frees every intermediate tensor', () => {
     tf.setBackend('wasm');
     const x = tf.randomNormal([2, 12, 12, 3]);
@@ -204,6 +224,7 @@ describe('wasm training kernels match the cpu backend', () => {
         tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'))))(filter);
         tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 'same')))([x, dw]);
         tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid')))(x);
+        tf.sum(x, [0, 1, 2]);
       });
     }
     assert.equal(tf.memory().numTensors, before);
