@@ -1,9 +1,7 @@
 // Gradients for the native (libtensorflow) engines that run as one TensorFlow op where tfjs's generic ones run many.
 import * as tf from '@tensorflow/tfjs';
+import { installMaskGradients, RELU6_GRAD, RELU_GRAD } from '../mask-gradients.js';
 import { floatAttrs, onNativeCpu, type NodeBackend } from './kernels.js';
-
-const RELU_GRAD = 'UnmaskReluGrad';
-const RELU6_GRAD = 'UnmaskRelu6Grad';
 
 /** dy masked where the forward input was ≤ 0 (Relu) or outside (0, 6) (Relu6), as TensorFlow's ReluGrad/Relu6Grad. */
 function registerMaskKernel(kernelName: string, tfOp: 'ReluGrad' | 'Relu6Grad'): void {
@@ -88,32 +86,17 @@ function batchNormGrad(fallback: tf.GradConfig): tf.GradConfig {
 let installed = false;
 
 /**
- * Replaces, for the process, the gradients whose tfjs form is slow on libtensorflow: Relu and Relu6 (tfjs: Step,
- * itself IsNan + Greater + Fill + two Selects, then Cast and Multiply, over every activation) become one
- * ReluGrad / Relu6Grad op; Conv2D's as `convGrad` says. Call once the 'tensorflow' backend is active.
- * `UNMASK_TFJS_GRADIENTS=1` keeps tfjs's gradients (to measure what these change).
+ * Replaces, for the process, the gradients whose tfjs form is slow on libtensorflow: Relu and Relu6 become one
+ * ReluGrad / Relu6Grad op (mask-gradients.ts), Conv2D's and batch norm's as `convGrad` and `batchNormGrad` say.
+ * Call once the 'tensorflow' backend is active. `UNMASK_TFJS_GRADIENTS=1` keeps tfjs's gradients (to measure
+ * what these change).
  */
 export function installNativeGradients(): void {
   if (installed || process.env.UNMASK_TFJS_GRADIENTS === '1') return;
   installed = true;
   registerMaskKernel(RELU_GRAD, 'ReluGrad');
   registerMaskKernel(RELU6_GRAD, 'Relu6Grad');
-  for (const [kernelName, grad] of [
-    ['Relu', RELU_GRAD],
-    ['Relu6', RELU6_GRAD],
-  ] as const) {
-    const fallback = tf.getGradient(kernelName);
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: ['x'],
-      gradFunc: (dy, saved, attrs) => {
-        // Another backend made active later in the process (a cpu reference in a test) keeps tfjs's gradient.
-        if (tf.getBackend() !== 'tensorflow' && fallback) return fallback.gradFunc(dy, saved, attrs);
-        const [x] = saved as [tf.Tensor];
-        return { x: () => tf.engine().runKernel(grad, { dy: dy as tf.Tensor, x }) as tf.Tensor };
-      },
-    });
-  }
+  installMaskGradients();
   const conv = tf.getGradient('Conv2D');
   if (conv) tf.registerGradient(convGrad(conv));
   const batchNorm = tf.getGradient('FusedBatchNorm');

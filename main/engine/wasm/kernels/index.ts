@@ -1,10 +1,12 @@
-// Registers the training kernels the wasm backend lacks, and faster versions of four it has, exactly once.
+// Registers the training kernels the wasm backend lacks, faster versions of four it has, and Relu's gradient, exactly once.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { installMaskGradients } from '../../mask-gradients.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 
 let registered = false;
@@ -28,7 +30,8 @@ export function registerWasmTrainingKernels(): void {
     unregisterKernel(name, 'wasm');
     registerKernel(wrap(original));
   }
-  for (const config of [conv2dBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseBackpropFilterConfig]) {
+  for (const config of [conv2dBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseBackpropFilterConfig, reluGradConfig]) {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }
+  installMaskGradients();
 }

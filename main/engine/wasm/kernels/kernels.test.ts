@@ -212,6 +212,16 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
+  it('Relu and Relu6 gradients match tfjs, exact 0 and 6 included', () => {
+    const x = tf.concat([tf.tensor1d([-1, 0, 3, 6, 7, Number.POSITIVE_INFINITY]), tf.mul(tf.randomNormal([500], 0, 1, 'float32', 7), 5)]);
+    const dy = tf.randomNormal(x.shape, 0, 1, 'float32', 8);
+    for (const act of [tf.relu, tf.relu6]) {
+      const f = (): tf.Tensor => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(act(t), dy)))(x);
+      worst = Math.max(worst, assertClose(onBackend('wasm', f), onBackend('cpu', f), `${act.name} gradient`));
+    }
+    tf.dispose([x, dy]);
+  });
+
   it('frees every intermediate tensor', () => {
     tf.setBackend('wasm');
     const x = tf.randomNormal([2, 12, 12, 3]);
@@ -225,6 +235,7 @@ describe('wasm training kernels match the cpu backend', () => {
         tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 'same')))([x, dw]);
         tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid')))(x);
         tf.sum(x, [0, 1, 2]);
+        tf.grad((a: tf.Tensor) => tf.sum(tf.relu(a)))(x);
       });
     }
     assert.equal(tf.memory().numTensors, before);
