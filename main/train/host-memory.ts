@@ -26,3 +26,10 @@ export function hostView(t: tf.Tensor): Float32Array | null {
   }
   return null;
 }
+
+/** Whether another tensor shares `t`'s storage (a clone or a reshape does, on the CPU-side backends). */
+export function sharesStorage(t: tf.Tensor): boolean {
+  const name = tf.getBackend();
+  if (name !== 'wasm' && name !== 'cpu') return false;
+  return (tf.backend() as unknown as WasmLike | CpuLike).refCount(t.dataId as object) > 1;
+}

@@ -8,7 +8,7 @@ import { configs, grads, reference, w0 } from '../../test/helpers/optimizer-refe
 
 function run(config: OptimizerConfig, shareStorage: boolean, factor?: number): Float32Array {
   const variable = tf.variable(tf.tensor1d(w0), true, `w_${config.name}_${shareStorage}_${factor}`);
-  // A reshape shares the variable's storage, which forces the tensor-op path instead of the in-place loop.
+  // A reshape shares the variable's storage: the in-place loop must leave it (and so the alias) unwritten.
   const alias = shareStorage ? tf.reshape(variable, [w0.length]) : null;
   const optimizer = new FusedOptimizer(config);
   if (factor != null) optimizer.scaleLearningRate(variable, factor);
@@ -31,7 +31,7 @@ describe('FusedOptimizer', () => {
 
   for (const config of configs) {
     for (const shared of [false, true]) {
-      it(`${config.name} (${shared ? 'tensor ops' : 'in place'}) matches PyTorch's update rule over 3 steps`, () => {
+      it(`${config.name} (in place${shared ? ', the weight aliased' : ''}) matches PyTorch's update rule over 3 steps`, () => {
         const expected = reference(config, w0, grads);
         const actual = run(config, shared);
         expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) <= 1e-6 * Math.max(1, Math.abs(e)), `w[${i}] ${actual[i]} vs ${e}`));
@@ -40,7 +40,7 @@ describe('FusedOptimizer', () => {
   }
 
   for (const shared of [false, true]) {
-    it(`a per-variable rate factor equals training at the scaled rate (${shared ? 'tensor ops' : 'in place'})`, () => {
+    it(`a per-variable rate factor equals training at the scaled rate (in place${shared ? ', the weight aliased' : ''})`, () => {
       for (const config of configs) {
         const expected = reference({ ...config, lr: config.lr * 0.1 }, w0, grads);
         const actual = run(config, shared, 0.1);
@@ -50,6 +50,21 @@ describe('FusedOptimizer', () => {
       }
     });
   }
+
+  it('moments restored from tensors the caller keeps are written apart from them (a clone shares storage)', () => {
+    const variable = tf.variable(tf.tensor1d([1, 2]));
+    const optimizer = new FusedOptimizer({ name: 'Adam', lr: 0.1 });
+    const held = [tf.tensor1d([0.5, -0.5]), tf.tensor1d([0.25, 0.25])];
+    optimizer.setState({ step: 1, slots: { [variable.name]: held } }, [variable]);
+    const grad = tf.tensor1d([1, 1]);
+    optimizer.applyGradients([variable], { [variable.name]: grad });
+    assert.deepEqual(Array.from(held[0]!.dataSync()), [0.5, -0.5]);
+    assert.deepEqual(Array.from(held[1]!.dataSync()), [0.25, 0.25]);
+    const m = optimizer.getState().slots[variable.name]![0]!.dataSync();
+    assert.ok(Math.abs(m[0]! - (0.9 * 0.5 + 0.1)) < 1e-6 && Math.abs(m[1]! - (0.9 * -0.5 + 0.1)) < 1e-6, `m ${m}`);
+    tf.dispose([...held, grad, variable]);
+    optimizer.dispose();
+  });
 
   it('setLearningRate changes the rate of later steps only', () => {
     const variable = tf.variable(tf.tensor1d([1]));

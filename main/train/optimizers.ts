@@ -1,7 +1,7 @@
 // Optimizers with PyTorch's update rules (Adam, AdamW, SGD with momentum), fused and in place on CPU engines.
 import * as tf from '@tensorflow/tfjs';
 import { adamStep } from './adam-simd.js';
-import { hostView } from './host-memory.js';
+import { hostView, sharesStorage } from './host-memory.js';
 import { onNativeCpu } from '../engine/native/kernels.js';
 import { applyAdam, applyMomentum, ResourceVariable } from '../engine/native/resource-variables.js';
 
@@ -20,6 +20,14 @@ export interface OptimizerConfig {
   weightDecay?: number;
   /** SGD momentum (default 0.9). */
   momentum?: number;
+}
+
+/** A kept copy of `t` with storage of its own; `t` (a kept slot tensor) is released. */
+function privateCopy(t: tf.Tensor): tf.Tensor {
+  const own = tf.keep(tf.zerosLike(t));
+  hostView(own)!.set(hostView(t)!);
+  t.dispose();
+  return own;
 }
 
 /** One weight's optimizer state: its slots (moments or momentum buffer) live as long as the optimizer. */
@@ -79,6 +87,8 @@ export class FusedOptimizer {
       const slot = this.slotFor(variable);
       const lr = this.rate * (this.scales.get(variable.name) ?? 1);
       if (hostView(grad) && slot.state.every((s) => hostView(s) != null)) {
+        // The moments are written in place, so none may share its storage with another tensor (a clone does).
+        slot.state = slot.state.map((s) => (sharesStorage(s) ? privateCopy(s) : s));
         // New weights go to a fresh buffer: XNNPACK caches packed weights per tensor, so an in-place write
         // to a variable would leave the next forward pass computing with the old values.
         const next = tf.zerosLike(variable);

@@ -1,9 +1,10 @@
-// Registers the training kernels the wasm backend lacks, faster versions of four it has, and Relu's gradient, exactly once.
+// Registers the training kernels the wasm backend lacks, faster versions of five it has, and Relu's gradient, exactly once.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { identityConfig } from './identity.js';
 import { installMaskGradients } from '../../mask-gradients.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig } from './relu-grad.js';
@@ -15,8 +16,9 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  // The backend's own Conv2DBackpropInput and MaxPoolGrad are scalar loops; ours are several times faster.
-  for (const config of [conv2dBackpropInputConfig, maxPoolGradConfig]) {
+  // The backend's own Conv2DBackpropInput and MaxPoolGrad are scalar loops, several times slower than ours; its
+  // Identity copies.
+  for (const config of [conv2dBackpropInputConfig, maxPoolGradConfig, identityConfig]) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
