@@ -154,9 +154,18 @@ describe('wasm training kernels match the cpu backend', () => {
 
   it('BatchMatMul of untransposed operands: a right operand met for the first time (flipped) and again (packed)', () => {
     const cases: [number[], number[]][] = [
-      [[3, 40], [40, 200]],
-      [[32, 300], [300, 64]],
-      [[2, 3, 40], [2, 40, 200]], // batched: never flipped
+      [
+        [3, 40],
+        [40, 200],
+      ],
+      [
+        [32, 300],
+        [300, 64],
+      ],
+      [
+        [2, 3, 40],
+        [2, 40, 200],
+      ], // batched: never flipped
     ];
     for (const [aShape, bShape] of cases) {
       const a = tf.randomNormal(aShape, 0, 1, 'float32', 3);
@@ -192,7 +201,7 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
-  it('Sum over the leading axes of NHWC tensors (pooled), and every other reduction (the backend\'s own)', () => {
+  it("Sum over the leading axes of NHWC tensors (pooled), and every other reduction (the backend's own)", () => {
     const cases: [number[], number[], boolean][] = [
       [[3, 7, 5, 4], [0, 1, 2], false],
       [[2, 9, 11, 6], [2, 0, 1], true],
