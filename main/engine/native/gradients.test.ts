@@ -70,17 +70,17 @@ function assertClose(got: Float32Array, want: Float32Array, what: string): void 
 const BATCH_NORM_INPUTS = ['x', 'mean', 'variance', 'scale', 'offset'] as const;
 
 /** d/d(x, mean, variance, scale, offset) of Σ r·batchNorm(x) with fixed statistics (inference mode), on one backend. */
-function batchNormGrads(backend: string): Float32Array[] {
+function batchNormGrads(backend: string, shape: number[]): Float32Array[] {
   tf.setBackend(backend);
-  const c = 8;
-  const shape: [number, number, number, number] = [2, 5, 6, c];
+  const c = shape[shape.length - 1]!;
+  const n = shape.reduce((a, b) => a * b, 1);
   const parts = tf.tidy(() => {
-    const x = tf.tensor(values(2 * 5 * 6 * c, 4), shape);
+    const x = tf.tensor(values(n, 4), shape);
     const mean = tf.tensor1d(values(c, 5));
     const variance = tf.add(tf.abs(tf.tensor1d(values(c, 6))), 0.1);
     const scale = tf.tensor1d(values(c, 7));
     const offset = tf.tensor1d(values(c, 8));
-    const r = tf.tensor(values(2 * 5 * 6 * c, 9), shape);
+    const r = tf.tensor(values(n, 9), shape);
     const g = tf.grads((...[a, m, v, s, o]: tf.Tensor[]) => tf.sum(tf.mul(r, tf.batchNorm(a!, m!, v!, o!, s!, 1e-3))));
     return g([x, mean, variance, scale, offset]);
   });
@@ -102,11 +102,16 @@ describe('native engine gradients', () => {
     });
   }
 
-  it("batch normalisation with fixed statistics matches tfjs's gradients on the cpu backend for every input", (t) => {
-    if (skipWithoutNative(t, native)) return;
-    const got = batchNormGrads('tensorflow');
-    const want = batchNormGrads('cpu');
-    BATCH_NORM_INPUTS.forEach((name, i) => assertClose(got[i]!, want[i]!, `d/d${name}`));
-    tf.setBackend('tensorflow');
-  });
+  for (const shape of [
+    [2, 5, 6, 8],
+    [7, 8],
+  ]) {
+    it(`batch normalisation with fixed statistics matches tfjs's gradients on the cpu backend for every input, ${shape.join('×')}`, (t) => {
+      if (skipWithoutNative(t, native)) return;
+      const got = batchNormGrads('tensorflow', shape);
+      const want = batchNormGrads('cpu', shape);
+      BATCH_NORM_INPUTS.forEach((name, i) => assertClose(got[i]!, want[i]!, `d/d${name}`));
+      tf.setBackend('tensorflow');
+    });
+  }
 });

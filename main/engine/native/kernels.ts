@@ -1,10 +1,19 @@
 // Forward kernels for the native (libtensorflow) engines that run as one TensorFlow op where tfjs-node runs several.
 import * as tf from '@tensorflow/tfjs';
 
-/** The part of tfjs-node's backend used here: one eager op by TensorFlow's own name. */
+/** An eager op's attribute, as tfjs-node's binding takes it. */
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+/** The part of tfjs-node's backend used here: eager ops by TensorFlow's own names. */
 export interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_SHAPE: number; TF_ATTR_BOOL: number; TF_ATTR_FLOAT: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  /** `outputs` 0 for ops that only have effects (Assign, Apply). */
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
 }
 
 /** libtensorflow on the CPU: the native engine, not tfjs-node-gpu (also the 'tensorflow' backend) on a CUDA device. */
@@ -13,7 +22,7 @@ export function onNativeCpu(): boolean {
 }
 
 /** The attribute list of a float32 TensorFlow op (`T` = float). */
-export function floatAttrs(b: NodeBackend): { name: string; type: number; value: unknown }[] {
+export function floatAttrs(b: NodeBackend): OpAttr[] {
   return [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
 }
 

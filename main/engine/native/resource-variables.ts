@@ -1,27 +1,15 @@
 // TensorFlow resource variables on the native engines, so that an optimizer step is one fused libtensorflow op
 // (ResourceApplyAdam, ResourceApplyMomentum) updating the weight and its slots in place, with no copy to the host.
 import * as tf from '@tensorflow/tfjs';
-import { floatAttrs, type NodeBackend } from './kernels.js';
+import { floatAttrs, type NodeBackend, type OpAttr } from './kernels.js';
 
-interface Attr {
-  name: string;
-  type: number;
-  value: unknown;
-}
+const backend = (): NodeBackend => tf.backend() as unknown as NodeBackend;
 
-/** The part of tfjs-node's backend used here beyond `NodeBackend`: ops with no output (the Assign and Apply ops). */
-interface ResourceBackend extends NodeBackend {
-  binding: NodeBackend['binding'] & { TF_ATTR_STRING: number; TF_ATTR_SHAPE: number; TF_ATTR_BOOL: number };
-  executeMultipleOutputs(name: string, attrs: Attr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
-}
-
-const backend = (): ResourceBackend => tf.backend() as unknown as ResourceBackend;
-
-function dtypeAttr(b: ResourceBackend): Attr {
+function dtypeAttr(b: NodeBackend): OpAttr {
   return { name: 'dtype', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
 }
 
-function boolAttr(b: ResourceBackend, name: string, value: boolean): Attr {
+function boolAttr(b: NodeBackend, name: string, value: boolean): OpAttr {
   return { name, type: b.binding.TF_ATTR_BOOL, value };
 }
 
