@@ -1,10 +1,12 @@
-// Registers the training kernels the wasm backend lacks, faster versions of five it has, and Relu's gradient, exactly once.
+// Registers the training kernels the wasm backend lacks, faster versions of five it has, and the gradients written
+// for the CPU engines (Relu's, 1×1 convolutions', batch norm's), exactly once.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { identityConfig } from './identity.js';
+import { installLayerGradients } from '../../layer-gradients.js';
 import { installMaskGradients } from '../../mask-gradients.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig } from './relu-grad.js';
@@ -36,4 +38,5 @@ export function registerWasmTrainingKernels(): void {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }
   installMaskGradients();
+  installLayerGradients();
 }

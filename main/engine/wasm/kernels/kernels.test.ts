@@ -3,6 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../threads.js';
+import {
+  assertClose as assertGradientsClose,
+  BATCH_NORM_INPUTS,
+  BATCH_NORM_SHAPES,
+  batchNormGrads,
+  convCases,
+  convGrads,
+} from '../../../../test/helpers/gradient-parity.js';
 
 /** Max abs error allowed, relative to the largest reference magnitude (float32 sums of up to ~10^4 terms). */
 const REL_TOLERANCE = 2e-5;
@@ -229,6 +237,18 @@ describe('wasm training kernels match the cpu backend', () => {
       worst = Math.max(worst, assertClose(onBackend('wasm', f), onBackend('cpu', f), `${act.name} gradient`));
     }
     tf.dispose([x, dy]);
+  });
+
+  it("convolution gradients (1×1 as matrix products, layer-gradients.ts) match tfjs's on the cpu backend", () => {
+    for (const c of convCases) assertGradientsClose(convGrads('wasm', c), convGrads('cpu', c), c.name);
+  });
+
+  it("batch normalisation with fixed statistics matches tfjs's gradients on the cpu backend for every input", () => {
+    for (const shape of BATCH_NORM_SHAPES) {
+      const got = batchNormGrads('wasm', shape);
+      const want = batchNormGrads('cpu', shape);
+      BATCH_NORM_INPUTS.forEach((name, i) => assertGradientsClose(got[i]!, want[i]!, `${shape.join('×')} d/d${name}`));
+    }
   });
 
   it('frees every intermediate tensor', () => {
