@@ -1,6 +1,12 @@
 // Runs the wasm backend's own kernels directly from inside other kernels, and frees their scratch outputs.
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
+/** The wasm backend's tensor storage, for kernels written as loops over the heap. */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
 /**
  * Composes wasm kernels without going through the op layer, so nothing is recorded on a gradient tape and
  * every intermediate is freed as soon as the composite kernel returns. Only `keep` outlives `dispose()`.

@@ -10,10 +10,8 @@ import {
   batchNormGrads,
   convCases,
   convGrads,
+  REL_TOLERANCE,
 } from '../../../../test/helpers/gradient-parity.js';
-
-/** Max abs error allowed, relative to the largest reference magnitude (float32 sums of up to ~10^4 terms). */
-const REL_TOLERANCE = 2e-5;
 
 type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
 

@@ -1,10 +1,6 @@
 // MaxPoolGrad for the wasm backend: one pass over the windows in JS on the wasm heap.
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import type { HeapBackend } from '../kernel-calls.js';
 
 /**
  * dx[n, r, c, ch] = Σ over the windows whose first maximum is at (r, c) of dy[n, y, x, ch] — the same

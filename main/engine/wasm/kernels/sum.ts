@@ -1,11 +1,6 @@
 // Sum for the wasm backend: per-channel sums of NHWC tensors (bias and batch-norm gradients) through XNNPACK's pooling.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { KernelScratch } from '../kernel-calls.js';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import { KernelScratch, type HeapBackend } from '../kernel-calls.js';
 
 /**
  * Σ over [n, h, w] of an [n, h, w, c] float32 tensor as an h×w average pool (XNNPACK, multithreaded) times h·w,
