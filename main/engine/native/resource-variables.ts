@@ -24,7 +24,7 @@ export class ResourceVariable {
   private readonly handle: tf.Tensor;
   private disposed = false;
 
-  constructor(readonly shape: readonly number[]) {
+  constructor(shape: readonly number[]) {
     const b = backend();
     this.handle = tf.keep(
       b.executeSingleOutput(
