@@ -137,6 +137,21 @@ describe('unmask engine', () => {
       assert.equal(wasm.allocator, undefined);
     },
   );
+
+  it(
+    "the native engine runs oneDNN's CPU kernels on any x86 CPU unless TF_ENABLE_ONEDNN_OPTS=0, as TensorFlow itself reports",
+    { skip: !nativeBuilt && 'native engine not set up (npm run setup:native-engine)' },
+    () => {
+      // TensorFlow logs this line at start-up only when its oneDNN kernels are on (INFO level, hence level 0).
+      const banner = /oneDNN custom operations are on/;
+      const on = unmask(['engine'], 'native', { TF_ENABLE_ONEDNN_OPTS: undefined, TF_CPP_MIN_LOG_LEVEL: '0' });
+      assert.equal(lastJson(on.stdout).onednn, true);
+      assert.match(on.stderr, banner);
+      const off = unmask(['engine'], 'native', { TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '0' });
+      assert.equal(lastJson(off.stdout).onednn, false);
+      assert.doesNotMatch(off.stderr, banner);
+    },
+  );
 });
 
 describe('unmask params', () => {

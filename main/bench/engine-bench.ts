@@ -55,7 +55,7 @@ export async function benchCurrentEngine(quick: boolean, log: (line: string) => 
   }
   log(
     `RESULT engine=${info.engine} train_img_s=${fmt(trainImgPerSec)} infer_img_s=${fmt(inferImgPerSec)}${xception}` +
-      ` backend=${info.backend}${info.allocator ? ` allocator=${info.allocator}` : ''} threads=${info.threads} tfjs=${info.tfjsVersion} tensors_left=${tf.memory().numTensors}`,
+      ` backend=${info.backend}${info.allocator ? ` allocator=${info.allocator}` : ''}${info.onednn == null ? '' : ` onednn=${info.onednn}`} threads=${info.threads} tfjs=${info.tfjsVersion} tensors_left=${tf.memory().numTensors}`,
   );
 }
 
