@@ -96,6 +96,9 @@ async function loadGpu(forced: boolean): Promise<Loaded> {
   return { ...loaded, device: describeTfjsGpu(gpus, process.env) };
 }
 
+/** A boolean environment setting as TensorFlow reads it (ReadBoolFromEnvVar: "true" or "1", any case). */
+const tfFlagOn = (value: string | undefined): boolean => /^(true|1)$/i.test(value ?? '');
+
 const loaders: Record<EngineName, (threads: number, forced: boolean) => Promise<Loaded>> = {
   gpu: (_threads, forced) => loadGpu(forced),
   native: async () => {
@@ -111,8 +114,8 @@ const loaders: Record<EngineName, (threads: number, forced: boolean) => Promise<
     const loaded = await loadNative('@tensorflow/tfjs-node', false);
     return {
       ...loaded,
-      allocator: /^(true|1)$/i.test(process.env.TF_CPU_ALLOCATOR_USE_BFC) ? 'bfc' : 'malloc',
-      onednn: /^(true|1)$/i.test(process.env.TF_ENABLE_ONEDNN_OPTS),
+      allocator: tfFlagOn(process.env.TF_CPU_ALLOCATOR_USE_BFC) ? 'bfc' : 'malloc',
+      onednn: tfFlagOn(process.env.TF_ENABLE_ONEDNN_OPTS),
     };
   },
   wasm: async (threads) => {
