@@ -59,6 +59,13 @@ const TEMPLATE_CENTRES: Record<FacePart, [number, number]> = {
 };
 const TEMPLATE_IOD = 66;
 
+/**
+ * Everything besides the landmarks that places the part boxes, for the feature-cache key of a detector that reads
+ * them: a cached part feature is only reused while its boxes would be drawn the same way. Bump the leading number
+ * when partCentres or partBoxes change how they compute.
+ */
+export const PART_BOXES_VERSION = `part-boxes-1:side${PART_SIDE_IOD}iod:template${TEMPLATE_IOD}:${JSON.stringify(TEMPLATE_CENTRES)}`;
+
 const mean = (pts: readonly number[], idx: readonly number[]): [number, number] => {
   let x = 0;
   let y = 0;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { initEngine } from '../engine/select.js';
 import { FaceFinder } from './face-cache.js';
-import { loadFaceDetector, type Face, type FaceDetector } from './faces.js';
+import { faceDetectorVersion, loadFaceDetector, type Face, type FaceDetector } from './faces.js';
 import { cleanup, realImages, tmpDir } from './fixtures.js';
 import { decodeImage } from './decode.js';
 
@@ -34,6 +34,11 @@ describe('face detection', () => {
     for (let i = 0; i < 68; i++) assert.ok(inside(f, f.landmarks[2 * i]!, f.landmarks[2 * i + 1]!, 0.25 * f.box.width), `landmark ${i} outside the box`);
     const eyeY = (f.landmarks[2 * 36 + 1]! + f.landmarks[2 * 45 + 1]!) / 2;
     assert.ok(eyeY < f.landmarks[2 * 51 + 1]! && f.landmarks[2 * 36]! < f.landmarks[2 * 45]!, 'eyes above the mouth, image-left eye first');
+  });
+
+  it('is named by its package version and settings, the same name before its models load', () => {
+    assert.match(detector.version, /^face-api-\d+\.\d+\.\d+:ssd_mobilenetv1@0\.4:landmark68$/);
+    assert.equal(faceDetectorVersion(), detector.version);
   });
 
   it('finds no face in a picture without one', async () => {

@@ -25,6 +25,26 @@ export interface FaceDetector {
 /** Faces below this SSD confidence are not faces (face-api's default is 0.5; 0.4 keeps profile and dim faces). */
 export const MIN_FACE_SCORE = 0.4;
 
+/**
+ * What detects and what finds landmarks (the package's version, read without loading its models), as recorded
+ * with cached faces and in the feature-cache key of a detector that reads face-part boxes.
+ */
+export function faceDetectorVersion(): string {
+  let version: string;
+  try {
+    version = (require('@vladmandic/face-api/package.json') as { version: string }).version;
+  } catch (error) {
+    throw new UnmaskError(
+      'ENGINE_UNAVAILABLE',
+      `the face detector (@vladmandic/face-api) is not installed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return `face-api-${version}:ssd_mobilenetv1@${MIN_FACE_SCORE}:landmark68`;
+}
+
 interface FaceApiPoint {
   x: number;
   y: number;
@@ -34,7 +54,6 @@ interface FaceApiResult {
   landmarks: { positions: FaceApiPoint[] };
 }
 interface FaceApi {
-  version: string;
   nets: { ssdMobilenetv1: { loadFromDisk(dir: string): Promise<void> }; faceLandmark68Net: { loadFromDisk(dir: string): Promise<void> } };
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
   detectAllFaces(input: tf.Tensor3D, options: unknown): { withFaceLandmarks(): Promise<FaceApiResult[]> };
@@ -66,7 +85,7 @@ export function loadFaceDetector(): Promise<FaceDetector> {
     }
     const options = new api.SsdMobilenetv1Options({ minConfidence: MIN_FACE_SCORE, maxResults: 20 });
     return {
-      version: `face-api-${api.version}:ssd_mobilenetv1@${MIN_FACE_SCORE}:landmark68`,
+      version: faceDetectorVersion(),
       async detect(rgb: Uint8Array, width: number, height: number): Promise<Face[]> {
         if (rgb.length !== width * height * 3)
           throw new UnmaskError('BAD_ARGUMENT', `expected ${width * height * 3} RGB bytes for ${width}×${height}, got ${rgb.length}`);

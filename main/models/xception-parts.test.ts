@@ -5,9 +5,12 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { featureMapLayers } from '../analysis/explain/graph.js';
-import { partBoxes } from '../data/face-parts.js';
+import { PART_BOXES_VERSION, partBoxes } from '../data/face-parts.js';
+import { faceDetectorVersion } from '../data/faces.js';
 import { repoRoot } from '../data/fixtures.js';
 import { initEngine } from '../engine/select.js';
+import { backboneHash } from '../train/feature-cache.js';
+import { cachedTrunk } from '../train/frozen.js';
 import { frontierTensors, splitModel, trunkOutputs } from '../train/model-split.js';
 import { loadXceptionPartsImageNet } from './pretrained/xception-weights.js';
 import { backboneLayerPairs, createXceptionParts, detectorInputs, PARTS_FEATURE_LAYER, readsPartBoxes } from './xception-parts.js';
@@ -82,6 +85,20 @@ describe('XceptionParts', () => {
       assert.deepEqual(Array.from(partBoxes(null)).length, 18);
       split.dispose();
     } finally {
+      m.dispose();
+    }
+  });
+
+  it('keys its cached features by the face detector and the part-box geometry too, which its crops depend on', () => {
+    const m = createXceptionParts({ seed: 1, widthDivisor: 16 });
+    const split = splitModel(m, PARTS_FEATURE_LAYER);
+    try {
+      const { cache } = cachedTrunk(m, split, PARTS_FEATURE_LAYER, path.join(repoRoot, 'no-such-cache-root'), 8, undefined, undefined, { keep: false });
+      const layers = m.layers.filter((l) => split.frozen.has(l.name) && l.name !== PARTS_FEATURE_LAYER);
+      assert.equal(cache.weightsHash, backboneHash(m.name, PARTS_FEATURE_LAYER, layers, `${faceDetectorVersion()}\n${PART_BOXES_VERSION}`));
+      assert.notEqual(cache.weightsHash, backboneHash(m.name, PARTS_FEATURE_LAYER, layers));
+    } finally {
+      split.dispose();
       m.dispose();
     }
   });

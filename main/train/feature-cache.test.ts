@@ -4,6 +4,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/select.js';
 import { createSimpleNet } from '../models/simplenet.js';
+import { PART_BOXES_VERSION } from '../data/face-parts.js';
+import { faceDetectorVersion } from '../data/faces.js';
 import { backboneHash } from './feature-cache.js';
 
 const keyOf = (model: tf.LayersModel): string => backboneHash(model.name, 'flatten', model.layers.slice(0, 7));
@@ -40,5 +42,15 @@ describe('backboneHash', () => {
     (c.getLayer('pool2') as unknown as { padding: string }).padding = 'same';
     assert.notEqual(keyOf(c), keyOf(a), "pool2's padding is part of what it computes");
     [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('changes with what else decides the inputs (face-part boxes), and keeps the key of a model without any', () => {
+    const a = createSimpleNet({ seed: 1 });
+    const layers = a.layers.slice(0, 7);
+    assert.equal(backboneHash(a.name, 'flatten', layers, ''), keyOf(a), 'no inputs: the key caches written before stay valid');
+    const boxes = backboneHash(a.name, 'flatten', layers, `${faceDetectorVersion()}\n${PART_BOXES_VERSION}`);
+    assert.notEqual(boxes, keyOf(a));
+    assert.notEqual(backboneHash(a.name, 'flatten', layers, `${faceDetectorVersion()}\n${PART_BOXES_VERSION}:other`), boxes);
+    a.dispose();
   });
 });

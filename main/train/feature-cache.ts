@@ -64,12 +64,13 @@ function computeConfig(layer: tf.layers.Layer): Record<string, unknown> {
 
 /**
  * sha256 (hex, first 32 characters) identifying a backbone: the pipeline version, the model's name, the feature
- * layer, and every layer of `layers` (name, what it computes, each weight's name, shape and float32 bytes) in
- * order. The same ImageNet weights in the same model give the same key in every run, whatever its seed, and
- * when its checkpoint is scored; a fine-tuned backbone gives another.
+ * layer, what else decides its inputs (`inputs`, e.g. how face-part boxes are found; empty for most models), and
+ * every layer of `layers` (name, what it computes, each weight's name, shape and float32 bytes) in order. The
+ * same ImageNet weights in the same model give the same key in every run, whatever its seed, and when its
+ * checkpoint is scored; a fine-tuned backbone gives another.
  */
-export function backboneHash(modelName: string, featureLayer: string, layers: readonly tf.layers.Layer[]): string {
-  const hash = createHash('sha256').update(`${FEATURE_PIPELINE}\n${modelName}\n${featureLayer}\n`);
+export function backboneHash(modelName: string, featureLayer: string, layers: readonly tf.layers.Layer[], inputs = ''): string {
+  const hash = createHash('sha256').update(`${FEATURE_PIPELINE}\n${modelName}\n${featureLayer}\n${inputs ? `${inputs}\n` : ''}`);
   for (const layer of layers) {
     hash.update(`${layer.name}:${JSON.stringify(computeConfig(layer))}\n`);
     for (const w of layer.weights) {

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { type FaceDataset, type BadFile } from '../data/index.js';
 import { FaceFinder } from '../data/face-cache.js';
+import { PART_BOXES_VERSION } from '../data/face-parts.js';
+import { faceDetectorVersion } from '../data/faces.js';
 import { UnmaskError } from '../engine/errors.js';
 import { tidyRead } from '../engine/tidy-read.js';
 import { readsPartBoxes } from '../models/xception-parts.js';
@@ -100,7 +102,9 @@ export function cachedTrunk(
   const keyLayers = model.layers.filter((l) => split.frozen.has(l.name) && l.name !== cutLayer);
   // Half precision for large cuts (maps inside the backbone, region grids): half the disk, ~3 significant digits.
   const precision = split.shapes.some((s) => s.length > 1) || split.dim > 16_384 ? 'f16' : 'f32';
-  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers), split.dim, precision, { keep: options.keep ?? true });
+  // Part crops are drawn where the face detector puts the landmarks and the box geometry puts the parts.
+  const inputs = readsPartBoxes(model) ? `${faceDetectorVersion()}\n${PART_BOXES_VERSION}` : '';
+  const cache = new FeatureCache(cacheRoot, backboneHash(model.name, cutLayer, keyLayers, inputs), split.dim, precision, { keep: options.keep ?? true });
   const run = async (name: string, dataset: FaceDataset, views: readonly ViewName[]) =>
     extractFeatures(split.trunk, dataset, views, cache, { split: name, batchSize, signal, onProgress, faces });
   return { cache, run, faces };
